@@ -1,0 +1,278 @@
+//! Table tests of resolution: one fixture site, many contexts, the expected order and reasons.
+
+use super::*;
+use crate::Moment;
+use proptest::prelude::*;
+
+fn locale(tag: &str) -> Locale {
+    Locale::parse(tag).unwrap()
+}
+
+fn snippet(id: i64, slug: &str, targets: Vec<Target>) -> Snippet {
+    Snippet {
+        id,
+        slug: slug.into(),
+        locale: locale("en"),
+        title: slug.into(),
+        html: format!("<p>{slug}</p>"),
+        moment: Moment::Apply,
+        roles: Vec::new(),
+        priority: 0,
+        status: Status::Published,
+        targets,
+        publish_at: None,
+        expire_at: None,
+    }
+}
+
+fn key(name: &str) -> Target {
+    Target::Key(name.into())
+}
+fn route(name: &str) -> Target {
+    Target::Route(name.into())
+}
+fn pattern(name: &str) -> Target {
+    Target::UrlPattern(name.into())
+}
+
+fn fixture() -> Vec<Snippet> {
+    let mut snippets = vec![
+        snippet(1, "vat", vec![key("claim.vat-number")]),
+        Snippet { locale: locale("fr"), title: "TVA".into(), ..snippet(2, "vat", vec![key("claim.vat-number")]) },
+        snippet(3, "tax", vec![key("claim.tax")]),
+        snippet(4, "form", vec![key("claim.form")]),
+        snippet(5, "new-claim", vec![route("/claims/new")]),
+        snippet(6, "approval", vec![pattern("/approvals/:id")]),
+        snippet(7, "policy", vec![]),
+        Snippet { roles: vec!["approver".into()], ..snippet(8, "limits", vec![route("/claims/new")]) },
+        Snippet { status: Status::Draft, ..snippet(9, "draft", vec![key("claim.vat-number")]) },
+        Snippet { status: Status::Archived, ..snippet(10, "archived", vec![route("/claims/new")]) },
+        Snippet { publish_at: Some(100), expire_at: Some(200), ..snippet(11, "rates", vec![]) },
+        Snippet { priority: 5, ..snippet(12, "urgent", vec![route("/claims/new")]) },
+        snippet(13, "both", vec![key("claim.form"), route("/claims/new")]),
+        Snippet { locale: locale("de"), ..snippet(14, "german-only", vec![]) },
+    ];
+    snippets[1].moment = Moment::More;
+    snippets
+}
+
+fn index_of(snippets: Vec<Snippet>) -> SiteIndex {
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: locale("en") });
+    for snippet in snippets {
+        builder.add(snippet).unwrap();
+    }
+    builder.build()
+}
+
+fn context(path: &str, route: Option<&str>, keys: &[&str], roles: &[&str], locale_tag: Option<&str>) -> Context {
+    Context {
+        path: Some(path.into()),
+        route: route.map(Into::into),
+        keys: keys.iter().map(|key| key.to_string()).collect(),
+        roles: roles.iter().map(|role| role.to_string()).collect(),
+        locale: locale_tag.map(locale),
+    }
+}
+
+fn ids(matches: &[Match<'_>]) -> Vec<i64> {
+    matches.iter().map(|found| found.snippet.id).collect()
+}
+
+#[test]
+fn resolution_table() {
+    let index = index_of(fixture());
+    let keys = ["claim.vat-number", "claim.tax", "claim.form"];
+    #[rustfmt::skip]
+    let cases: Vec<(&str, Context, i64, Vec<i64>)> = vec![
+        ("nothing but site-wide on an unknown page",
+            context("/elsewhere", None, &[], &[], None), 0, vec![7]),
+        ("validity window opens at publish_at",
+            context("/elsewhere", None, &[], &[], None), 100, vec![7, 11]),
+        ("validity window closes at expire_at",
+            context("/elsewhere", None, &[], &[], None), 200, vec![7]),
+        ("route: priority first, then id; archived never",
+            context("/claims/new", Some("/claims/new"), &[], &[], None), 0, vec![12, 5, 13, 7]),
+        ("role-specific before generic within a kind",
+            context("/claims/new", Some("/claims/new"), &[], &["approver"], None), 0, vec![8, 12, 5, 13, 7]),
+        ("field key, then ancestors by depth, then route; drafts never",
+            context("/claims/new", Some("/claims/new"), &keys, &[], None), 0, vec![1, 3, 4, 13, 12, 5, 7]),
+        ("a translation replaces its original, in the best locale",
+            context("/claims/new", None, &keys[..1], &[], Some("fr-CA")), 0, vec![2, 7]),
+        ("an unknown locale falls back to the site default",
+            context("/claims/new", None, &keys[..1], &[], Some("ja")), 0, vec![1, 7]),
+        ("a locale outside the chain is never served",
+            context("/x", None, &[], &[], Some("en-GB")), 0, vec![7]),
+        ("url pattern matches the path",
+            context("/approvals/CLM-1042", None, &[], &[], None), 0, vec![6, 7]),
+        ("url pattern does not match a longer path",
+            context("/approvals/CLM-1042/history", None, &[], &[], None), 0, vec![7]),
+        ("a route template is not a path",
+            context("/claims/new", None, &[], &[], None), 0, vec![7]),
+    ];
+    for (name, context, now, expected) in cases {
+        assert_eq!(ids(&index.resolve(&context, now)), expected, "{name}");
+    }
+}
+
+#[test]
+fn reasons_name_what_matched() {
+    let index = index_of(fixture());
+    let found = index.resolve(
+        &context("/claims/new", Some("/claims/new"), &["claim.vat-number", "claim.form"], &["approver"], Some("fr")),
+        0,
+    );
+    let reasons: Vec<(i64, MatchKind, Option<&str>, Option<&str>, &str)> = found
+        .iter()
+        .map(|found| {
+            let reason = &found.reason;
+            (found.snippet.id, reason.kind, reason.target, reason.role, reason.locale.as_str())
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (2, MatchKind::FieldKey, Some("claim.vat-number"), None, "fr"),
+            (4, MatchKind::AncestorKey(1), Some("claim.form"), None, "en"),
+            (13, MatchKind::AncestorKey(1), Some("claim.form"), None, "en"),
+            (8, MatchKind::Route, Some("/claims/new"), Some("approver"), "en"),
+            (12, MatchKind::Route, Some("/claims/new"), None, "en"),
+            (5, MatchKind::Route, Some("/claims/new"), None, "en"),
+            (7, MatchKind::SiteWide, None, None, "en"),
+        ]
+    );
+}
+
+#[test]
+fn drafts_are_served_only_by_a_preview_index() {
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: locale("en") }).include_drafts(true);
+    for snippet in fixture() {
+        builder.add(snippet).unwrap();
+    }
+    let preview = builder.build();
+    let found = preview.resolve(&context("/claims/new", None, &["claim.vat-number"], &[], None), 0);
+    assert_eq!(ids(&found), vec![1, 9, 7]);
+    assert!(preview.snippet(10).is_none(), "archived snippets are never indexed");
+}
+
+#[test]
+fn invalid_targets_are_refused_when_building() {
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: locale("en") });
+    for bad in [pattern("/orders/(unclosed"), pattern("no-slash"), key("has space"), route("relative")] {
+        assert!(builder.add(snippet(1, "bad", vec![bad.clone()])).is_err(), "{bad:?}");
+    }
+}
+
+fn arbitrary_snippet(id: i64) -> impl Strategy<Value = Snippet> {
+    let target = prop_oneof![
+        (0..6u8).prop_map(|n| key(&format!("k{n}"))),
+        (0..4u8).prop_map(|n| route(&format!("/r{n}"))),
+        (0..3u8).prop_map(|n| pattern(&format!("/p{n}/:id"))),
+    ];
+    (
+        proptest::collection::vec(target, 0..3),
+        proptest::option::of(prop_oneof![Just("a"), Just("b")]),
+        prop_oneof![Just("en"), Just("fr"), Just("fr-CA")],
+        -2..3i32,
+        0..8u8,
+    )
+        .prop_map(move |(targets, role, locale_tag, priority, slug)| Snippet {
+            roles: role.into_iter().map(Into::into).collect(),
+            locale: locale(locale_tag),
+            priority,
+            ..snippet(id, &format!("s{slug}"), targets)
+        })
+}
+
+fn arbitrary_site() -> impl Strategy<Value = Vec<Snippet>> {
+    (1..40usize).prop_flat_map(|count| (1..=count as i64).map(arbitrary_snippet).collect::<Vec<_>>())
+}
+
+fn arbitrary_context() -> impl Strategy<Value = Context> {
+    (
+        proptest::collection::vec((0..6u8).prop_map(|n| format!("k{n}")), 0..4),
+        proptest::option::of((0..4u8).prop_map(|n| format!("/r{n}"))),
+        (0..3u8, 0..3u8).prop_map(|(n, id)| format!("/p{n}/{id}")),
+        proptest::collection::vec(prop_oneof![Just("a".to_string()), Just("b".to_string())], 0..2),
+        proptest::option::of(prop_oneof![Just("en"), Just("fr"), Just("fr-CA"), Just("de")]),
+    )
+        .prop_map(|(keys, route, path, roles, locale_tag)| Context {
+            path: Some(path),
+            route,
+            keys,
+            roles,
+            locale: locale_tag.map(locale),
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn resolution_is_deterministic_whatever_the_insertion_order(
+        snippets in arbitrary_site(), context in arbitrary_context(), seed in any::<u64>()
+    ) {
+        let forward = index_of(snippets.clone());
+        let mut shuffled = snippets;
+        // A cheap deterministic shuffle driven by the seed.
+        let len = shuffled.len();
+        for position in 0..len {
+            let other = (seed.wrapping_mul(position as u64 + 1) % len as u64) as usize;
+            shuffled.swap(position, other);
+        }
+        let backward = index_of(shuffled);
+        prop_assert_eq!(ids(&forward.resolve(&context, 0)), ids(&backward.resolve(&context, 0)));
+        prop_assert_eq!(ids(&forward.resolve(&context, 0)), ids(&forward.resolve(&context, 0)));
+    }
+
+    #[test]
+    fn an_unrelated_snippet_never_reorders_the_others(
+        snippets in arbitrary_site(), context in arbitrary_context()
+    ) {
+        let before = ids(&index_of(snippets.clone()).resolve(&context, 0));
+        let mut with_unrelated = snippets;
+        with_unrelated.push(snippet(10_000, "unrelated", vec![key("never.in.context")]));
+        let after = ids(&index_of(with_unrelated).resolve(&context, 0));
+        prop_assert_eq!(before, after);
+    }
+
+    #[test]
+    fn site_wide_never_outranks_a_field_key_match_of_the_same_role_and_locale(
+        snippets in arbitrary_site(), context in arbitrary_context()
+    ) {
+        let index = index_of(snippets);
+        let found = index.resolve(&context, 0);
+        for (position, field) in found.iter().enumerate() {
+            if field.reason.kind != MatchKind::FieldKey {
+                continue;
+            }
+            let outranked = found[..position].iter().any(|earlier| {
+                earlier.reason.kind == MatchKind::SiteWide
+                    && earlier.reason.role == field.reason.role
+                    && earlier.reason.locale == field.reason.locale
+            });
+            prop_assert!(!outranked);
+        }
+    }
+
+    #[test]
+    fn drafts_are_never_served(snippets in arbitrary_site(), context in arbitrary_context()) {
+        let drafts: Vec<Snippet> = snippets
+            .into_iter()
+            .map(|snippet| Snippet { status: Status::Draft, ..snippet })
+            .collect();
+        prop_assert!(index_of(drafts).resolve(&context, 0).is_empty());
+    }
+
+    #[test]
+    fn every_match_is_for_one_of_the_workers_roles_and_locales(
+        snippets in arbitrary_site(), context in arbitrary_context()
+    ) {
+        let index = index_of(snippets);
+        let chain = Locale::fallbacks(context.locale.as_ref(), &locale("en"));
+        for found in index.resolve(&context, 0) {
+            let snippet = found.snippet;
+            prop_assert!(snippet.roles.is_empty() || snippet.roles.iter().any(|role| context.roles.contains(role)));
+            prop_assert!(chain.contains(&snippet.locale));
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The heart of Cuecard: decide which snippets a worker sees in a context, in which order, and why.
+//!
+//! Pure by design: no I/O, no async, no clock (callers pass `now`), no serde. The service
+//! compiles each site's published snippets into a [`SiteIndex`] and resolves contexts against it.
+
+mod index;
+mod locale;
+pub mod render;
+mod snippet;
+
+pub use index::{Context, Match, MatchKind, Reason, SiteIndex, SiteIndexBuilder, SiteSettings};
+pub use locale::Locale;
+pub use snippet::{Moment, Snippet, Status, Target, validate_help_key, validate_role, validate_route};
+
+/// Unix time in seconds; the engine never reads a clock, callers pass it.
+pub type Timestamp = i64;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("`{0}` is not a valid locale (expected a BCP 47 tag such as `en` or `fr-CA`)")]
+    InvalidLocale(String),
+    #[error("`{pattern}` is not a valid URL pattern: {reason}")]
+    InvalidUrlPattern { pattern: String, reason: String },
+    #[error("`{0}` is not a valid help key (letters, digits and `._-:`, at most 128 characters)")]
+    InvalidHelpKey(String),
+    #[error("`{0}` is not a valid route template (it must start with `/`, at most 512 characters)")]
+    InvalidRoute(String),
+    #[error("`{0}` is not a valid role (letters, digits and `._-:`, at most 64 characters)")]
+    InvalidRole(String),
+    #[error("`{0}` is not a moment of need (expected new, more, apply, solve or change)")]
+    InvalidMoment(String),
+    #[error("`{0}` is not a status (expected draft, published or archived)")]
+    InvalidStatus(String),
+}

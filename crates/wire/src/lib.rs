@@ -1,0 +1,201 @@
+//! The only serialized surface of Cuecard: what the widget and API clients send and receive.
+//!
+//! Everything here is plain data with serde derives. It compiles for wasm32 (the widget) and
+//! natively (the service), so it must stay free of I/O, regex and heavy formatting.
+
+use serde::{Deserialize, Serialize};
+
+/// Query parameters of `GET /v1/help`: where the worker is.
+///
+/// Lists travel comma-separated (`keys=claim.vat-number,claim.tax`) so URLs stay short and
+/// cacheable; `keys` is innermost first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpQuery {
+    /// Public site key (`pk_…`).
+    #[serde(default)]
+    pub site: String,
+    /// `location.pathname`, without query string or fragment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The app's own route template (`/orders/:id/edit`), when the app told us.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// Help keys of the focused element and its ancestors, innermost first, comma-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<String>,
+    /// The worker's roles, comma-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<String>,
+    /// BCP 47 language tag (`fr-CA`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+/// Body of a `GET /v1/help` answer: snippets in the order the worker should see them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpResponse {
+    pub snippets: Vec<Card>,
+}
+
+/// One snippet as the widget shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Card {
+    pub id: i64,
+    pub title: String,
+    /// Sanitized HTML, rendered once when the snippet was written.
+    pub html: String,
+    pub moment: Moment,
+    pub reason: Reason,
+}
+
+/// Gottfredson & Mosher's five moments of need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Moment {
+    /// Learning to do something for the first time.
+    New,
+    /// Learning more about something.
+    More,
+    /// Doing it now.
+    Apply,
+    /// Something went wrong.
+    Solve,
+    /// Something changed.
+    Change,
+}
+
+impl Moment {
+    pub const ALL: [Moment; 5] = [
+        Moment::New,
+        Moment::More,
+        Moment::Apply,
+        Moment::Solve,
+        Moment::Change,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Moment::New => "new",
+            Moment::More => "more",
+            Moment::Apply => "apply",
+            Moment::Solve => "solve",
+            Moment::Change => "change",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Moment> {
+        Moment::ALL.into_iter().find(|moment| moment.as_str() == text)
+    }
+}
+
+/// Why a snippet was chosen for this context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    pub kind: ReasonKind,
+    /// The help key, route template or URL pattern that matched; absent for site-wide snippets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The role that made a role-specific snippet apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// The snippet's locale, which may be a fallback of the requested one.
+    pub locale: String,
+}
+
+/// What kind of target matched, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonKind {
+    /// The help key of the focused element itself.
+    FieldKey,
+    /// The help key of an ancestor of the focused element.
+    AncestorKey,
+    /// The app's route template.
+    Route,
+    /// A URL pattern matching the path.
+    UrlPattern,
+    /// The snippet has no target and applies everywhere on the site.
+    SiteWide,
+}
+
+/// Body of every 4xx and 5xx answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable, snake_case, safe to match on (`unknown_site`).
+    pub code: String,
+    /// For humans; may change between versions.
+    pub message: String,
+}
+
+/// Splits a comma-separated list parameter, dropping empty items and surrounding spaces.
+pub fn split_list(list: Option<&str>) -> impl Iterator<Item = &str> {
+    list.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_query_round_trips_through_a_query_string() {
+        let query = HelpQuery {
+            site: "pk_demo_acme".into(),
+            path: Some("/claims/new".into()),
+            route: None,
+            keys: Some("claim.vat-number,claim.tax".into()),
+            roles: Some("employee".into()),
+            locale: Some("fr-CA".into()),
+        };
+        let text = serde_urlencoded::to_string(&query).unwrap();
+        assert_eq!(
+            text,
+            "site=pk_demo_acme&path=%2Fclaims%2Fnew&keys=claim.vat-number%2Cclaim.tax&roles=employee&locale=fr-CA"
+        );
+        assert_eq!(serde_urlencoded::from_str::<HelpQuery>(&text).unwrap(), query);
+    }
+
+    #[test]
+    fn card_serializes_with_snake_case_enums() {
+        let card = Card {
+            id: 7,
+            title: "VAT".into(),
+            html: "<p>x</p>".into(),
+            moment: Moment::Apply,
+            reason: Reason {
+                kind: ReasonKind::FieldKey,
+                target: Some("claim.vat-number".into()),
+                role: None,
+                locale: "en".into(),
+            },
+        };
+        let json = serde_json::to_string(&card).unwrap();
+        assert_eq!(
+            json,
+            r#"{"id":7,"title":"VAT","html":"<p>x</p>","moment":"apply","reason":{"kind":"field_key","target":"claim.vat-number","locale":"en"}}"#
+        );
+        assert_eq!(serde_json::from_str::<Card>(&json).unwrap(), card);
+    }
+
+    #[test]
+    fn moments_parse_from_their_names() {
+        for moment in Moment::ALL {
+            assert_eq!(Moment::parse(moment.as_str()), Some(moment));
+        }
+        assert_eq!(Moment::parse("later"), None);
+    }
+
+    #[test]
+    fn lists_split_on_commas_and_skip_blanks() {
+        let items: Vec<_> = split_list(Some(" a, ,b,")).collect();
+        assert_eq!(items, ["a", "b"]);
+        assert_eq!(split_list(None).count(), 0);
+    }
+}
