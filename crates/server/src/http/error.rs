@@ -1,0 +1,109 @@
+//! One error table at the edge: each case maps to a status and a stable snake_case code.
+//! 4xx say exactly what was wrong; 5xx are logged with the request id and say nothing internal.
+
+use axum::extract::Request;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the `{0}` parameter is required")]
+    MissingParameter(&'static str),
+    #[error("the `{name}` parameter is too long (at most {max})")]
+    ParameterTooLong { name: &'static str, max: usize },
+    #[error("the `{name}` parameter is invalid: {message}")]
+    InvalidParameter { name: &'static str, message: String },
+    #[error("{0}")]
+    InvalidLocale(String),
+    #[error("the query string is invalid: {0}")]
+    InvalidQuery(String),
+    #[error("no site has the key `{0}`")]
+    UnknownSite(String),
+    #[error("this site does not allow requests from origin `{0}`")]
+    OriginNotAllowed(String),
+    #[error("no such resource")]
+    NotFound,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::MissingParameter(_) => (StatusCode::BAD_REQUEST, "missing_parameter"),
+            ApiError::ParameterTooLong { .. } => (StatusCode::BAD_REQUEST, "parameter_too_long"),
+            ApiError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
+            ApiError::InvalidLocale(_) => (StatusCode::BAD_REQUEST, "invalid_locale"),
+            ApiError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
+            ApiError::UnknownSite(_) => (StatusCode::NOT_FOUND, "unknown_site"),
+            ApiError::OriginNotAllowed(_) => (StatusCode::FORBIDDEN, "origin_not_allowed"),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+fn error_response(status: StatusCode, code: &str, message: String) -> Response {
+    let body = wire::ErrorBody {
+        error: wire::ErrorDetail { code: code.to_owned(), message },
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let ApiError::Internal(detail) = &self {
+            // The request id is on the surrounding span (TraceLayer), so the log line carries it.
+            tracing::error!(%detail, "internal error");
+        }
+        error_response(status, code, self.to_string())
+    }
+}
+
+impl From<store::Error> for ApiError {
+    fn from(error: store::Error) -> Self {
+        ApiError::Internal(error.to_string())
+    }
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// Gives error responses made by layers (timeout, body limit, unknown method) the same JSON
+/// shape as handler errors.
+pub async fn json_error_bodies(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        status if status.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let message = status.canonical_reason().unwrap_or("error").to_lowercase();
+    let mut replaced = error_response(status, code, message);
+    for (name, value) in response.headers() {
+        if name != CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            replaced.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    replaced
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    replaced
+}

@@ -1,0 +1,23 @@
+//! Liveness and readiness for load balancers and orchestrators.
+
+use crate::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+/// The process is up.
+pub async fn live() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// The process can serve: the database answers.
+pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    match state.store.sites().await {
+        Ok(sites) => (StatusCode::OK, Json(json!({ "status": "ready", "sites": sites.len() }))),
+        Err(error) => {
+            tracing::error!(%error, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable" })))
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! Docs-as-code: a folder of Markdown files with YAML front matter becomes snippet drafts.
+//!
+//! ```markdown
+//! ---
+//! title: Enter the VAT number
+//! moment: apply
+//! targets:
+//!   - key: claim.vat-number
+//!   - route: /claims/new
+//!   - url: /approvals/:id
+//! roles: [approver]
+//! priority: 10
+//! ---
+//! Body in **Markdown**.
+//! ```
+//!
+//! The slug is the file's path below the folder without `.md`; `NAME.fr.md` is the French
+//! translation of `NAME`. `README.md` files are documentation for authors and are skipped.
+
+use engine::{Locale, Moment, Status, Target};
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use store::SnippetDraft;
+
+/// A file that could not be read as a snippet, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportError {
+    pub file: PathBuf,
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(formatter, "{}:{line}: {}", self.file.display(), self.message),
+            None => write!(formatter, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    title: String,
+    moment: String,
+    #[serde(default)]
+    targets: Vec<TargetSpec>,
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    priority: i32,
+    #[serde(default)]
+    locale: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+enum TargetSpec {
+    Key(String),
+    Route(String),
+    Url(String),
+}
+
+/// One snippet read from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    pub file: PathBuf,
+    pub draft: SnippetDraft,
+}
+
+/// Reads every `.md` file below `dir` (sorted, so runs are reproducible).
+pub fn read_dir(dir: &Path, default_locale: &Locale) -> Result<Vec<SourceFile>, ImportError> {
+    let mut files = Vec::new();
+    collect_markdown(dir, &mut files)?;
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let relative = file.strip_prefix(dir).unwrap_or(&file);
+            let text = std::fs::read_to_string(&file).map_err(|error| ImportError {
+                file: file.clone(),
+                line: None,
+                message: error.to_string(),
+            })?;
+            let slug_path = relative.to_string_lossy().replace('\\', "/");
+            let draft = parse(&slug_path, &text, default_locale).map_err(|(line, message)| ImportError {
+                file: file.clone(),
+                line,
+                message,
+            })?;
+            Ok(SourceFile { file, draft })
+        })
+        .collect()
+}
+
+fn collect_markdown(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ImportError> {
+    let unreadable = |error: std::io::Error| ImportError {
+        file: dir.to_owned(),
+        line: None,
+        message: error.to_string(),
+    };
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            collect_markdown(&path, files)?;
+        } else if name.ends_with(".md") && !name.eq_ignore_ascii_case("README.md") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Splits `NAME.fr-CA` into (`NAME`, `fr-CA`) when the suffix is a language tag.
+fn split_locale_suffix(stem: &str) -> (&str, Option<Locale>) {
+    if let Some((name, suffix)) = stem.rsplit_once('.') {
+        let language = suffix.split('-').next().unwrap_or_default();
+        if !name.is_empty() && matches!(language.len(), 2 | 3) && !name.ends_with('/') {
+            if let Ok(locale) = Locale::parse(suffix) {
+                return (name, Some(locale));
+            }
+        }
+    }
+    (stem, None)
+}
+
+/// Parses one file. Errors carry the 1-based line in the file, where known.
+pub fn parse(relative_path: &str, text: &str, default_locale: &Locale) -> Result<SnippetDraft, (Option<u64>, String)> {
+    let stem = relative_path.strip_suffix(".md").unwrap_or(relative_path);
+    let (slug, file_locale) = split_locale_suffix(stem);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let after_open = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+        .ok_or((Some(1), "a snippet starts with `---` and YAML front matter".to_owned()))?;
+    let (yaml, body) = split_front_matter(after_open)
+        .ok_or((None, "the front matter has no closing `---` line".to_owned()))?;
+    let front: FrontMatter = serde_saphyr::from_str(yaml).map_err(|error| {
+        // Line 1 of the YAML is line 2 of the file.
+        let line = error.location().map(|location| location.line() + 1);
+        let message = error.to_string();
+        let first_line = message.lines().next().unwrap_or("invalid front matter").to_owned();
+        (line, first_line)
+    })?;
+
+    let at_line = |needle: &str| {
+        yaml.lines()
+            .position(|line| line.trim_start().starts_with(needle))
+            .map(|index| index as u64 + 2)
+    };
+    let locale = match (front.locale.as_deref(), file_locale) {
+        (Some(declared), file_locale) => {
+            let declared = Locale::parse(declared).map_err(|error| (at_line("locale:"), error.to_string()))?;
+            if file_locale.as_ref().is_some_and(|from_name| *from_name != declared) {
+                return Err((at_line("locale:"), format!("locale `{declared}` disagrees with the file name")));
+            }
+            declared
+        }
+        (None, Some(from_name)) => from_name,
+        (None, None) => default_locale.clone(),
+    };
+    let moment = Moment::parse(&front.moment).map_err(|error| (at_line("moment:"), error.to_string()))?;
+    let status = match front.status.as_deref() {
+        None => Status::Published,
+        Some(status) => Status::parse(status).map_err(|error| (at_line("status:"), error.to_string()))?,
+    };
+    let targets = front
+        .targets
+        .into_iter()
+        .map(|target| match target {
+            TargetSpec::Key(key) => Target::Key(key),
+            TargetSpec::Route(route) => Target::Route(route),
+            TargetSpec::Url(pattern) => Target::UrlPattern(pattern),
+        })
+        .collect();
+    let draft = SnippetDraft {
+        slug: slug.to_owned(),
+        locale,
+        title: front.title,
+        markdown: body.to_owned(),
+        moment,
+        roles: front.roles,
+        priority: front.priority,
+        status,
+        targets,
+        publish_at: None,
+        expire_at: None,
+    };
+    draft.validate().map_err(|error| (None, error.to_string()))?;
+    Ok(draft)
+}
+
+/// Finds the closing `---` line; returns (yaml, body).
+fn split_front_matter(text: &str) -> Option<(&str, &str)> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_end_matches(['\n', '\r']) == "---" {
+            return Some((&text[..offset], &text[offset + line.len()..]));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn en() -> Locale {
+        Locale::parse("en").unwrap()
+    }
+
+    #[test]
+    fn a_file_becomes_a_draft() {
+        let text = "---\ntitle: Enter the VAT number\nmoment: apply\ntargets:\n  - key: claim.vat-number\n  - route: /claims/new\n  - url: /approvals/:id\nroles: [approver]\npriority: 10\n---\nBody **here**.\n";
+        let draft = parse("claim-form/vat-number.md", text, &en()).unwrap();
+        assert_eq!(draft.slug, "claim-form/vat-number");
+        assert_eq!(draft.locale, en());
+        assert_eq!(draft.moment, Moment::Apply);
+        assert_eq!(
+            draft.targets,
+            [
+                Target::Key("claim.vat-number".into()),
+                Target::Route("/claims/new".into()),
+                Target::UrlPattern("/approvals/:id".into())
+            ]
+        );
+        assert_eq!(draft.roles, ["approver"]);
+        assert_eq!(draft.priority, 10);
+        assert_eq!(draft.status, Status::Published);
+        assert_eq!(draft.markdown, "Body **here**.\n");
+    }
+
+    #[test]
+    fn the_file_name_gives_the_translation_locale() {
+        let text = "---\ntitle: TVA\nmoment: apply\n---\nx";
+        let draft = parse("claim-form/vat-number.fr.md", text, &en()).unwrap();
+        assert_eq!((draft.slug.as_str(), draft.locale.as_str()), ("claim-form/vat-number", "fr"));
+        let draft = parse("guide.pt-BR.md", text, &en()).unwrap();
+        assert_eq!((draft.slug.as_str(), draft.locale.as_str()), ("guide", "pt-BR"));
+        let draft = parse("release.notes.md", text, &en()).unwrap();
+        assert_eq!((draft.slug.as_str(), draft.locale.as_str()), ("release.notes", "en"));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let cases = [
+            ("no front matter", "# Title\n", Some(1), "starts with `---`"),
+            ("unclosed", "---\ntitle: x\n", None, "no closing"),
+            ("unknown field", "---\ntitle: x\nmoment: apply\ntitel: y\n---\n", Some(4), "titel"),
+            ("bad moment", "---\ntitle: x\nmoment: later\n---\n", Some(3), "moment of need"),
+            ("bad pattern", "---\ntitle: x\nmoment: new\ntargets:\n  - url: /a/(\n---\n", None, "URL pattern"),
+            ("bad yaml", "---\ntitle: [x\nmoment: new\n---\n", Some(2), ""),
+            ("locale clash", "---\ntitle: x\nmoment: new\nlocale: de\n---\n", Some(4), "disagrees"),
+        ];
+        for (name, text, line, needle) in cases {
+            let (found_line, message) = parse("a.fr.md", text, &en()).unwrap_err();
+            assert!(message.contains(needle), "{name}: {message}");
+            assert_eq!(found_line, line, "{name}: {message}");
+        }
+    }
+}

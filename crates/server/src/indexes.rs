@@ -1,0 +1,84 @@
+//! Compiled per-site indexes, rebuilt off the request path and swapped in atomically.
+//!
+//! Requests clone an `Arc` under a read lock held for nanoseconds; a rebuild compiles the new
+//! index on a blocking thread and only then takes the write lock to swap it in.
+
+use engine::{SiteIndex, SiteSettings};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use store::{Site, Store};
+
+/// A site's settings and its compiled index, as one immutable unit.
+#[derive(Debug)]
+pub struct SiteEntry {
+    pub site: Site,
+    /// Published snippets only: what workers see.
+    pub index: SiteIndex,
+}
+
+impl SiteEntry {
+    /// Whether a browser page at `origin` may call the public API for this site.
+    pub fn allows_origin(&self, origin: &[u8]) -> bool {
+        self.site.origins.iter().any(|allowed| allowed.as_bytes() == origin)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Indexes {
+    by_key: RwLock<HashMap<String, Arc<SiteEntry>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error("site `{site}` has content the engine refuses: {error}")]
+    Engine { site: String, error: engine::Error },
+    #[error("index build was cancelled: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+impl Indexes {
+    pub fn get(&self, public_key: &str) -> Option<Arc<SiteEntry>> {
+        let by_key = self.by_key.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        by_key.get(public_key).cloned()
+    }
+
+    /// Rebuilds the indexes of sites whose content changed since they were built, and drops
+    /// sites that no longer exist. Returns how many were rebuilt.
+    pub async fn refresh(&self, store: &dyn Store) -> Result<usize, RefreshError> {
+        let sites = store.sites().await?;
+        let mut rebuilt = 0;
+        for site in &sites {
+            let current = self.get(&site.public_key);
+            if current.is_some_and(|entry| entry.site == *site) {
+                continue;
+            }
+            let snippets = store.servable_snippets(site.id).await?;
+            let site_for_build = site.clone();
+            let entry = tokio::task::spawn_blocking(move || {
+                let mut builder = SiteIndex::builder(SiteSettings {
+                    default_locale: site_for_build.default_locale.clone(),
+                });
+                for snippet in snippets {
+                    builder.add(snippet).map_err(|error| RefreshError::Engine {
+                        site: site_for_build.public_key.clone(),
+                        error,
+                    })?;
+                }
+                Ok::<_, RefreshError>(SiteEntry {
+                    site: site_for_build,
+                    index: builder.build(),
+                })
+            })
+            .await??;
+            tracing::info!(site = %site.public_key, snippets = entry.index.len(), version = site.content_version, "index built");
+            let mut by_key = self.by_key.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            by_key.insert(site.public_key.clone(), Arc::new(entry));
+            rebuilt += 1;
+        }
+        let mut by_key = self.by_key.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        by_key.retain(|key, _| sites.iter().any(|site| site.public_key == *key));
+        Ok(rebuilt)
+    }
+}

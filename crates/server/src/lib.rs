@@ -1,0 +1,61 @@
+//! The Cuecard service: the only crate that knows HTTP. Handlers extract, call the store or the
+//! engine, and convert to `wire` types at the edge.
+
+pub mod config;
+pub mod http;
+pub mod import;
+pub mod indexes;
+
+use indexes::{Indexes, RefreshError};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+use tokio::net::TcpListener;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub indexes: Arc<Indexes>,
+}
+
+impl AppState {
+    /// Loads every site's index before the first request is served.
+    pub async fn load(store: Arc<dyn Store>) -> Result<AppState, RefreshError> {
+        let indexes = Arc::new(Indexes::default());
+        indexes.refresh(store.as_ref()).await?;
+        Ok(AppState { store, indexes })
+    }
+
+    /// Picks up content written by other processes (`cuecard import` while serving).
+    pub fn spawn_refresher(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                if let Err(error) = state.indexes.refresh(state.store.as_ref()).await {
+                    tracing::error!(%error, "refreshing indexes failed; serving the previous ones");
+                }
+            }
+        })
+    }
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, refreshing indexes in the background.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    options: http::RouterOptions,
+    refresh_every: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let refresher = state.spawn_refresher(refresh_every);
+    let result = axum::serve(listener, http::router(state, options))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    refresher.abort();
+    result
+}
