@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Lists travel comma-separated (`keys=claim.vat-number,claim.tax`) so URLs stay short and
 /// cacheable; `keys` is innermost first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct HelpQuery {
     /// Public site key (`pk_…`).
     #[serde(default)]

@@ -1,0 +1,55 @@
+//! Reading the host page: where the worker is and what has focus. Never writes to it.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, Window};
+
+pub fn window() -> Option<Window> {
+    web_sys::window()
+}
+
+pub fn document() -> Option<Document> {
+    window()?.document()
+}
+
+pub fn current_path() -> String {
+    window()
+        .and_then(|window| window.location().pathname().ok())
+        .unwrap_or_else(|| "/".to_owned())
+}
+
+/// Help keys of `element` and its ancestors, innermost first.
+pub fn keys_of(element: Option<Element>) -> Vec<String> {
+    let mut attributes = Vec::new();
+    let mut current = element;
+    while let Some(node) = current {
+        if let Some(key) = node.get_attribute("data-help-key") {
+            attributes.push(key);
+        }
+        current = node.parent_element();
+    }
+    crate::context::collect_keys(attributes.iter().map(String::as_str))
+}
+
+/// Keys of the element that has focus now, unless focus is inside the widget itself.
+pub fn focused_keys(host: &Element) -> Option<Vec<String>> {
+    let active = document()?.active_element()?;
+    if active == *host {
+        return None;
+    }
+    Some(keys_of(Some(active)))
+}
+
+/// The language of the page: `data-locale` on the script tag (passed in), `<html lang>`, the browser.
+pub fn page_locale(from_script: Option<String>) -> Option<String> {
+    from_script
+        .filter(|locale| !locale.is_empty())
+        .or_else(|| {
+            let lang = document()?.document_element()?.get_attribute("lang")?;
+            (!lang.trim().is_empty()).then(|| lang.trim().to_owned())
+        })
+        .or_else(|| window()?.navigator().language())
+}
+
+pub fn event_target_element(event: &web_sys::Event) -> Option<Element> {
+    event.target()?.dyn_into::<Element>().ok()
+}

@@ -1,0 +1,134 @@
+//! The Cuecard widget, mounted by the loader (`loader/cuecard.js`) into an open shadow root.
+//!
+//! The loader owns the page-facing surface (the `Cuecard` global, the host element, history
+//! events); this crate owns everything inside the shadow root. Every export is called by the
+//! loader inside `try`, so nothing thrown here reaches the host page.
+
+pub mod api;
+pub mod app;
+pub mod context;
+mod dom;
+
+use app::{App, Settings, Ui};
+use context::{ContextUpdate, PageContext};
+use js_sys::{Array, Reflect};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{CssStyleSheet, Element, Event, ShadowRoot};
+
+const STYLE: &str = include_str!("style.css");
+
+/// The running widget, as the loader holds it.
+#[wasm_bindgen]
+pub struct Widget {
+    ui: Ui,
+    host: Element,
+    _focus_listener: Closure<dyn FnMut(Event)>,
+}
+
+fn string_field(object: &JsValue, name: &str) -> Option<String> {
+    Reflect::get(object, &JsValue::from_str(name)).ok()?.as_string()
+}
+
+/// A field that may be absent (leave as is), null (clear) or a string.
+fn optional_string_field(object: &JsValue, name: &str) -> Option<Option<String>> {
+    let value = Reflect::get(object, &JsValue::from_str(name)).ok()?;
+    if value.is_undefined() {
+        None
+    } else {
+        Some(value.as_string())
+    }
+}
+
+/// A list given as an array of strings or one comma-separated string.
+fn list_field(object: &JsValue, name: &str) -> Option<Vec<String>> {
+    let value = Reflect::get(object, &JsValue::from_str(name)).ok()?;
+    if value.is_undefined() {
+        return None;
+    }
+    if let Some(text) = value.as_string() {
+        return Some(wire::split_list(Some(&text)).map(str::to_owned).collect());
+    }
+    let array = value.dyn_into::<Array>().ok()?;
+    Some(array.iter().filter_map(|item| item.as_string()).collect())
+}
+
+fn context_update(argument: &JsValue) -> ContextUpdate {
+    if !argument.is_object() {
+        return ContextUpdate::default();
+    }
+    ContextUpdate {
+        route: optional_string_field(argument, "route"),
+        keys: list_field(argument, "keys").map(|keys| context::collect_keys(keys.iter().map(String::as_str))),
+        roles: list_field(argument, "roles"),
+        locale: optional_string_field(argument, "locale"),
+    }
+}
+
+#[wasm_bindgen]
+impl Widget {
+    /// One `Cuecard(name, argument)` call from the page.
+    pub fn command(&self, name: &str, argument: JsValue) {
+        match name {
+            "setContext" => {
+                let update = context_update(&argument);
+                self.ui.context.update(|context| context.update(update));
+            }
+            "open" => self.ui.open.set(true),
+            "close" => {
+                self.ui.open.set(false);
+                self.ui.viewing.set(None);
+            }
+            "toggle" => self.ui.open.update(|open| *open = !*open),
+            other => web_sys::console::warn_1(&JsValue::from_str(&format!("Cuecard: unknown command `{other}`"))),
+        }
+    }
+
+    /// The page's URL changed (pushState, replaceState, popstate, hashchange).
+    pub fn location_changed(&self) {
+        let path = dom::current_path();
+        let keys = dom::focused_keys(&self.host).unwrap_or_default();
+        self.ui.context.update(|context| context.navigated(&path, keys));
+    }
+}
+
+/// Mounts the widget into `shadow`, whose host the loader has put on the page.
+/// `config`: `{ site, api, locale }` from the script tag.
+#[wasm_bindgen]
+pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
+    let site = string_field(&config, "site").ok_or("Cuecard: data-site is missing")?;
+    let api = string_field(&config, "api").ok_or("Cuecard: api origin is missing")?;
+    let document = dom::document().ok_or("no document")?;
+    let host = shadow.host();
+
+    let sheet = CssStyleSheet::new()?;
+    sheet.replace_sync(STYLE)?;
+    shadow.set_adopted_style_sheets(&Array::of1(&sheet));
+    let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
+    container.set_class_name("cc-mount");
+    shadow.append_child(&container)?;
+
+    let page_locale = dom::page_locale(string_field(&config, "locale"));
+    let mut initial = PageContext::new(&dom::current_path(), page_locale);
+    if let Some(keys) = dom::focused_keys(&host) {
+        initial.focused(keys);
+    }
+    let ui = Ui::new(initial);
+    let settings = Settings { site, api };
+    leptos::mount::mount_to(container, move || view! { <App ui settings /> }).forget();
+
+    let focus_host = host.clone();
+    let focus_listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+        let Some(target) = dom::event_target_element(&event) else { return };
+        // Focus moving into the widget keeps the field the worker came from.
+        if target == focus_host {
+            return;
+        }
+        let keys = dom::keys_of(Some(target));
+        ui.context.update(|context| context.focused(keys));
+    });
+    document.add_event_listener_with_callback("focusin", focus_listener.as_ref().unchecked_ref())?;
+
+    Ok(Widget { ui, host, _focus_listener: focus_listener })
+}

@@ -1,0 +1,125 @@
+//! What a fresh machine needs, checked and installed where we can, or named exactly where we can't.
+
+use crate::Workspace;
+use anyhow::{Context as _, bail};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn succeeds(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let output = Command::new(program).args(args).stderr(Stdio::null()).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Finds `name` on PATH.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+fn install_with_rustup(args: &[&str], what: &str) -> anyhow::Result<()> {
+    eprintln!("installing {what}: rustup {}", args.join(" "));
+    if !succeeds("rustup", args) {
+        bail!("{what} is missing and `rustup {}` failed; install it and retry", args.join(" "));
+    }
+    Ok(())
+}
+
+pub fn wasm_target() -> anyhow::Result<()> {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|line| line.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    install_with_rustup(&["target", "add", "wasm32-unknown-unknown"], "the wasm32-unknown-unknown target")
+}
+
+pub fn rust_components() -> anyhow::Result<()> {
+    for (component, check) in [("rustfmt", ["fmt", "--version"]), ("clippy", ["clippy", "--version"])] {
+        if !succeeds(&crate::cargo(), &check) {
+            install_with_rustup(&["component", "add", component], component)?;
+        }
+    }
+    Ok(())
+}
+
+/// Chromium and its WebDriver, from the environment (`CUECARD_CHROME`, `CUECARD_CHROMEDRIVER`),
+/// PATH, or Debian's packages (installed here when running as root with apt-get).
+pub fn chromium() -> anyhow::Result<(PathBuf, PathBuf)> {
+    let find = || {
+        let chrome = std::env::var_os("CUECARD_CHROME").map(PathBuf::from).or_else(|| {
+            ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+                .into_iter()
+                .find_map(which)
+        });
+        let driver = std::env::var_os("CUECARD_CHROMEDRIVER")
+            .map(PathBuf::from)
+            .or_else(|| which("chromedriver"));
+        chrome.zip(driver)
+    };
+    if let Some(found) = find() {
+        return Ok(found);
+    }
+    let is_root = output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
+    if is_root && which("apt-get").is_some() {
+        eprintln!("installing Chromium and ChromeDriver from Debian: apt-get install chromium chromium-driver");
+        let env = [("DEBIAN_FRONTEND", "noninteractive")];
+        let update = Command::new("apt-get").args(["update", "-qq"]).envs(env).status();
+        let install = Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
+            .envs(env)
+            .status();
+        if !(update.is_ok_and(|status| status.success()) && install.is_ok_and(|status| status.success())) {
+            bail!("`apt-get install chromium chromium-driver` failed");
+        }
+    }
+    find().context(
+        "the browser tests need Chromium and ChromeDriver: install Debian's `chromium` and \
+         `chromium-driver` (apt-get install chromium chromium-driver), or point CUECARD_CHROME and \
+         CUECARD_CHROMEDRIVER at a browser and its matching driver",
+    )
+}
+
+/// A working wasm-opt: binaryen from npm (installed into target/tools when npm is there), or one
+/// on PATH that is recent enough. Debian's binaryen 108 emits modules that fail at init.
+pub fn wasm_opt(workspace: &Workspace) -> Option<PathBuf> {
+    const MIN_VERSION: u32 = 116;
+    const NPM_PACKAGE: &str = "binaryen@132.0.0";
+    let tools = workspace.tools_dir();
+    let from_npm = tools.join("node_modules/.bin/wasm-opt");
+    let version_of = |program: &Path| {
+        let text = output(program.to_str()?, &["--version"])?;
+        text.split(|character: char| !character.is_ascii_digit())
+            .find(|part| !part.is_empty())?
+            .parse::<u32>()
+            .ok()
+    };
+    if from_npm.is_file() {
+        return Some(from_npm);
+    }
+    if let Some(on_path) = which("wasm-opt").filter(|path| version_of(path).is_some_and(|version| version >= MIN_VERSION)) {
+        return Some(on_path);
+    }
+    which("npm")?;
+    eprintln!("installing wasm-opt: npm install {NPM_PACKAGE} into {}", tools.display());
+    std::fs::create_dir_all(&tools).ok()?;
+    let installed = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+        .arg(&tools)
+        .arg(NPM_PACKAGE)
+        .status()
+        .is_ok_and(|status| status.success());
+    (installed && from_npm.is_file()).then_some(from_npm)
+}

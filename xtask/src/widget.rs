@@ -1,0 +1,134 @@
+//! Builds the widget for browsers: release wasm, JS bindings, optional wasm-opt, content-hashed
+//! names, the loader pointing at them, precompressed copies, and a size report.
+
+use crate::{Workspace, cargo, prerequisites, run};
+use anyhow::{Context as _, bail};
+use sha2::{Digest, Sha256};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// What `build` produced, for size checks and reports.
+#[derive(Debug)]
+pub struct Dist {
+    pub loader: PathBuf,
+    pub glue: PathBuf,
+    pub wasm: PathBuf,
+}
+
+pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
+    prerequisites::wasm_target()?;
+    run(
+        workspace,
+        &cargo(),
+        &["build", "--package", "widget", "--target", "wasm32-unknown-unknown", "--profile", "widget"],
+    )?;
+    let raw_wasm = workspace.target_dir.join("wasm32-unknown-unknown/widget/widget.wasm");
+    let staging = workspace.target_dir.join("widget-bindgen");
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&raw_wasm)
+        .web(true)?
+        .omit_default_module_path(false)
+        .remove_name_section(true)
+        .remove_producers_section(true)
+        .typescript(false)
+        .generate(&staging)
+        .context("wasm-bindgen")?;
+    let bindgen_wasm = staging.join("widget_bg.wasm");
+    match prerequisites::wasm_opt(workspace) {
+        Some(wasm_opt) => {
+            let optimized = staging.join("widget_opt.wasm");
+            let status = std::process::Command::new(&wasm_opt)
+                .arg("-Oz")
+                .arg(&bindgen_wasm)
+                .arg("-o")
+                .arg(&optimized)
+                .status()
+                .with_context(|| format!("running {}", wasm_opt.display()))?;
+            if !status.success() {
+                bail!("wasm-opt failed ({status})");
+            }
+            std::fs::rename(&optimized, &bindgen_wasm)?;
+        }
+        None => eprintln!("note: wasm-opt not available; the wasm is about 1% larger over the wire"),
+    }
+
+    let dist = workspace.dist_dir();
+    let _ = std::fs::remove_dir_all(&dist);
+    std::fs::create_dir_all(&dist)?;
+    let wasm_bytes = std::fs::read(&bindgen_wasm)?;
+    let wasm_name = format!("cuecard-{}.wasm", short_hash(&wasm_bytes));
+    let glue_source = std::fs::read_to_string(staging.join("widget.js"))?;
+    // The default path is never used (the loader passes the hashed one) but keep it truthful.
+    let glue_source = glue_source.replace("widget_bg.wasm", &wasm_name);
+    let glue_name = format!("cuecard-{}.js", short_hash(glue_source.as_bytes()));
+    let loader_template = std::fs::read_to_string(workspace.root.join("widget/loader/cuecard.js"))?;
+    if !loader_template.contains("__CUECARD_GLUE__") || !loader_template.contains("__CUECARD_WASM__") {
+        bail!("widget/loader/cuecard.js lost its __CUECARD_GLUE__ / __CUECARD_WASM__ placeholders");
+    }
+    let loader_source = loader_template
+        .replace("__CUECARD_GLUE__", &glue_name)
+        .replace("__CUECARD_WASM__", &wasm_name);
+
+    let result = Dist {
+        loader: dist.join("cuecard.js"),
+        glue: dist.join(&glue_name),
+        wasm: dist.join(&wasm_name),
+    };
+    std::fs::write(&result.loader, loader_source)?;
+    std::fs::write(&result.glue, glue_source)?;
+    std::fs::write(&result.wasm, wasm_bytes)?;
+    for file in [&result.loader, &result.glue, &result.wasm] {
+        precompress(file)?;
+    }
+    print_sizes(&result)?;
+    Ok(result)
+}
+
+fn short_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().take(5).map(|byte| format!("{byte:02x}")).collect()
+}
+
+pub fn gzip(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?)
+}
+
+pub fn brotli(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut output = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut output, &params)?;
+    Ok(output)
+}
+
+/// Writes `FILE.br` and `FILE.gz`, which the server sends to browsers that accept them.
+fn precompress(file: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file)?;
+    let name = file.file_name().context("file name")?.to_string_lossy().into_owned();
+    std::fs::write(file.with_file_name(format!("{name}.br")), brotli(&bytes)?)?;
+    std::fs::write(file.with_file_name(format!("{name}.gz")), gzip(&bytes)?)?;
+    Ok(())
+}
+
+fn print_sizes(dist: &Dist) -> anyhow::Result<()> {
+    println!("{:<28} {:>9} {:>9} {:>9}", "widget payload", "raw", "gzip -9", "brotli 11");
+    let mut totals = [0usize; 3];
+    for file in [&dist.loader, &dist.glue, &dist.wasm] {
+        let bytes = std::fs::read(file)?;
+        let sizes = [bytes.len(), gzip(&bytes)?.len(), brotli(&bytes)?.len()];
+        for (total, size) in totals.iter_mut().zip(sizes) {
+            *total += size;
+        }
+        let name = file.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        println!("{name:<28} {:>9} {:>9} {:>9}", sizes[0], sizes[1], sizes[2]);
+    }
+    println!("{:<28} {:>9} {:>9} {:>9}", "total", totals[0], totals[1], totals[2]);
+    Ok(())
+}
