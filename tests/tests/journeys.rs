@@ -1,0 +1,117 @@
+//! A worker's journeys through the demo app with the widget embedded by its script tag, in real
+//! headless Chromium, against the real service on another origin.
+
+mod support;
+
+use support::{Browser, Stack, eventually};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
+    let stack = Stack::start().await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.page("/claims/new.html")).await;
+
+    // The launcher is a button named "Help" inside the widget's shadow root.
+    let name = eventually("the launcher", || async {
+        let value = browser
+            .js(r#"var host = document.querySelector("cuecard-widget");
+                   var button = host && host.shadowRoot && host.shadowRoot.querySelector(".cc-launcher");
+                   return button ? button.textContent : null;"#)
+            .await;
+        value.as_str().map(str::to_owned)
+    })
+    .await;
+    assert!(name.contains("Help"), "{name:?}");
+
+    browser.click_in_widget(".cc-launcher").await;
+    let titles = browser
+        .wait_for_cards("the route's snippets", |titles| titles.iter().any(|title| title == "How a new claim is put together"))
+        .await;
+    assert_eq!(titles.first().map(String::as_str), Some("How a new claim is put together"), "{titles:?}");
+    assert!(titles.contains(&"Acme expense policy at a glance".to_owned()), "site-wide help is listed: {titles:?}");
+    assert!(!titles.iter().any(|title| title == "Enter the VAT number"), "no field has focus yet: {titles:?}");
+
+    // Escape closes the panel and puts focus back on the launcher.
+    let escape = "\u{E00C}";
+    browser.client.active_element().await.unwrap().send_keys(escape).await.unwrap();
+    eventually("the panel to close and focus to return", || async {
+        let state = browser
+            .js(r#"var root = document.querySelector("cuecard-widget").shadowRoot;
+                   return !root.querySelector(".cc-panel") && root.activeElement && root.activeElement.classList.contains("cc-launcher");"#)
+            .await;
+        state.as_bool().filter(|closed| *closed)
+    })
+    .await;
+
+    // The worker is on the VAT number field (inside the tax fieldset, inside the form).
+    browser.click("#claim-vat-number").await;
+    browser.click_in_widget(".cc-launcher").await;
+    let titles = browser
+        .wait_for_cards("the field's snippet first", |titles| titles.first().is_some_and(|title| title == "Enter the VAT number"))
+        .await;
+    let position = |wanted: &str| titles.iter().position(|title| title == wanted);
+    assert!(position("Why we ask for tax details") > Some(0), "ancestor key next: {titles:?}");
+    assert!(
+        position("Why we ask for tax details") < position("Checklist before you submit"),
+        "the nearer ancestor first: {titles:?}"
+    );
+    assert!(
+        position("Checklist before you submit") < position("How a new claim is put together"),
+        "ancestors before the route: {titles:?}"
+    );
+
+    // The snippet opens to its full text, and Back returns to the list.
+    browser.click_in_widget(".cc-item:first-child .cc-card").await;
+    let body = eventually("the snippet's text", || async {
+        let text = browser
+            .js(r#"var body = document.querySelector("cuecard-widget").shadowRoot.querySelector(".cc-body");
+                   return body ? body.textContent : null;"#)
+            .await;
+        text.as_str().filter(|text| !text.is_empty()).map(str::to_owned)
+    })
+    .await;
+    assert!(body.contains("VAT identification number"), "{body}");
+    browser.click_in_widget(".cc-back").await;
+    browser.wait_for_cards("the list again", |titles| titles.len() > 1).await;
+
+    browser.assert_page_clean().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_context_follows_single_page_navigation() {
+    let stack = Stack::start().await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.page("/approvals/")).await;
+    browser.click_in_widget(".cc-launcher").await;
+    browser
+        .wait_for_cards("the approvals list's help", |titles| titles.iter().any(|title| title == "Approving claims: how it works"))
+        .await;
+
+    // Opening a claim is a pushState; the app then tells the widget the route template.
+    browser.click("a.claim-link[data-claim='CLM-1042']").await;
+    let titles = browser
+        .wait_for_cards("a claim's help", |titles| titles.iter().any(|title| title == "Reviewing a claim before you decide"))
+        .await;
+    assert!(!titles.iter().any(|title| title == "Approving claims: how it works"), "{titles:?}");
+    let path = browser.js("return location.pathname;").await;
+    assert_eq!(path, "/approvals/CLM-1042");
+
+    // The History tab is a pushState the app does not describe: the widget notices it itself
+    // and the URL pattern `/approvals/:id/history` applies.
+    browser.click("#tab-history").await;
+    let titles = browser
+        .wait_for_cards("the audit trail's help", |titles| titles.iter().any(|title| title == "Reading the audit trail"))
+        .await;
+    assert!(!titles.iter().any(|title| title == "Reviewing a claim before you decide"), "stale route dropped: {titles:?}");
+
+    // Browser back (popstate) returns to the claim and its help.
+    browser.client.back().await.unwrap();
+    browser
+        .wait_for_cards("the claim's help after going back", |titles| {
+            titles.iter().any(|title| title == "Reviewing a claim before you decide")
+                && !titles.iter().any(|title| title == "Reading the audit trail")
+        })
+        .await;
+
+    browser.assert_page_clean().await;
+}

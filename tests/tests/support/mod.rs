@@ -1,0 +1,271 @@
+//! The test stand: the real service on a real socket with a fresh SQLite file, the demo site on
+//! another origin, and headless Chromium driven through ChromeDriver.
+
+#![allow(dead_code)] // each test file uses its own part of the stand
+
+use engine::render::Renderer;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{SiteSpec, SqliteStore, Store};
+use tokio::net::TcpListener;
+
+pub const SITE_KEY: &str = "pk_demo_acme";
+const WAIT: Duration = Duration::from_secs(15);
+
+/// Served by the demo host before anything else on the page: records what the page would
+/// otherwise only print.
+const CAPTURE_SCRIPT: &str = r#"
+window.__cuecardTest = { errors: [], rejections: [], consoleErrors: [], cspViolations: [] };
+window.addEventListener("error", function (event) {
+  var where = event.target && event.target !== window ? " (" + (event.target.src || event.target.href || event.target.tagName) + ")" : "";
+  window.__cuecardTest.errors.push(String(event.message || event.error || "resource failed") + where);
+}, true);
+window.addEventListener("unhandledrejection", function (event) {
+  window.__cuecardTest.rejections.push(String(event.reason));
+});
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__cuecardTest.cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+});
+var originalError = console.error;
+console.error = function () {
+  window.__cuecardTest.consoleErrors.push(Array.prototype.map.call(arguments, String).join(" "));
+  return originalError.apply(console, arguments);
+};
+"#;
+
+pub fn repository_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn widget_dir() -> PathBuf {
+    let dir = std::env::var_os("CUECARD_WIDGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repository_root().join("widget/dist"));
+    assert!(
+        dir.join("cuecard.js").is_file(),
+        "no built widget in {}: run `cargo xtask widget` first (`cargo xtask test` does)",
+        dir.display()
+    );
+    dir
+}
+
+/// The service and the demo site, each on a free port of 127.0.0.1.
+pub struct Stack {
+    pub api_origin: String,
+    pub site_origin: String,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Stack {
+    pub async fn start() -> Stack {
+        let site_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let api_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let site_origin = format!("http://{}", site_listener.local_addr().unwrap());
+        let api_origin = format!("http://{}", api_listener.local_addr().unwrap());
+
+        let data = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", data.path().join("cuecard.db").display());
+        let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+        let default_locale = engine::Locale::parse("en").unwrap();
+        let spec = SiteSpec {
+            public_key: SITE_KEY.into(),
+            name: "Acme Expenses".into(),
+            origins: vec![site_origin.clone()],
+            default_locale: default_locale.clone(),
+        };
+        store.put_site(&spec).await.unwrap();
+        let files = server::import::read_dir(&repository_root().join("demo-site/help"), &default_locale).unwrap();
+        store
+            .import(SITE_KEY, files.into_iter().map(|file| file.draft).collect())
+            .await
+            .unwrap();
+        let state = server::AppState::load(Arc::new(store)).await.unwrap();
+        let options = server::http::RouterOptions {
+            widget_dir: widget_dir(),
+            request_timeout: Duration::from_secs(10),
+        };
+        let api = tokio::spawn(async move {
+            let _ = server::run(api_listener, state, options, Duration::from_secs(1), std::future::pending()).await;
+        });
+
+        let mut host_options = cuecard_e2e::HostOptions::new(cuecard_e2e::demo_site_dir(), api_origin.clone());
+        host_options.head_prefix = r#"<script src="/__test/capture.js"></script>"#.into();
+        let host = cuecard_e2e::router(host_options).route(
+            "/__test/capture.js",
+            axum::routing::get(|| async { ([("content-type", "text/javascript")], CAPTURE_SCRIPT) }),
+        );
+        let site = tokio::spawn(async move {
+            let _ = axum::serve(site_listener, host).await;
+        });
+        Stack { api_origin, site_origin, tasks: vec![api, site], _data: data }
+    }
+
+    pub fn page(&self, path: &str) -> String {
+        format!("{}{path}", self.site_origin)
+    }
+}
+
+/// ChromeDriver and its Chromium, killed together (process group) however the test ends.
+pub struct Browser {
+    pub client: Client,
+    driver_pid: u32,
+    _driver: tokio::process::Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Chromium is ChromeDriver's child; killing the group leaves no orphan browser behind.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver_pid)])
+            .status();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let driver_path = std::env::var("CUECARD_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = free_port();
+        let driver = tokio::process::Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {driver_path}: {error} (cargo xtask test installs it)"));
+        let driver_pid = driver.id().unwrap();
+        let profile = tempfile::tempdir().unwrap();
+        let mut options = json!({
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--disable-default-apps", "--disable-extensions", "--window-size=1200,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        });
+        if let Ok(chrome) = std::env::var("CUECARD_CHROME") {
+            options["binary"] = json!(chrome);
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), options);
+        let mut last_error = None;
+        for _ in 0..100 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => {
+                    return Browser { client, driver_pid, _driver: driver, _profile: profile };
+                }
+                Err(error) => {
+                    last_error = Some(error);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        panic!("ChromeDriver did not start: {last_error:?}");
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, Vec::new()).await.unwrap()
+    }
+
+    /// Clicks an element inside the widget's shadow root, waiting for it to exist.
+    pub async fn click_in_widget(&self, selector: &str) {
+        let selector = selector.to_owned();
+        eventually(&format!("widget element {selector}"), || async {
+            let host = self.client.find(Locator::Css("cuecard-widget")).await.ok()?;
+            let root = host.shadow_root().await.ok()?;
+            let element = root.find(Locator::Css(&selector)).await.ok()?;
+            element.click().await.ok()
+        })
+        .await;
+    }
+
+    pub async fn click(&self, selector: &str) {
+        let element = self.client.find(Locator::Css(selector)).await.unwrap();
+        element.click().await.unwrap();
+    }
+
+    /// Titles of the cards in the open panel, in order.
+    pub async fn card_titles(&self) -> Vec<String> {
+        let value = self
+            .js(
+                r#"var root = document.querySelector("cuecard-widget").shadowRoot;
+                   return Array.from(root.querySelectorAll(".cc-card-title")).map(function (e) { return e.textContent; });"#,
+            )
+            .await;
+        serde_json::from_value(value).unwrap_or_default()
+    }
+
+    /// Waits until the panel lists cards and `check` accepts them; returns them.
+    pub async fn wait_for_cards(&self, what: &str, check: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let mut last = Vec::new();
+        let found = tokio::time::timeout(WAIT, async {
+            loop {
+                let titles = self.card_titles().await;
+                if !titles.is_empty() && check(&titles) {
+                    return titles;
+                }
+                last = titles;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await;
+        found.unwrap_or_else(|_| panic!("timed out waiting for {what}; the panel showed {last:?}"))
+    }
+
+    /// What the page recorded: errors, unhandled rejections, console errors, CSP violations.
+    pub async fn page_problems(&self) -> Value {
+        self.js("return window.__cuecardTest;").await
+    }
+
+    pub async fn assert_page_clean(&self) {
+        let problems = self.page_problems().await;
+        for list in ["errors", "rejections", "consoleErrors", "cspViolations"] {
+            assert_eq!(problems[list], json!([]), "the page recorded {list}: {problems}");
+        }
+    }
+}
+
+/// Polls `attempt` until it gives a value, or fails the test naming `what`.
+pub async fn eventually<T, F, Fut>(what: &str, mut attempt: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let found = tokio::time::timeout(WAIT, async {
+        loop {
+            if let Some(value) = attempt().await {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    found.unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
