@@ -75,6 +75,7 @@ async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
     browser.wait_for_cards("the list again", |titles| titles.len() > 1).await;
 
     browser.assert_page_clean().await;
+    assert_eq!(browser.new_globals().await, ["Cuecard"], "the widget adds one global");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

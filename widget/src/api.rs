@@ -62,6 +62,9 @@ pub async fn fetch_help(api_base: &str, query: &wire::HelpQuery) -> Result<Vec<w
     if !response.ok() {
         return Err(FetchError::Status(response.status()));
     }
-    let body: wire::HelpResponse = response.json().await.map_err(|_| FetchError::Malformed)?;
+    // The browser parses the JSON; serde only walks the result (no JSON parser in the wasm).
+    let text = response.text().await.map_err(|_| FetchError::Unreachable)?;
+    let value = js_sys::JSON::parse(&text).map_err(|_| FetchError::Malformed)?;
+    let body: wire::HelpResponse = serde_wasm_bindgen::from_value(value).map_err(|_| FetchError::Malformed)?;
     Ok(body.snippets)
 }

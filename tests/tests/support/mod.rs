@@ -19,7 +19,8 @@ const WAIT: Duration = Duration::from_secs(15);
 /// Served by the demo host before anything else on the page: records what the page would
 /// otherwise only print.
 const CAPTURE_SCRIPT: &str = r#"
-window.__cuecardTest = { errors: [], rejections: [], consoleErrors: [], cspViolations: [] };
+window.__cuecardTest = { errors: [], rejections: [], consoleErrors: [], cspViolations: [],
+  globalsBefore: Object.getOwnPropertyNames(window) };
 window.addEventListener("error", function (event) {
   var where = event.target && event.target !== window ? " (" + (event.target.src || event.target.href || event.target.tagName) + ")" : "";
   window.__cuecardTest.errors.push(String(event.message || event.error || "resource failed") + where);
@@ -249,6 +250,21 @@ impl Browser {
         for list in ["errors", "rejections", "consoleErrors", "cspViolations"] {
             assert_eq!(problems[list], json!([]), "the page recorded {list}: {problems}");
         }
+    }
+
+    /// Window properties that appeared after the page's first script ran, except the test's
+    /// own recorder and what ChromeDriver's script runner leaves behind.
+    pub async fn new_globals(&self) -> Vec<String> {
+        let value = self
+            .js(
+                r#"var before = window.__cuecardTest.globalsBefore;
+                   var ours = ["__cuecardTest", "ret_nodes", "se_exportedFunctionSymbol"];
+                   return Object.getOwnPropertyNames(window).filter(function (name) {
+                     return before.indexOf(name) < 0 && ours.indexOf(name) < 0;
+                   });"#,
+            )
+            .await;
+        serde_json::from_value(value).unwrap()
     }
 }
 
