@@ -48,7 +48,11 @@ pub fn router(options: HostOptions) -> Router {
 }
 
 fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|extension| extension.to_str()).unwrap_or_default() {
+    match path
+        .extension()
+        .and_then(|extension| extension.to_str())
+        .unwrap_or_default()
+    {
         "html" => "text/html; charset=utf-8",
         "css" => "text/css; charset=utf-8",
         "js" => "text/javascript; charset=utf-8",
@@ -97,10 +101,10 @@ async fn serve(State(options): State<Arc<HostOptions>>, request: Request) -> Res
         .replace(DEMO_API_ORIGIN, &options.api_origin)
         .replacen("<head>", &format!("<head>{}", options.head_prefix), 1);
     let mut response = ([(header::CONTENT_TYPE, content_type)], page).into_response();
-    if let Some(policy) = options.content_security_policy.as_deref() {
-        if let Ok(value) = HeaderValue::from_str(policy) {
-            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
-        }
+    if let Some(policy) = options.content_security_policy.as_deref()
+        && let Ok(value) = HeaderValue::from_str(policy)
+    {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
     }
     response
 }
@@ -114,7 +118,10 @@ mod tests {
         let root = demo_site_dir();
         assert_eq!(file_for(&root, "/"), Some(root.join("index.html")));
         assert_eq!(file_for(&root, "/claims/"), Some(root.join("claims/index.html")));
-        assert_eq!(file_for(&root, "/approvals/CLM-1042/history"), Some(root.join("approvals/index.html")));
+        assert_eq!(
+            file_for(&root, "/approvals/CLM-1042/history"),
+            Some(root.join("approvals/index.html"))
+        );
         assert_eq!(file_for(&root, "/help/general/expense-policy.md"), None);
         assert_eq!(file_for(&root, "/../Cargo.toml"), None);
         assert_eq!(file_for(&root, "/nothing.html"), None);

@@ -25,15 +25,34 @@ async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
 
     browser.click_in_widget(".cc-launcher").await;
     let titles = browser
-        .wait_for_cards("the route's snippets", |titles| titles.iter().any(|title| title == "How a new claim is put together"))
+        .wait_for_cards("the route's snippets", |titles| {
+            titles.iter().any(|title| title == "How a new claim is put together")
+        })
         .await;
-    assert_eq!(titles.first().map(String::as_str), Some("How a new claim is put together"), "{titles:?}");
-    assert!(titles.contains(&"Acme expense policy at a glance".to_owned()), "site-wide help is listed: {titles:?}");
-    assert!(!titles.iter().any(|title| title == "Enter the VAT number"), "no field has focus yet: {titles:?}");
+    assert_eq!(
+        titles.first().map(String::as_str),
+        Some("How a new claim is put together"),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Acme expense policy at a glance".to_owned()),
+        "site-wide help is listed: {titles:?}"
+    );
+    assert!(
+        !titles.iter().any(|title| title == "Enter the VAT number"),
+        "no field has focus yet: {titles:?}"
+    );
 
     // Escape closes the panel and puts focus back on the launcher.
     let escape = "\u{E00C}";
-    browser.client.active_element().await.unwrap().send_keys(escape).await.unwrap();
+    browser
+        .client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(escape)
+        .await
+        .unwrap();
     eventually("the panel to close and focus to return", || async {
         let state = browser
             .js(r#"var root = document.querySelector("cuecard-widget").shadowRoot;
@@ -47,10 +66,15 @@ async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
     browser.click("#claim-vat-number").await;
     browser.click_in_widget(".cc-launcher").await;
     let titles = browser
-        .wait_for_cards("the field's snippet first", |titles| titles.first().is_some_and(|title| title == "Enter the VAT number"))
+        .wait_for_cards("the field's snippet first", |titles| {
+            titles.first().is_some_and(|title| title == "Enter the VAT number")
+        })
         .await;
     let position = |wanted: &str| titles.iter().position(|title| title == wanted);
-    assert!(position("Why we ask for tax details") > Some(0), "ancestor key next: {titles:?}");
+    assert!(
+        position("Why we ask for tax details") > Some(0),
+        "ancestor key next: {titles:?}"
+    );
     assert!(
         position("Why we ask for tax details") < position("Checklist before you submit"),
         "the nearer ancestor first: {titles:?}"
@@ -64,15 +88,19 @@ async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
     browser.click_in_widget(".cc-item:first-child .cc-card").await;
     let body = eventually("the snippet's text", || async {
         let text = browser
-            .js(r#"var body = document.querySelector("cuecard-widget").shadowRoot.querySelector(".cc-body");
-                   return body ? body.textContent : null;"#)
+            .js(
+                r#"var body = document.querySelector("cuecard-widget").shadowRoot.querySelector(".cc-body");
+                   return body ? body.textContent : null;"#,
+            )
             .await;
         text.as_str().filter(|text| !text.is_empty()).map(str::to_owned)
     })
     .await;
     assert!(body.contains("VAT identification number"), "{body}");
     browser.click_in_widget(".cc-back").await;
-    browser.wait_for_cards("the list again", |titles| titles.len() > 1).await;
+    browser
+        .wait_for_cards("the list again", |titles| titles.len() > 1)
+        .await;
 
     browser.assert_page_clean().await;
     assert_eq!(browser.new_globals().await, ["Cuecard"], "the widget adds one global");
@@ -85,15 +113,24 @@ async fn the_context_follows_single_page_navigation() {
     browser.goto(&stack.page("/approvals/")).await;
     browser.click_in_widget(".cc-launcher").await;
     browser
-        .wait_for_cards("the approvals list's help", |titles| titles.iter().any(|title| title == "Approving claims: how it works"))
+        .wait_for_cards("the approvals list's help", |titles| {
+            titles.iter().any(|title| title == "Approving claims: how it works")
+        })
         .await;
 
     // Opening a claim is a pushState; the app then tells the widget the route template.
     browser.click("a.claim-link[data-claim='CLM-1042']").await;
     let titles = browser
-        .wait_for_cards("a claim's help", |titles| titles.iter().any(|title| title == "Reviewing a claim before you decide"))
+        .wait_for_cards("a claim's help", |titles| {
+            titles
+                .iter()
+                .any(|title| title == "Reviewing a claim before you decide")
+        })
         .await;
-    assert!(!titles.iter().any(|title| title == "Approving claims: how it works"), "{titles:?}");
+    assert!(
+        !titles.iter().any(|title| title == "Approving claims: how it works"),
+        "{titles:?}"
+    );
     let path = browser.js("return location.pathname;").await;
     assert_eq!(path, "/approvals/CLM-1042");
 
@@ -101,15 +138,24 @@ async fn the_context_follows_single_page_navigation() {
     // and the URL pattern `/approvals/:id/history` applies.
     browser.click("#tab-history").await;
     let titles = browser
-        .wait_for_cards("the audit trail's help", |titles| titles.iter().any(|title| title == "Reading the audit trail"))
+        .wait_for_cards("the audit trail's help", |titles| {
+            titles.iter().any(|title| title == "Reading the audit trail")
+        })
         .await;
-    assert!(!titles.iter().any(|title| title == "Reviewing a claim before you decide"), "stale route dropped: {titles:?}");
+    assert!(
+        !titles
+            .iter()
+            .any(|title| title == "Reviewing a claim before you decide"),
+        "stale route dropped: {titles:?}"
+    );
 
     // Browser back (popstate) returns to the claim and its help.
     browser.client.back().await.unwrap();
     browser
         .wait_for_cards("the claim's help after going back", |titles| {
-            titles.iter().any(|title| title == "Reviewing a claim before you decide")
+            titles
+                .iter()
+                .any(|title| title == "Reviewing a claim before you decide")
                 && !titles.iter().any(|title| title == "Reading the audit trail")
         })
         .await;

@@ -120,7 +120,9 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
 
     let focus_host = host.clone();
     let focus_listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-        let Some(target) = dom::event_target_element(&event) else { return };
+        let Some(target) = dom::event_target_element(&event) else {
+            return;
+        };
         // Focus moving into the widget keeps the field the worker came from.
         if target == focus_host {
             return;
@@ -130,5 +132,9 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     });
     document.add_event_listener_with_callback("focusin", focus_listener.as_ref().unchecked_ref())?;
 
-    Ok(Widget { ui, host, _focus_listener: focus_listener })
+    Ok(Widget {
+        ui,
+        host,
+        _focus_listener: focus_listener,
+    })
 }

@@ -33,7 +33,10 @@ pub fn which(name: &str) -> Option<PathBuf> {
 fn install_with_rustup(args: &[&str], what: &str) -> anyhow::Result<()> {
     eprintln!("installing {what}: rustup {}", args.join(" "));
     if !succeeds("rustup", args) {
-        bail!("{what} is missing and `rustup {}` failed; install it and retry", args.join(" "));
+        bail!(
+            "{what} is missing and `rustup {}` failed; install it and retry",
+            args.join(" ")
+        );
     }
     Ok(())
 }
@@ -43,7 +46,10 @@ pub fn wasm_target() -> anyhow::Result<()> {
     if installed.lines().any(|line| line.trim() == "wasm32-unknown-unknown") {
         return Ok(());
     }
-    install_with_rustup(&["target", "add", "wasm32-unknown-unknown"], "the wasm32-unknown-unknown target")
+    install_with_rustup(
+        &["target", "add", "wasm32-unknown-unknown"],
+        "the wasm32-unknown-unknown target",
+    )
 }
 
 pub fn rust_components() -> anyhow::Result<()> {
@@ -78,7 +84,14 @@ pub fn chromium() -> anyhow::Result<(PathBuf, PathBuf)> {
         let env = [("DEBIAN_FRONTEND", "noninteractive")];
         let update = Command::new("apt-get").args(["update", "-qq"]).envs(env).status();
         let install = Command::new("apt-get")
-            .args(["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
+            .args([
+                "install",
+                "-y",
+                "-qq",
+                "--no-install-recommends",
+                "chromium",
+                "chromium-driver",
+            ])
             .envs(env)
             .status();
         if !(update.is_ok_and(|status| status.success()) && install.is_ok_and(|status| status.success())) {
@@ -109,11 +122,16 @@ pub fn wasm_opt(workspace: &Workspace) -> Option<PathBuf> {
     if from_npm.is_file() {
         return Some(from_npm);
     }
-    if let Some(on_path) = which("wasm-opt").filter(|path| version_of(path).is_some_and(|version| version >= MIN_VERSION)) {
+    if let Some(on_path) =
+        which("wasm-opt").filter(|path| version_of(path).is_some_and(|version| version >= MIN_VERSION))
+    {
         return Some(on_path);
     }
     which("npm")?;
-    eprintln!("installing wasm-opt: npm install {NPM_PACKAGE} into {}", tools.display());
+    eprintln!(
+        "installing wasm-opt: npm install {NPM_PACKAGE} into {}",
+        tools.display()
+    );
     std::fs::create_dir_all(&tools).ok()?;
     let installed = Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])

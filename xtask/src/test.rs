@@ -1,6 +1,7 @@
 //! `cargo xtask test`: everything CI checks, in the order that fails fastest.
 
 use crate::{Workspace, cargo, prerequisites, run, run_with_env, widget};
+use anyhow::{Context as _, bail};
 
 pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
     prerequisites::rust_components()?;
@@ -9,17 +10,35 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
     let cargo = cargo();
 
     run(workspace, &cargo, &["fmt", "--all", "--check"])?;
+    widget_stays_light(workspace)?;
     run(
         workspace,
         &cargo,
-        &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
     )?;
     run(
         workspace,
         &cargo,
         &[
-            "clippy", "--package", "widget", "--package", "wire", "--target", "wasm32-unknown-unknown", "--locked", "--",
-            "-D", "warnings",
+            "clippy",
+            "--package",
+            "widget",
+            "--package",
+            "wire",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
         ],
     )?;
     widget::build(workspace)?;
@@ -37,5 +56,35 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
         ],
     )?;
     println!("cargo xtask test: all checks passed");
+    Ok(())
+}
+
+/// The widget must not pull the server's world into the browser.
+fn widget_stays_light(workspace: &Workspace) -> anyhow::Result<()> {
+    let output = std::process::Command::new(cargo())
+        .args([
+            "tree",
+            "--package",
+            "widget",
+            "--edges",
+            "normal",
+            "--prefix",
+            "none",
+            "--locked",
+        ])
+        .current_dir(&workspace.root)
+        .output()
+        .context("running cargo tree")?;
+    if !output.status.success() {
+        bail!("cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let forbidden: Vec<&str> = ["tokio ", "sqlx ", "axum ", "hyper "]
+        .into_iter()
+        .filter(|name| tree.lines().any(|line| line.starts_with(name)))
+        .collect();
+    if !forbidden.is_empty() {
+        bail!("the widget depends on {forbidden:?}; it must depend on `wire` and browser crates only");
+    }
     Ok(())
 }

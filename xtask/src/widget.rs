@@ -20,7 +20,15 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     run(
         workspace,
         &cargo(),
-        &["build", "--package", "widget", "--target", "wasm32-unknown-unknown", "--profile", "widget"],
+        &[
+            "build",
+            "--package",
+            "widget",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "widget",
+        ],
     )?;
     let raw_wasm = workspace.target_dir.join("wasm32-unknown-unknown/widget/widget.wasm");
     let staging = workspace.target_dir.join("widget-bindgen");
@@ -51,7 +59,9 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
             }
             std::fs::rename(&optimized, &bindgen_wasm)?;
         }
-        None => eprintln!("note: wasm-opt not available; the wasm is about 1% larger over the wire"),
+        None => {
+            eprintln!("note: wasm-opt not available; the wasm is about 1% larger over the wire")
+        }
     }
 
     let dist = workspace.dist_dir();
@@ -118,7 +128,10 @@ fn precompress(file: &Path) -> anyhow::Result<()> {
 }
 
 fn print_sizes(dist: &Dist) -> anyhow::Result<()> {
-    println!("{:<28} {:>9} {:>9} {:>9}", "widget payload", "raw", "gzip -9", "brotli 11");
+    println!(
+        "{:<28} {:>9} {:>9} {:>9}",
+        "widget payload", "raw", "gzip -9", "brotli 11"
+    );
     let mut totals = [0usize; 3];
     for file in [&dist.loader, &dist.glue, &dist.wasm] {
         let bytes = std::fs::read(file)?;
@@ -126,7 +139,10 @@ fn print_sizes(dist: &Dist) -> anyhow::Result<()> {
         for (total, size) in totals.iter_mut().zip(sizes) {
             *total += size;
         }
-        let name = file.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
         println!("{name:<28} {:>9} {:>9} {:>9}", sizes[0], sizes[1], sizes[2]);
     }
     println!("{:<28} {:>9} {:>9} {:>9}", "total", totals[0], totals[1], totals[2]);

@@ -83,7 +83,9 @@ pub(crate) fn compile_url_pattern(pattern: &str) -> Result<UrlPattern, Error> {
         reason,
     };
     if !pattern.starts_with('/') || pattern.len() > Target::ROUTE_MAX_LEN {
-        return Err(invalid("a pathname pattern starts with `/` and has at most 512 characters".into()));
+        return Err(invalid(
+            "a pathname pattern starts with `/` and has at most 512 characters".into(),
+        ));
     }
     let init = UrlPatternInit {
         pathname: Some(pattern.to_owned()),
@@ -164,11 +166,11 @@ impl SiteIndex {
                 }
             }
         }
-        if let Some(route) = &context.route {
-            if let Some((stored_route, hits)) = self.by_route.get_key_value(route.as_str()) {
-                for &idx in hits {
-                    offer(idx, MatchKind::Route, stored_route);
-                }
+        if let Some(route) = &context.route
+            && let Some((stored_route, hits)) = self.by_route.get_key_value(route.as_str())
+        {
+            for &idx in hits {
+                offer(idx, MatchKind::Route, stored_route);
             }
         }
         if let Some(path) = &context.path {

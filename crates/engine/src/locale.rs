@@ -22,15 +22,14 @@ impl Locale {
         }
         let mut canonical = String::with_capacity(text_normalized.len());
         for (position, subtag) in text_normalized.split('-').enumerate() {
-            let well_formed = !subtag.is_empty()
-                && subtag.len() <= 8
-                && subtag.bytes().all(|byte| byte.is_ascii_alphanumeric());
+            let well_formed =
+                !subtag.is_empty() && subtag.len() <= 8 && subtag.bytes().all(|byte| byte.is_ascii_alphanumeric());
             if !well_formed {
                 return Err(invalid());
             }
             if position == 0 {
-                let language_ok = subtag.bytes().all(|byte| byte.is_ascii_alphabetic())
-                    && matches!(subtag.len(), 2 | 3 | 5..=8);
+                let language_ok =
+                    subtag.bytes().all(|byte| byte.is_ascii_alphabetic()) && matches!(subtag.len(), 2 | 3 | 5..=8);
                 if !language_ok {
                     return Err(invalid());
                 }

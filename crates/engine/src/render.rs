@@ -10,9 +10,46 @@ use std::collections::HashSet;
 
 /// Tags a snippet may contain after sanitizing.
 const TAGS: &[&str] = &[
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em", "h1",
-    "h2", "h3", "h4", "h5", "h6", "hr", "i", "kbd", "li", "mark", "ol", "p", "pre", "s", "small",
-    "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "u",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
     "ul",
 ];
 
@@ -53,7 +90,9 @@ impl Renderer {
                 if element == "img" && attribute == "src" {
                     let allowed = url::Url::parse(value).ok().is_some_and(|url| {
                         url.scheme() == "https"
-                            && url.host_str().is_some_and(|host| image_hosts.iter().any(|allowed| allowed == host))
+                            && url
+                                .host_str()
+                                .is_some_and(|host| image_hosts.iter().any(|allowed| allowed == host))
                     });
                     return allowed.then_some(value.into());
                 }
@@ -78,13 +117,21 @@ mod tests {
     #[test]
     fn markdown_becomes_html() {
         let html = Renderer::default().render("**Cost centre**: four digits.\n\n- one\n- two\n");
-        assert_eq!(html, "<p><strong>Cost centre</strong>: four digits.</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n");
+        assert_eq!(
+            html,
+            "<p><strong>Cost centre</strong>: four digits.</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"
+        );
     }
 
     #[test]
     fn links_are_https_or_mailto_and_open_safely() {
         let html = Renderer::default().render("[policy](https://example.com/p) [mail](mailto:a@b.c) [http](http://x.y) [js](javascript:alert(1)) [rel](/local)");
-        assert!(html.contains(r#"<a href="https://example.com/p" target="_blank" rel="noopener noreferrer nofollow ugc">policy</a>"#), "{html}");
+        assert!(
+            html.contains(
+                r#"<a href="https://example.com/p" target="_blank" rel="noopener noreferrer nofollow ugc">policy</a>"#
+            ),
+            "{html}"
+        );
         assert!(html.contains(r#"href="mailto:a@b.c""#), "{html}");
         assert!(!html.contains("http://x.y"), "{html}");
         assert!(!html.contains("javascript"), "{html}");
@@ -104,7 +151,9 @@ mod tests {
             "<p onclick=\"alert(1)\" style=\"color:red\">x</p>",
         ] {
             let html = renderer.render(payload);
-            for marker in ["<script", "onerror", "onload", "<svg", "<iframe", "<style", "alert", "style="] {
+            for marker in [
+                "<script", "onerror", "onload", "<svg", "<iframe", "<style", "alert", "style=",
+            ] {
                 assert!(!html.to_ascii_lowercase().contains(marker), "{payload} -> {html}");
             }
         }
@@ -114,7 +163,10 @@ mod tests {
     fn images_only_from_allowed_hosts() {
         let markdown = "![a](https://cdn.example.com/a.png) ![b](https://evil.example/b.png)";
         let html = Renderer::new(vec!["cdn.example.com".into()]).render(markdown);
-        assert!(html.contains(r#"<img src="https://cdn.example.com/a.png" alt="a">"#), "{html}");
+        assert!(
+            html.contains(r#"<img src="https://cdn.example.com/a.png" alt="a">"#),
+            "{html}"
+        );
         assert!(!html.contains("evil.example"), "{html}");
         assert!(!Renderer::default().render(markdown).contains("<img"));
     }

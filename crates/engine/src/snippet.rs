@@ -27,8 +27,7 @@ pub struct Snippet {
 
 impl Snippet {
     pub(crate) fn is_live(&self, now: Timestamp) -> bool {
-        self.publish_at.is_none_or(|start| start <= now)
-            && self.expire_at.is_none_or(|end| now < end)
+        self.publish_at.is_none_or(|start| start <= now) && self.expire_at.is_none_or(|end| now < end)
     }
 }
 
@@ -71,7 +70,9 @@ pub fn validate_help_key(key: &str) -> Result<(), Error> {
 pub fn validate_route(route: &str) -> Result<(), Error> {
     let well_formed = route.starts_with('/')
         && route.len() <= Target::ROUTE_MAX_LEN
-        && !route.chars().any(|character| character.is_whitespace() || character.is_control());
+        && !route
+            .chars()
+            .any(|character| character.is_whitespace() || character.is_control());
     if !well_formed {
         return Err(Error::InvalidRoute(route.chars().take(520).collect()));
     }

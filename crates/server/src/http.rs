@@ -49,7 +49,10 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .with_state(state)
         // Innermost first: each layer wraps the ones above it.
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, options.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            options.request_timeout,
+        ))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(error::json_error_bodies))
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -123,7 +126,10 @@ pub fn json_with_etag<T: Serialize>(value: &T, request_headers: &HeaderMap, cach
     }
     (
         headers,
-        [(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         body,
     )
         .into_response()

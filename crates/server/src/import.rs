@@ -124,10 +124,12 @@ fn collect_markdown(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ImportEr
 fn split_locale_suffix(stem: &str) -> (&str, Option<Locale>) {
     if let Some((name, suffix)) = stem.rsplit_once('.') {
         let language = suffix.split('-').next().unwrap_or_default();
-        if !name.is_empty() && matches!(language.len(), 2 | 3) && !name.ends_with('/') {
-            if let Ok(locale) = Locale::parse(suffix) {
-                return (name, Some(locale));
-            }
+        if !name.is_empty()
+            && matches!(language.len(), 2 | 3)
+            && !name.ends_with('/')
+            && let Ok(locale) = Locale::parse(suffix)
+        {
+            return (name, Some(locale));
         }
     }
     (stem, None)
@@ -142,8 +144,8 @@ pub fn parse(relative_path: &str, text: &str, default_locale: &Locale) -> Result
         .strip_prefix("---\n")
         .or_else(|| text.strip_prefix("---\r\n"))
         .ok_or((Some(1), "a snippet starts with `---` and YAML front matter".to_owned()))?;
-    let (yaml, body) = split_front_matter(after_open)
-        .ok_or((None, "the front matter has no closing `---` line".to_owned()))?;
+    let (yaml, body) =
+        split_front_matter(after_open).ok_or((None, "the front matter has no closing `---` line".to_owned()))?;
     let front: FrontMatter = serde_saphyr::from_str(yaml).map_err(|error| {
         // Line 1 of the YAML is line 2 of the file.
         let line = error.location().map(|location| location.line() + 1);
@@ -161,7 +163,10 @@ pub fn parse(relative_path: &str, text: &str, default_locale: &Locale) -> Result
         (Some(declared), file_locale) => {
             let declared = Locale::parse(declared).map_err(|error| (at_line("locale:"), error.to_string()))?;
             if file_locale.as_ref().is_some_and(|from_name| *from_name != declared) {
-                return Err((at_line("locale:"), format!("locale `{declared}` disagrees with the file name")));
+                return Err((
+                    at_line("locale:"),
+                    format!("locale `{declared}` disagrees with the file name"),
+                ));
             }
             declared
         }
@@ -244,7 +249,10 @@ mod tests {
     fn the_file_name_gives_the_translation_locale() {
         let text = "---\ntitle: TVA\nmoment: apply\n---\nx";
         let draft = parse("claim-form/vat-number.fr.md", text, &en()).unwrap();
-        assert_eq!((draft.slug.as_str(), draft.locale.as_str()), ("claim-form/vat-number", "fr"));
+        assert_eq!(
+            (draft.slug.as_str(), draft.locale.as_str()),
+            ("claim-form/vat-number", "fr")
+        );
         let draft = parse("guide.pt-BR.md", text, &en()).unwrap();
         assert_eq!((draft.slug.as_str(), draft.locale.as_str()), ("guide", "pt-BR"));
         let draft = parse("release.notes.md", text, &en()).unwrap();
@@ -256,11 +264,31 @@ mod tests {
         let cases = [
             ("no front matter", "# Title\n", Some(1), "starts with `---`"),
             ("unclosed", "---\ntitle: x\n", None, "no closing"),
-            ("unknown field", "---\ntitle: x\nmoment: apply\ntitel: y\n---\n", Some(4), "titel"),
-            ("bad moment", "---\ntitle: x\nmoment: later\n---\n", Some(3), "moment of need"),
-            ("bad pattern", "---\ntitle: x\nmoment: new\ntargets:\n  - url: /a/(\n---\n", None, "URL pattern"),
+            (
+                "unknown field",
+                "---\ntitle: x\nmoment: apply\ntitel: y\n---\n",
+                Some(4),
+                "titel",
+            ),
+            (
+                "bad moment",
+                "---\ntitle: x\nmoment: later\n---\n",
+                Some(3),
+                "moment of need",
+            ),
+            (
+                "bad pattern",
+                "---\ntitle: x\nmoment: new\ntargets:\n  - url: /a/(\n---\n",
+                None,
+                "URL pattern",
+            ),
             ("bad yaml", "---\ntitle: [x\nmoment: new\n---\n", Some(2), ""),
-            ("locale clash", "---\ntitle: x\nmoment: new\nlocale: de\n---\n", Some(4), "disagrees"),
+            (
+                "locale clash",
+                "---\ntitle: x\nmoment: new\nlocale: de\n---\n",
+                Some(4),
+                "disagrees",
+            ),
         ];
         for (name, text, line, needle) in cases {
             let (found_line, message) = parse("a.fr.md", text, &en()).unwrap_err();

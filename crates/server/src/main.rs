@@ -87,7 +87,11 @@ async fn import_dir(config: ImportConfig, store: &dyn Store) -> anyhow::Result<(
     let files = import::read_dir(&config.dir, &site.default_locale)?;
     let drafts: Vec<_> = files.into_iter().map(|file| file.draft).collect();
     if config.dry_run {
-        println!("dry run: {} snippet file(s) read from {}, nothing written", drafts.len(), config.dir.display());
+        println!(
+            "dry run: {} snippet file(s) read from {}, nothing written",
+            drafts.len(),
+            config.dir.display()
+        );
         for draft in &drafts {
             println!("  {} ({}) — {}", draft.slug, draft.locale, draft.title);
         }
@@ -118,7 +122,12 @@ async fn put_site(site: SitePut, store: &dyn Store) -> anyhow::Result<()> {
         default_locale: Locale::parse(&site.default_locale)?,
     };
     let saved = store.put_site(&spec).await?;
-    println!("site {} saved: {} (origins: {})", saved.public_key, saved.name, saved.origins.join(", "));
+    println!(
+        "site {} saved: {} (origins: {})",
+        saved.public_key,
+        saved.name,
+        saved.origins.join(", ")
+    );
     Ok(())
 }
 

@@ -59,13 +59,22 @@ async fn harness() -> Harness {
         draft("tax", vec![Target::Key("claim.tax".into())]),
         draft("new-claim", vec![Target::Route("/claims/new".into())]),
         draft("approval", vec![Target::UrlPattern("/approvals/:id".into())]),
-        SnippetDraft { roles: vec!["approver".into()], ..draft("limits", vec![Target::Route("/claims/new".into())]) },
+        SnippetDraft {
+            roles: vec!["approver".into()],
+            ..draft("limits", vec![Target::Route("/claims/new".into())])
+        },
         draft("policy", vec![]),
-        SnippetDraft { status: Status::Draft, ..draft("secret-draft", vec![Target::Key("claim.vat-number".into())]) },
+        SnippetDraft {
+            status: Status::Draft,
+            ..draft("secret-draft", vec![Target::Key("claim.vat-number".into())])
+        },
     ];
     store.import("pk_test_acme", drafts).await.unwrap();
     store
-        .import("pk_test_other", vec![draft("other-site-only", vec![Target::Route("/claims/new".into())])])
+        .import(
+            "pk_test_other",
+            vec![draft("other-site-only", vec![Target::Route("/claims/new".into())])],
+        )
         .await
         .unwrap();
     let widget_dir = directory.path().join("widget");
@@ -73,8 +82,14 @@ async fn harness() -> Harness {
     std::fs::write(widget_dir.join("cuecard.js"), "/* loader */").unwrap();
     std::fs::write(widget_dir.join("cuecard-0123abcd.wasm"), b"\0asm").unwrap();
     let state = AppState::load(Arc::new(store)).await.unwrap();
-    let options = RouterOptions { widget_dir, request_timeout: Duration::from_secs(5) };
-    Harness { app: router(state, options), _directory: directory }
+    let options = RouterOptions {
+        widget_dir,
+        request_timeout: Duration::from_secs(5),
+    };
+    Harness {
+        app: router(state, options),
+        _directory: directory,
+    }
 }
 
 async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
@@ -85,7 +100,8 @@ async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, axum::
     let json = if bytes.is_empty() {
         serde_json::Value::Null
     } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()))
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into()))
     };
     (status, headers, json)
 }
@@ -113,7 +129,10 @@ async fn help_ranks_field_then_ancestor_then_route_then_site_wide() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "application/json");
-    assert_eq!(titles(&json), ["About vat", "About tax", "About new-claim", "About policy"]);
+    assert_eq!(
+        titles(&json),
+        ["About vat", "About tax", "About new-claim", "About policy"]
+    );
     let first = &json["snippets"][0];
     assert_eq!(first["html"], "<p>Help on <em>vat</em>.</p>\n");
     assert_eq!(first["moment"], "apply");
@@ -123,7 +142,10 @@ async fn help_ranks_field_then_ancestor_then_route_then_site_wide() {
     );
     assert_eq!(json["snippets"][1]["reason"]["kind"], "ancestor_key");
     assert_eq!(json["snippets"][2]["reason"]["kind"], "route");
-    assert_eq!(json["snippets"][3]["reason"], serde_json::json!({"kind": "site_wide", "locale": "en"}));
+    assert_eq!(
+        json["snippets"][3]["reason"],
+        serde_json::json!({"kind": "site_wide", "locale": "en"})
+    );
     assert!(first["id"].is_i64());
     assert!(headers.contains_key("x-request-id"));
 }
@@ -131,11 +153,19 @@ async fn help_ranks_field_then_ancestor_then_route_then_site_wide() {
 #[tokio::test]
 async fn roles_locales_and_url_patterns_shape_the_answer() {
     let harness = harness().await;
-    let (_, _, json) = get(&harness.app, "/v1/help?site=pk_test_acme&route=/claims/new&roles=approver").await;
+    let (_, _, json) = get(
+        &harness.app,
+        "/v1/help?site=pk_test_acme&route=/claims/new&roles=approver",
+    )
+    .await;
     assert_eq!(titles(&json), ["About limits", "About new-claim", "About policy"]);
     assert_eq!(json["snippets"][0]["reason"]["role"], "approver");
 
-    let (_, _, json) = get(&harness.app, "/v1/help?site=pk_test_acme&keys=claim.vat-number&locale=fr-CA").await;
+    let (_, _, json) = get(
+        &harness.app,
+        "/v1/help?site=pk_test_acme&keys=claim.vat-number&locale=fr-CA",
+    )
+    .await;
     assert_eq!(titles(&json), ["Le numéro de TVA", "About policy"]);
     assert_eq!(json["snippets"][0]["reason"]["locale"], "fr");
 
@@ -160,12 +190,18 @@ async fn etag_revalidation_answers_304() {
     let (_, headers, _) = get(&harness.app, uri).await;
     let etag = headers[header::ETAG].to_str().unwrap().to_owned();
     assert!(headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age"));
-    let request = Request::get(uri).header(header::IF_NONE_MATCH, &etag).body(Body::empty()).unwrap();
+    let request = Request::get(uri)
+        .header(header::IF_NONE_MATCH, &etag)
+        .body(Body::empty())
+        .unwrap();
     let (status, headers, body) = send(&harness.app, request).await;
     assert_eq!(status, StatusCode::NOT_MODIFIED);
     assert_eq!(headers[header::ETAG], etag.as_str());
     assert_eq!(body, serde_json::Value::Null);
-    let request = Request::get(uri).header(header::IF_NONE_MATCH, "\"stale\"").body(Body::empty()).unwrap();
+    let request = Request::get(uri)
+        .header(header::IF_NONE_MATCH, "\"stale\"")
+        .body(Body::empty())
+        .unwrap();
     assert_eq!(send(&harness.app, request).await.0, StatusCode::OK);
 }
 
@@ -179,25 +215,78 @@ async fn bad_input_gets_a_clear_json_4xx() {
         ("/v1/help".into(), StatusCode::BAD_REQUEST, "missing_parameter"),
         ("/v1/help?site=".into(), StatusCode::BAD_REQUEST, "missing_parameter"),
         ("/v1/help?site=pk_nobody".into(), StatusCode::NOT_FOUND, "unknown_site"),
-        (format!("/v1/help?site={long_site}"), StatusCode::BAD_REQUEST, "parameter_too_long"),
-        (format!("/v1/help?site=pk_test_acme&path={long_path}"), StatusCode::BAD_REQUEST, "parameter_too_long"),
-        (format!("/v1/help?site=pk_test_acme&keys={many_keys}"), StatusCode::BAD_REQUEST, "parameter_too_long"),
-        ("/v1/help?site=pk_test_acme&locale=en_US!".into(), StatusCode::BAD_REQUEST, "invalid_locale"),
-        ("/v1/help?site=pk_test_acme&locale=xx-toolongsubtag".into(), StatusCode::BAD_REQUEST, "invalid_locale"),
-        ("/v1/help?site=pk_test_acme&path=relative".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
-        ("/v1/help?site=pk_test_acme&path=/a%3Fb".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
-        ("/v1/help?site=pk_test_acme&route=no-slash".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
-        ("/v1/help?site=pk_test_acme&keys=has%20space".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
-        ("/v1/help?site=pk_test_acme&roles=%3Cscript%3E".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
-        ("/v1/help?site=a&site=b".into(), StatusCode::BAD_REQUEST, "invalid_query"),
-        ("/v1/help?site=pk_test_acme&keys=%FF".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        (
+            format!("/v1/help?site={long_site}"),
+            StatusCode::BAD_REQUEST,
+            "parameter_too_long",
+        ),
+        (
+            format!("/v1/help?site=pk_test_acme&path={long_path}"),
+            StatusCode::BAD_REQUEST,
+            "parameter_too_long",
+        ),
+        (
+            format!("/v1/help?site=pk_test_acme&keys={many_keys}"),
+            StatusCode::BAD_REQUEST,
+            "parameter_too_long",
+        ),
+        (
+            "/v1/help?site=pk_test_acme&locale=en_US!".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_locale",
+        ),
+        (
+            "/v1/help?site=pk_test_acme&locale=xx-toolongsubtag".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_locale",
+        ),
+        (
+            "/v1/help?site=pk_test_acme&path=relative".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/v1/help?site=pk_test_acme&path=/a%3Fb".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/v1/help?site=pk_test_acme&route=no-slash".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/v1/help?site=pk_test_acme&keys=has%20space".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/v1/help?site=pk_test_acme&roles=%3Cscript%3E".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/v1/help?site=a&site=b".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            "/v1/help?site=pk_test_acme&keys=%FF".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
         ("/v1/nothing-here".into(), StatusCode::NOT_FOUND, "not_found"),
     ];
     for (uri, expected_status, expected_code) in cases {
         let (status, headers, json) = get(&harness.app, &uri).await;
         assert_eq!(status, expected_status, "{uri}: {json}");
         assert_eq!(json["error"]["code"], expected_code, "{uri}: {json}");
-        assert!(json["error"]["message"].as_str().is_some_and(|message| !message.is_empty()), "{uri}");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .is_some_and(|message| !message.is_empty()),
+            "{uri}"
+        );
         assert_eq!(headers[header::CONTENT_TYPE], "application/json", "{uri}");
     }
 
@@ -211,14 +300,20 @@ async fn bad_input_gets_a_clear_json_4xx() {
 async fn cors_allows_only_the_sites_origins() {
     let harness = harness().await;
     let uri = "/v1/help?site=pk_test_acme&route=/claims/new";
-    let request = Request::get(uri).header(header::ORIGIN, ORIGIN).body(Body::empty()).unwrap();
+    let request = Request::get(uri)
+        .header(header::ORIGIN, ORIGIN)
+        .body(Body::empty())
+        .unwrap();
     let (status, headers, _) = send(&harness.app, request).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], ORIGIN);
 
     // Another site's origin, or a stranger, is refused and gets no CORS grant.
     for origin in ["https://other.example", "https://evil.example", "http://127.0.0.1:8082"] {
-        let request = Request::get(uri).header(header::ORIGIN, origin).body(Body::empty()).unwrap();
+        let request = Request::get(uri)
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .unwrap();
         let (status, headers, json) = send(&harness.app, request).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{origin}");
         assert_eq!(json["error"]["code"], "origin_not_allowed");
@@ -257,7 +352,10 @@ async fn widget_assets_are_public_and_cached_by_name() {
     assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
     assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
     let (status, _, json) = get(&harness.app, "/widget/missing.js").await;
-    assert_eq!((status, json["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!(
+        (status, json["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
     let (status, _, _) = get(&harness.app, "/widget/../Cargo.toml").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -268,9 +366,15 @@ async fn the_demo_help_content_imports_and_covers_every_moment_and_two_roles() {
     let files = import::read_dir(&dir, &Locale::parse("en").unwrap()).unwrap();
     assert!(files.len() >= 15, "{} snippets", files.len());
     for moment in [Moment::New, Moment::More, Moment::Apply, Moment::Solve, Moment::Change] {
-        assert!(files.iter().any(|file| file.draft.moment == moment), "no {moment:?} snippet");
+        assert!(
+            files.iter().any(|file| file.draft.moment == moment),
+            "no {moment:?} snippet"
+        );
     }
-    let mut roles: Vec<&str> = files.iter().flat_map(|file| file.draft.roles.iter().map(String::as_str)).collect();
+    let mut roles: Vec<&str> = files
+        .iter()
+        .flat_map(|file| file.draft.roles.iter().map(String::as_str))
+        .collect();
     roles.sort_unstable();
     roles.dedup();
     assert!(roles.len() >= 2, "{roles:?}");

@@ -71,7 +71,9 @@ impl SiteSpec {
 
 /// An origin as browsers send it: scheme, host and optional port, nothing else.
 fn validate_origin(origin: &str) -> Result<()> {
-    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
     let well_formed = rest.is_some_and(|host_port| {
         !host_port.is_empty()
             && host_port.len() <= 253
@@ -142,10 +144,10 @@ impl SnippetDraft {
                 return invalid(error.to_string());
             }
         }
-        if let (Some(start), Some(end)) = (self.publish_at, self.expire_at) {
-            if end <= start {
-                return invalid("expire_at must be after publish_at".into());
-            }
+        if let (Some(start), Some(end)) = (self.publish_at, self.expire_at)
+            && end <= start
+        {
+            return invalid("expire_at must be after publish_at".into());
         }
         Ok(())
     }

@@ -117,8 +117,6 @@ impl SnippetRow {
     }
 }
 
-
-
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://cuecard.db`) and migrates it.
     pub async fn open(url: &str, renderer: Renderer) -> Result<SqliteStore> {
@@ -128,7 +126,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore { pool, renderer })
     }
@@ -181,7 +182,11 @@ impl SqliteStore {
             .collect())
     }
 
-    async fn write_targets(transaction: &mut Transaction<'_, Sqlite>, snippet_id: i64, targets: &[Target]) -> Result<()> {
+    async fn write_targets(
+        transaction: &mut Transaction<'_, Sqlite>,
+        snippet_id: i64,
+        targets: &[Target],
+    ) -> Result<()> {
         sqlx::query("DELETE FROM snippet_targets WHERE snippet_id = ?")
             .bind(snippet_id)
             .execute(&mut **transaction)
@@ -231,7 +236,6 @@ impl Store for SqliteStore {
     }
 
     async fn sites(&self) -> Result<Vec<Site>> {
-
         let rows: Vec<SiteRow> = sqlx::query_as(
             "SELECT id, public_key, name, origins, default_locale, content_version FROM sites ORDER BY id",
         )

@@ -65,13 +65,7 @@ pub enum Moment {
 }
 
 impl Moment {
-    pub const ALL: [Moment; 5] = [
-        Moment::New,
-        Moment::More,
-        Moment::Apply,
-        Moment::Solve,
-        Moment::Change,
-    ];
+    pub const ALL: [Moment; 5] = [Moment::New, Moment::More, Moment::Apply, Moment::Solve, Moment::Change];
 
     pub fn as_str(self) -> &'static str {
         match self {

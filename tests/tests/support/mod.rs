@@ -99,7 +99,14 @@ impl Stack {
             request_timeout: Duration::from_secs(10),
         };
         let api = tokio::spawn(async move {
-            let _ = server::run(api_listener, state, options, Duration::from_secs(1), std::future::pending()).await;
+            let _ = server::run(
+                api_listener,
+                state,
+                options,
+                Duration::from_secs(1),
+                std::future::pending(),
+            )
+            .await;
         });
 
         let mut host_options = cuecard_e2e::HostOptions::new(cuecard_e2e::demo_site_dir(), api_origin.clone());
@@ -111,7 +118,12 @@ impl Stack {
         let site = tokio::spawn(async move {
             let _ = axum::serve(site_listener, host).await;
         });
-        Stack { api_origin, site_origin, tasks: vec![api, site], _data: data }
+        Stack {
+            api_origin,
+            site_origin,
+            tasks: vec![api, site],
+            _data: data,
+        }
     }
 
     pub fn page(&self, path: &str) -> String {
@@ -137,7 +149,11 @@ impl Drop for Browser {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Browser {
@@ -176,7 +192,12 @@ impl Browser {
                 .await
             {
                 Ok(client) => {
-                    return Browser { client, driver_pid, _driver: driver, _profile: profile };
+                    return Browser {
+                        client,
+                        driver_pid,
+                        _driver: driver,
+                        _profile: profile,
+                    };
                 }
                 Err(error) => {
                     last_error = Some(error);
@@ -256,13 +277,11 @@ impl Browser {
     /// own recorder and what ChromeDriver's script runner leaves behind.
     pub async fn new_globals(&self) -> Vec<String> {
         let value = self
-            .js(
-                r#"var before = window.__cuecardTest.globalsBefore;
+            .js(r#"var before = window.__cuecardTest.globalsBefore;
                    var ours = ["__cuecardTest", "ret_nodes", "se_exportedFunctionSymbol"];
                    return Object.getOwnPropertyNames(window).filter(function (name) {
                      return before.indexOf(name) < 0 && ours.indexOf(name) < 0;
-                   });"#,
-            )
+                   });"#)
             .await;
         serde_json::from_value(value).unwrap()
     }

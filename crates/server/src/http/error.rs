@@ -47,7 +47,10 @@ impl ApiError {
 
 fn error_response(status: StatusCode, code: &str, message: String) -> Response {
     let body = wire::ErrorBody {
-        error: wire::ErrorDetail { code: code.to_owned(), message },
+        error: wire::ErrorDetail {
+            code: code.to_owned(),
+            message,
+        },
     };
     (status, axum::Json(body)).into_response()
 }

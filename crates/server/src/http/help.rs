@@ -35,16 +35,20 @@ pub fn site_for_request(state: &AppState, key: &str, headers: &HeaderMap) -> Res
         return Err(ApiError::MissingParameter("site"));
     }
     if key.len() > SITE_KEY_MAX_LEN {
-        return Err(ApiError::ParameterTooLong { name: "site", max: SITE_KEY_MAX_LEN });
+        return Err(ApiError::ParameterTooLong {
+            name: "site",
+            max: SITE_KEY_MAX_LEN,
+        });
     }
     let entry = state
         .indexes
         .get(key)
         .ok_or_else(|| ApiError::UnknownSite(key.to_owned()))?;
-    if let Some(origin) = headers.get(ORIGIN) {
-        if !entry.allows_origin(origin.as_bytes()) {
-            return Err(ApiError::OriginNotAllowed(String::from_utf8_lossy(origin.as_bytes()).into_owned()));
-        }
+    if let Some(origin) = headers.get(ORIGIN)
+        && !entry.allows_origin(origin.as_bytes())
+    {
+        let origin = String::from_utf8_lossy(origin.as_bytes()).into_owned();
+        return Err(ApiError::OriginNotAllowed(origin));
     }
     Ok(entry)
 }
@@ -56,7 +60,10 @@ fn unix_now() -> engine::Timestamp {
 }
 
 fn invalid(name: &'static str, error: impl ToString) -> ApiError {
-    ApiError::InvalidParameter { name, message: error.to_string() }
+    ApiError::InvalidParameter {
+        name,
+        message: error.to_string(),
+    }
 }
 
 /// Checks every parameter against its limits and builds the engine's context.
@@ -64,17 +71,26 @@ pub fn context_from_wire(query: &wire::HelpQuery) -> Result<engine::Context, Api
     let path = match query.path.as_deref() {
         None | Some("") => None,
         Some(path) if path.len() > PATH_MAX_LEN => {
-            return Err(ApiError::ParameterTooLong { name: "path", max: PATH_MAX_LEN });
+            return Err(ApiError::ParameterTooLong {
+                name: "path",
+                max: PATH_MAX_LEN,
+            });
         }
         Some(path) if !path.starts_with('/') || path.contains(['?', '#']) || path.chars().any(char::is_control) => {
-            return Err(invalid("path", "a path starts with `/` and has no query string or fragment"));
+            return Err(invalid(
+                "path",
+                "a path starts with `/` and has no query string or fragment",
+            ));
         }
         Some(path) => Some(path.to_owned()),
     };
     let route = match query.route.as_deref() {
         None | Some("") => None,
         Some(route) if route.len() > engine::Target::ROUTE_MAX_LEN => {
-            return Err(ApiError::ParameterTooLong { name: "route", max: engine::Target::ROUTE_MAX_LEN });
+            return Err(ApiError::ParameterTooLong {
+                name: "route",
+                max: engine::Target::ROUTE_MAX_LEN,
+            });
         }
         Some(route) => {
             engine::validate_route(route).map_err(|error| invalid("route", error))?;
@@ -87,7 +103,13 @@ pub fn context_from_wire(query: &wire::HelpQuery) -> Result<engine::Context, Api
         None | Some("") => None,
         Some(tag) => Some(engine::Locale::parse(tag).map_err(|error| ApiError::InvalidLocale(error.to_string()))?),
     };
-    Ok(engine::Context { path, route, keys, roles, locale })
+    Ok(engine::Context {
+        path,
+        route,
+        keys,
+        roles,
+        locale,
+    })
 }
 
 fn list(
