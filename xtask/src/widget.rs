@@ -31,6 +31,21 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
         ],
     )?;
     let raw_wasm = workspace.target_dir.join("wasm32-unknown-unknown/widget/widget.wasm");
+    let loader_template = std::fs::read_to_string(workspace.root.join("widget/loader/cuecard.js"))?;
+    if !loader_template.contains("__CUECARD_GLUE__") || !loader_template.contains("__CUECARD_WASM__") {
+        bail!("widget/loader/cuecard.js lost its __CUECARD_GLUE__ / __CUECARD_WASM__ placeholders");
+    }
+    // The post-processing below takes seconds; skip it when its inputs did not change.
+    let dist = workspace.dist_dir();
+    let build_key = format!(
+        "{}-{}",
+        short_hash(&std::fs::read(&raw_wasm).context("the widget's wasm was not built")?),
+        short_hash(loader_template.as_bytes())
+    );
+    if let Some(existing) = existing_dist(&dist, &build_key) {
+        print_sizes(&existing)?;
+        return Ok(existing);
+    }
     let staging = workspace.target_dir.join("widget-bindgen");
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&staging)?;
@@ -64,7 +79,6 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
         }
     }
 
-    let dist = workspace.dist_dir();
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&dist)?;
     let wasm_bytes = std::fs::read(&bindgen_wasm)?;
@@ -73,10 +87,6 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     // The default path is never used (the loader passes the hashed one) but keep it truthful.
     let glue_source = glue_source.replace("widget_bg.wasm", &wasm_name);
     let glue_name = format!("cuecard-{}.js", short_hash(glue_source.as_bytes()));
-    let loader_template = std::fs::read_to_string(workspace.root.join("widget/loader/cuecard.js"))?;
-    if !loader_template.contains("__CUECARD_GLUE__") || !loader_template.contains("__CUECARD_WASM__") {
-        bail!("widget/loader/cuecard.js lost its __CUECARD_GLUE__ / __CUECARD_WASM__ placeholders");
-    }
     let loader_source = loader_template
         .replace("__CUECARD_GLUE__", &glue_name)
         .replace("__CUECARD_WASM__", &wasm_name);
@@ -92,8 +102,58 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     for file in [&result.loader, &result.glue, &result.wasm] {
         precompress(file)?;
     }
+    std::fs::write(
+        dist.join(".build-key"),
+        format!("{build_key}\n{glue_name}\n{wasm_name}\n"),
+    )?;
     print_sizes(&result)?;
     Ok(result)
+}
+
+/// The files a previous build with the same inputs left, if they are all still there.
+/// `.build-key` holds the inputs' key, then the glue's and the wasm's file names.
+fn existing_dist(dist: &Path, build_key: &str) -> Option<Dist> {
+    let manifest = std::fs::read_to_string(dist.join(".build-key")).ok()?;
+    let mut lines = manifest.lines();
+    if lines.next()? != build_key {
+        return None;
+    }
+    let result = Dist {
+        loader: dist.join("cuecard.js"),
+        glue: dist.join(lines.next()?),
+        wasm: dist.join(lines.next()?),
+    };
+    [&result.loader, &result.glue, &result.wasm]
+        .iter()
+        .all(|file| file.is_file())
+        .then_some(result)
+}
+
+/// Sizes as sent: raw, and the precompressed copies the server picks for browsers.
+fn print_sizes(dist: &Dist) -> anyhow::Result<()> {
+    println!(
+        "{:<28} {:>9} {:>9} {:>9}",
+        "widget payload", "raw", "gzip -9", "brotli 11"
+    );
+    let mut totals = [0usize; 3];
+    for file in [&dist.loader, &dist.glue, &dist.wasm] {
+        let size_of = |suffix: &str| -> anyhow::Result<usize> {
+            let mut name = file.as_os_str().to_owned();
+            name.push(suffix);
+            Ok(usize::try_from(std::fs::metadata(PathBuf::from(name))?.len())?)
+        };
+        let sizes = [size_of("")?, size_of(".gz")?, size_of(".br")?];
+        for (total, size) in totals.iter_mut().zip(sizes) {
+            *total += size;
+        }
+        let name = file
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        println!("{name:<28} {:>9} {:>9} {:>9}", sizes[0], sizes[1], sizes[2]);
+    }
+    println!("{:<28} {:>9} {:>9} {:>9}", "total", totals[0], totals[1], totals[2]);
+    Ok(())
 }
 
 fn short_hash(bytes: &[u8]) -> String {
@@ -124,27 +184,5 @@ fn precompress(file: &Path) -> anyhow::Result<()> {
     let name = file.file_name().context("file name")?.to_string_lossy().into_owned();
     std::fs::write(file.with_file_name(format!("{name}.br")), brotli(&bytes)?)?;
     std::fs::write(file.with_file_name(format!("{name}.gz")), gzip(&bytes)?)?;
-    Ok(())
-}
-
-fn print_sizes(dist: &Dist) -> anyhow::Result<()> {
-    println!(
-        "{:<28} {:>9} {:>9} {:>9}",
-        "widget payload", "raw", "gzip -9", "brotli 11"
-    );
-    let mut totals = [0usize; 3];
-    for file in [&dist.loader, &dist.glue, &dist.wasm] {
-        let bytes = std::fs::read(file)?;
-        let sizes = [bytes.len(), gzip(&bytes)?.len(), brotli(&bytes)?.len()];
-        for (total, size) in totals.iter_mut().zip(sizes) {
-            *total += size;
-        }
-        let name = file
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        println!("{name:<28} {:>9} {:>9} {:>9}", sizes[0], sizes[1], sizes[2]);
-    }
-    println!("{:<28} {:>9} {:>9} {:>9}", "total", totals[0], totals[1], totals[2]);
     Ok(())
 }
