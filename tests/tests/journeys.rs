@@ -104,6 +104,16 @@ async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
 
     browser.assert_page_clean().await;
     assert_eq!(browser.new_globals().await, ["Cuecard"], "the widget adds one global");
+    let styling = browser
+        .js(r#"var root = document.querySelector("cuecard-widget").shadowRoot;
+               return [root.adoptedStyleSheets.length, root.querySelectorAll("style, [style]").length,
+                       document.querySelector("cuecard-widget").hasAttribute("style")];"#)
+        .await;
+    assert_eq!(
+        styling,
+        serde_json::json!([1, 0, false]),
+        "one adopted sheet, no style elements or attributes"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
