@@ -1,9 +1,14 @@
 //! The compiled per-site matcher: a builder turns snippets into lookup tables once, and
-//! `resolve` answers a context by looking up only what the context names.
+//! `resolve` answers a context by looking up only what the context names, so its cost follows
+//! the number of matches, not the number of snippets.
+
+pub(crate) mod url_patterns;
 
 use crate::{Error, Locale, Snippet, Status, Target, Timestamp};
 use std::collections::{HashMap, HashSet};
-use urlpattern::{UrlPattern, UrlPatternInit, UrlPatternMatchInput, UrlPatternOptions};
+use url_patterns::PatternSet;
+
+pub use url_patterns::matches as url_pattern_matches;
 
 /// What the index needs to know about its site.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +28,8 @@ pub struct Context {
     pub keys: Vec<String>,
     pub roles: Vec<String>,
     pub locale: Option<Locale>,
+    /// The host app's version, for snippets limited to version ranges.
+    pub app_version: Option<semver::Version>,
 }
 
 /// How a snippet matched, strongest first: the derived order is the ranking order.
@@ -41,7 +48,7 @@ pub enum MatchKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason<'a> {
     pub kind: MatchKind,
-    /// The key, route or pattern that matched; `None` for site-wide snippets.
+    /// The key (or `prefix.*`), route or pattern that matched; `None` for site-wide snippets.
     pub target: Option<&'a str>,
     /// The role that made a role-specific snippet apply.
     pub role: Option<&'a str>,
@@ -53,10 +60,20 @@ pub struct Reason<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Match<'a> {
     pub snippet: &'a Snippet,
+    /// The snippet's position in [`SiteIndex::snippets`], for callers that keep per-snippet data.
+    pub position: usize,
     pub reason: Reason<'a>,
 }
 
 type SnippetIdx = u32;
+
+/// How well one target matched: kind first, then how far a `prefix.*` key is from the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Strength {
+    kind: MatchKind,
+    /// 0 for an exact key; n for a wildcard n segments shorter than the key.
+    key_distance: u8,
+}
 
 /// A site's snippets compiled for resolution. Immutable: content changes build a new one.
 #[derive(Debug)]
@@ -65,8 +82,10 @@ pub struct SiteIndex {
     snippets: Vec<Snippet>,
     by_id: HashMap<i64, SnippetIdx>,
     by_key: HashMap<String, Vec<SnippetIdx>>,
+    /// `invoice.*` is stored under `invoice`, with its source text for reasons.
+    by_key_prefix: HashMap<String, (String, Vec<SnippetIdx>)>,
     by_route: HashMap<String, Vec<SnippetIdx>>,
-    url_patterns: Vec<(UrlPattern, SnippetIdx, String)>,
+    url_patterns: PatternSet<SnippetIdx>,
     site_wide: Vec<SnippetIdx>,
 }
 
@@ -77,31 +96,6 @@ pub struct SiteIndexBuilder {
     index: SiteIndex,
 }
 
-pub(crate) fn compile_url_pattern(pattern: &str) -> Result<UrlPattern, Error> {
-    let invalid = |reason: String| Error::InvalidUrlPattern {
-        pattern: pattern.chars().take(520).collect(),
-        reason,
-    };
-    if !pattern.starts_with('/') || pattern.len() > Target::ROUTE_MAX_LEN {
-        return Err(invalid(
-            "a pathname pattern starts with `/` and has at most 512 characters".into(),
-        ));
-    }
-    let init = UrlPatternInit {
-        pathname: Some(pattern.to_owned()),
-        ..UrlPatternInit::default()
-    };
-    UrlPattern::parse(init, UrlPatternOptions::default()).map_err(|error| invalid(error.to_string()))
-}
-
-fn url_pattern_matches(pattern: &UrlPattern, path: &str) -> bool {
-    let input = UrlPatternMatchInput::Init(UrlPatternInit {
-        pathname: Some(path.to_owned()),
-        ..UrlPatternInit::default()
-    });
-    pattern.test(input).unwrap_or(false)
-}
-
 impl SiteIndex {
     pub fn builder(settings: SiteSettings) -> SiteIndexBuilder {
         SiteIndexBuilder {
@@ -110,8 +104,9 @@ impl SiteIndex {
                 snippets: Vec::new(),
                 by_id: HashMap::new(),
                 by_key: HashMap::new(),
+                by_key_prefix: HashMap::new(),
                 by_route: HashMap::new(),
-                url_patterns: Vec::new(),
+                url_patterns: PatternSet::default(),
                 site_wide: Vec::new(),
             },
             include_drafts: false,
@@ -120,6 +115,11 @@ impl SiteIndex {
 
     pub fn settings(&self) -> &SiteSettings {
         &self.settings
+    }
+
+    /// Every indexed snippet, in insertion order ([`Match::position`] indexes this).
+    pub fn snippets(&self) -> &[Snippet] {
+        &self.snippets
     }
 
     pub fn len(&self) -> usize {
@@ -136,18 +136,51 @@ impl SiteIndex {
         Some(&self.snippets[idx as usize])
     }
 
+    /// Whether the snippet at `position` may be shown to this worker now: live, for one of
+    /// their roles (or everyone), for their app version, and in their locale chain. Returns the
+    /// role that made it apply and its rank in `locales`.
+    pub(crate) fn admits<'a>(
+        &'a self,
+        position: usize,
+        context: &Context,
+        locales: &[Locale],
+        now: Timestamp,
+    ) -> Option<(Option<&'a str>, usize)> {
+        let snippet = &self.snippets[position];
+        if !snippet.is_live(now) {
+            return None;
+        }
+        if let Some(versions) = &snippet.app_versions {
+            if !context
+                .app_version
+                .as_ref()
+                .is_some_and(|version| versions.matches(version))
+            {
+                return None;
+            }
+        }
+        let role = if snippet.roles.is_empty() {
+            None
+        } else {
+            Some(snippet.roles.iter().find(|role| context.roles.contains(role))?.as_str())
+        };
+        let locale_rank = locales.iter().position(|locale| *locale == snippet.locale)?;
+        Some((role, locale_rank))
+    }
+
     /// The snippets for `context`, best first, one per slug, each with its reason.
     ///
     /// Ranking: match kind (field key, ancestor key by depth, route, URL pattern, site-wide),
-    /// then role-specific before generic, then position in the locale fallback chain, then
-    /// priority (higher first), then id. Deterministic for a given index, context and `now`.
+    /// exact keys before `prefix.*` keys (longer prefixes first), then role-specific before
+    /// generic, then position in the locale fallback chain, then priority (higher first), then
+    /// id. Deterministic for a given index, context and `now`.
     pub fn resolve<'a>(&'a self, context: &Context, now: Timestamp) -> Vec<Match<'a>> {
         let locales = Locale::fallbacks(context.locale.as_ref(), &self.settings.default_locale);
-        let mut best: HashMap<SnippetIdx, (MatchKind, &str)> = HashMap::new();
-        let mut offer = |idx: SnippetIdx, kind: MatchKind, target: &'a str| {
-            let entry = best.entry(idx).or_insert((kind, target));
-            if kind < entry.0 {
-                *entry = (kind, target);
+        let mut best: HashMap<SnippetIdx, (Strength, &'a str)> = HashMap::new();
+        let mut offer = |idx: SnippetIdx, strength: Strength, target: &'a str| {
+            let entry = best.entry(idx).or_insert((strength, target));
+            if strength < entry.0 {
+                *entry = (strength, target);
             }
         };
         // A key repeated up the tree counts where it is nearest.
@@ -162,7 +195,16 @@ impl SiteIndex {
             };
             if let Some((stored_key, hits)) = self.by_key.get_key_value(key.as_str()) {
                 for &idx in hits {
-                    offer(idx, kind, stored_key);
+                    offer(idx, Strength { kind, key_distance: 0 }, stored_key);
+                }
+            }
+            let cuts = key.match_indices('.').map(|(index, _)| index).rev();
+            for (distance, cut) in cuts.enumerate() {
+                if let Some((source, hits)) = self.by_key_prefix.get(&key[..cut]) {
+                    let key_distance = u8::try_from(distance + 1).unwrap_or(u8::MAX);
+                    for &idx in hits {
+                        offer(idx, Strength { kind, key_distance }, source);
+                    }
                 }
             }
         }
@@ -170,48 +212,68 @@ impl SiteIndex {
             && let Some((stored_route, hits)) = self.by_route.get_key_value(route.as_str())
         {
             for &idx in hits {
-                offer(idx, MatchKind::Route, stored_route);
+                offer(
+                    idx,
+                    Strength {
+                        kind: MatchKind::Route,
+                        key_distance: 0,
+                    },
+                    stored_route,
+                );
             }
         }
         if let Some(path) = &context.path {
-            for (pattern, idx, source) in &self.url_patterns {
-                if url_pattern_matches(pattern, path) {
-                    offer(*idx, MatchKind::UrlPattern, source);
+            self.url_patterns.for_each_match(path, |found| {
+                for &idx in &found.snippets {
+                    offer(
+                        idx,
+                        Strength {
+                            kind: MatchKind::UrlPattern,
+                            key_distance: 0,
+                        },
+                        &found.source,
+                    );
                 }
-            }
+            });
         }
         for &idx in &self.site_wide {
-            offer(idx, MatchKind::SiteWide, "");
+            offer(
+                idx,
+                Strength {
+                    kind: MatchKind::SiteWide,
+                    key_distance: 0,
+                },
+                "",
+            );
         }
 
-        let mut ranked: Vec<(RankKey, Match<'_>)> = best
+        let mut ranked: Vec<(RankKey, Match<'a>)> = best
             .into_iter()
-            .filter_map(|(idx, (kind, target))| {
-                let snippet = &self.snippets[idx as usize];
-                if !snippet.is_live(now) {
-                    return None;
-                }
-                let role = if snippet.roles.is_empty() {
-                    None
-                } else {
-                    let role = snippet.roles.iter().find(|role| context.roles.contains(role))?;
-                    Some(role.as_str())
-                };
-                let locale_rank = locales.iter().position(|locale| *locale == snippet.locale)?;
+            .filter_map(|(idx, (strength, target))| {
+                let position = idx as usize;
+                let (role, locale_rank) = self.admits(position, context, &locales, now)?;
+                let snippet = &self.snippets[position];
                 let key = RankKey {
-                    kind,
+                    strength,
                     generic: role.is_none(),
                     locale_rank,
                     priority: std::cmp::Reverse(snippet.priority),
                     id: snippet.id,
                 };
                 let reason = Reason {
-                    kind,
-                    target: (kind != MatchKind::SiteWide).then_some(target),
+                    kind: strength.kind,
+                    target: (strength.kind != MatchKind::SiteWide).then_some(target),
                     role,
                     locale: &snippet.locale,
                 };
-                Some((key, Match { snippet, reason }))
+                Some((
+                    key,
+                    Match {
+                        snippet,
+                        position,
+                        reason,
+                    },
+                ))
             })
             .collect();
         ranked.sort_unstable_by(|left, right| left.0.cmp(&right.0));
@@ -228,7 +290,7 @@ impl SiteIndex {
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct RankKey {
-    kind: MatchKind,
+    strength: Strength,
     generic: bool,
     locale_rank: usize,
     priority: std::cmp::Reverse<i32>,
@@ -242,33 +304,46 @@ impl SiteIndexBuilder {
         self
     }
 
-    /// Adds a snippet, checking its targets. Snippets that must not be served are skipped.
+    /// Adds a snippet, checking its targets. Snippets that must not be served are checked but
+    /// not indexed.
     pub fn add(&mut self, snippet: Snippet) -> Result<&mut Self, Error> {
         let servable = match snippet.status {
             Status::Published => true,
             Status::Draft => self.include_drafts,
             Status::Archived => false,
         };
-        let idx = SnippetIdx::try_from(self.index.snippets.len()).unwrap_or(SnippetIdx::MAX);
-        let mut compiled = Vec::new();
-        for target in &snippet.targets {
-            target.validate()?;
-            if let Target::UrlPattern(pattern) = target {
-                compiled.push((compile_url_pattern(pattern)?, idx, pattern.clone()));
-            }
-        }
         if !servable {
+            for target in &snippet.targets {
+                target.validate()?;
+            }
             return Ok(self);
         }
+        let idx = SnippetIdx::try_from(self.index.snippets.len()).unwrap_or(SnippetIdx::MAX);
         let index = &mut self.index;
+        // Compile (and so check) every pattern before touching any table.
+        let mut pattern_ids = Vec::new();
         for target in &snippet.targets {
             match target {
-                Target::Key(key) => index.by_key.entry(key.clone()).or_default().push(idx),
+                Target::UrlPattern(pattern) => pattern_ids.push(index.url_patterns.intern(pattern)?),
+                Target::Key(_) | Target::Route(_) => target.validate()?,
+            }
+        }
+        for target in &snippet.targets {
+            match target {
+                Target::Key(key) => match key.strip_suffix(".*") {
+                    Some(prefix) => {
+                        let entry = index.by_key_prefix.entry(prefix.to_owned());
+                        entry.or_insert_with(|| (key.clone(), Vec::new())).1.push(idx);
+                    }
+                    None => index.by_key.entry(key.clone()).or_default().push(idx),
+                },
                 Target::Route(route) => index.by_route.entry(route.clone()).or_default().push(idx),
                 Target::UrlPattern(_) => {}
             }
         }
-        index.url_patterns.extend(compiled);
+        for pattern_id in pattern_ids {
+            index.url_patterns.attach(pattern_id, idx);
+        }
         if snippet.targets.is_empty() {
             index.site_wide.push(idx);
         }

@@ -6,11 +6,16 @@
 mod index;
 mod locale;
 pub mod render;
+pub mod search;
 mod snippet;
 
-pub use index::{Context, Match, MatchKind, Reason, SiteIndex, SiteIndexBuilder, SiteSettings};
+pub use index::{Context, Match, MatchKind, Reason, SiteIndex, SiteIndexBuilder, SiteSettings, url_pattern_matches};
 pub use locale::Locale;
-pub use snippet::{Moment, Snippet, Status, Target, validate_help_key, validate_role, validate_route};
+pub use search::{SearchHit, SearchIndex};
+pub use snippet::{
+    Moment, Snippet, Status, Target, parse_app_version, parse_app_versions, validate_help_key, validate_role,
+    validate_route,
+};
 
 /// Unix time in seconds; the engine never reads a clock, callers pass it.
 pub type Timestamp = i64;
@@ -31,4 +36,10 @@ pub enum Error {
     InvalidMoment(String),
     #[error("`{0}` is not a status (expected draft, published or archived)")]
     InvalidStatus(String),
+    #[error("`{0}` is not an app version (expected semver such as `2.3.1`, `2.3` or `2`)")]
+    InvalidAppVersion(String),
+    #[error("`{range}` is not a version range: {reason}")]
+    InvalidVersionRange { range: String, reason: String },
+    #[error("search index: {0}")]
+    Search(String),
 }

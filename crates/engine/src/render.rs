@@ -110,6 +110,25 @@ impl Renderer {
     }
 }
 
+/// The words of a Markdown body without markup, for search and excerpts.
+pub fn plain_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, TagEnd};
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Text(words) | Event::Code(words) => text.push_str(&words),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell) => {
+                if !text.ends_with(' ') {
+                    text.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    text.trim_end().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +176,12 @@ mod tests {
                 assert!(!html.to_ascii_lowercase().contains(marker), "{payload} -> {html}");
             }
         }
+    }
+
+    #[test]
+    fn plain_text_keeps_words_and_drops_markup() {
+        let text = plain_text("# Title\n\nUse **four** digits, e.g. `CC-4100`.\n\n- one\n- two <b>x</b>\n");
+        assert_eq!(text, "Title Use four digits, e.g. CC-4100. one two x");
     }
 
     #[test]

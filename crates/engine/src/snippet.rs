@@ -23,6 +23,10 @@ pub struct Snippet {
     pub publish_at: Option<Timestamp>,
     /// Not shown from this time on.
     pub expire_at: Option<Timestamp>,
+    /// Shown only to apps whose version matches (`>=2.3, <3`); `None` for every version.
+    pub app_versions: Option<semver::VersionReq>,
+    /// Plain text of the body, for search.
+    pub text: String,
 }
 
 impl Snippet {
@@ -49,9 +53,9 @@ impl Target {
     /// Checks the syntax of the target; URL patterns are compiled by the index builder.
     pub fn validate(&self) -> Result<(), Error> {
         match self {
-            Target::Key(key) => validate_help_key(key),
+            Target::Key(key) => validate_key_target(key),
             Target::Route(route) => validate_route(route),
-            Target::UrlPattern(pattern) => crate::index::compile_url_pattern(pattern).map(drop),
+            Target::UrlPattern(pattern) => crate::index::url_patterns::compile(pattern).map(drop),
         }
     }
 }
@@ -60,11 +64,44 @@ fn is_name_char(character: char) -> bool {
     character.is_ascii_alphanumeric() || matches!(character, '.' | '_' | '-' | ':')
 }
 
+/// A help key as set in `data-help-key`: letters, digits and `._-:`.
 pub fn validate_help_key(key: &str) -> Result<(), Error> {
     if key.is_empty() || key.len() > Target::HELP_KEY_MAX_LEN || !key.chars().all(is_name_char) {
         return Err(Error::InvalidHelpKey(key.chars().take(140).collect()));
     }
     Ok(())
+}
+
+/// A key target: a help key, or `prefix.*` for every key below `prefix`.
+fn validate_key_target(key: &str) -> Result<(), Error> {
+    let exact = key.strip_suffix(".*").unwrap_or(key);
+    validate_help_key(exact).map_err(|_| Error::InvalidHelpKey(key.chars().take(140).collect()))
+}
+
+/// A host app version: `2`, `2.3`, `v2.3.1` or `2.3.1-beta.1`, read as semver.
+pub fn parse_app_version(text: &str) -> Result<semver::Version, Error> {
+    let invalid = || Error::InvalidAppVersion(text.chars().take(64).collect());
+    let trimmed = text.trim().trim_start_matches(['v', 'V']);
+    if trimmed.is_empty() || trimmed.len() > 64 {
+        return Err(invalid());
+    }
+    // Pad `2` and `2.3` to three numbers, keeping any pre-release or build suffix.
+    let core_end = trimmed.find(['-', '+']).unwrap_or(trimmed.len());
+    let (core, suffix) = trimmed.split_at(core_end);
+    let padding = match core.matches('.').count() {
+        0 => ".0.0",
+        1 => ".0",
+        _ => "",
+    };
+    semver::Version::parse(&format!("{core}{padding}{suffix}")).map_err(|_| invalid())
+}
+
+/// A version range such as `>=2.3, <3`.
+pub fn parse_app_versions(text: &str) -> Result<semver::VersionReq, Error> {
+    semver::VersionReq::parse(text).map_err(|error| Error::InvalidVersionRange {
+        range: text.chars().take(64).collect(),
+        reason: error.to_string(),
+    })
 }
 
 pub fn validate_route(route: &str) -> Result<(), Error> {
@@ -159,6 +196,34 @@ mod tests {
         for bad in ["", "has space", "quote\"", "<b>", too_long.as_str()] {
             assert!(validate_help_key(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn key_targets_may_end_in_a_wildcard() {
+        assert!(Target::Key("invoice.*".into()).validate().is_ok());
+        assert!(Target::Key("invoice.vat.*".into()).validate().is_ok());
+        for bad in ["*", ".*", "invoice*", "in*voice", "invoice.*.x"] {
+            assert!(Target::Key(bad.into()).validate().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn app_versions_are_read_leniently_as_semver() {
+        for (input, expected) in [
+            ("2", "2.0.0"),
+            ("2.3", "2.3.0"),
+            ("v2.3.1", "2.3.1"),
+            ("2.4-beta.1", "2.4.0-beta.1"),
+        ] {
+            assert_eq!(parse_app_version(input).unwrap().to_string(), expected, "{input}");
+        }
+        for bad in ["", "two", "2.x", "1.2.3.4"] {
+            assert!(parse_app_version(bad).is_err(), "{bad}");
+        }
+        let range = parse_app_versions(">=2.3, <3").unwrap();
+        assert!(range.matches(&parse_app_version("2.9").unwrap()));
+        assert!(!range.matches(&parse_app_version("3.0").unwrap()));
+        assert!(parse_app_versions("soon").is_err());
     }
 
     #[test]

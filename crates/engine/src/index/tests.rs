@@ -22,6 +22,8 @@ fn snippet(id: i64, slug: &str, targets: Vec<Target>) -> Snippet {
         targets,
         publish_at: None,
         expire_at: None,
+        app_versions: None,
+        text: format!("{slug} text"),
     }
 }
 
@@ -96,6 +98,7 @@ fn context(path: &str, route: Option<&str>, keys: &[&str], roles: &[&str], local
         keys: keys.iter().map(|key| key.to_string()).collect(),
         roles: roles.iter().map(|role| role.to_string()).collect(),
         locale: locale_tag.map(locale),
+        app_version: None,
     }
 }
 
@@ -137,6 +140,89 @@ fn resolution_table() {
     for (name, context, now, expected) in cases {
         assert_eq!(ids(&index.resolve(&context, now)), expected, "{name}");
     }
+}
+
+#[test]
+fn wildcard_keys_rank_below_exact_keys_and_longer_prefixes_first() {
+    let index = index_of(vec![
+        snippet(1, "all-invoice", vec![key("invoice.*")]),
+        snippet(2, "vat-section", vec![key("invoice.vat.*")]),
+        snippet(3, "vat-number", vec![key("invoice.vat.number")]),
+        snippet(4, "form", vec![key("invoice")]),
+        snippet(5, "other", vec![key("order.*")]),
+    ]);
+    let found = index.resolve(&context("/", None, &["invoice.vat.number", "invoice"], &[], None), 0);
+    let reasons: Vec<(i64, MatchKind, Option<&str>)> = found
+        .iter()
+        .map(|found| (found.snippet.id, found.reason.kind, found.reason.target))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (3, MatchKind::FieldKey, Some("invoice.vat.number")),
+            (2, MatchKind::FieldKey, Some("invoice.vat.*")),
+            (1, MatchKind::FieldKey, Some("invoice.*")),
+            (4, MatchKind::AncestorKey(1), Some("invoice")),
+        ]
+    );
+    // `invoice.*` covers keys below `invoice`, not `invoice` itself nor `invoices.x`.
+    let found = index.resolve(&context("/", None, &["invoices.x"], &[], None), 0);
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn app_version_ranges_follow_the_host_apps_releases() {
+    let ranged = |id, slug: &str, range: &str| Snippet {
+        app_versions: Some(crate::parse_app_versions(range).unwrap()),
+        ..snippet(id, slug, vec![route("/r")])
+    };
+    let index = index_of(vec![
+        ranged(1, "old-ui", "<2.3"),
+        ranged(2, "new-ui", ">=2.3, <3"),
+        snippet(3, "any-version", vec![route("/r")]),
+    ]);
+    let at = |version: Option<&str>| {
+        let context = Context {
+            app_version: version.map(|version| crate::parse_app_version(version).unwrap()),
+            ..context("/r", Some("/r"), &[], &[], None)
+        };
+        ids(&index.resolve(&context, 0))
+    };
+    assert_eq!(at(Some("2.2.9")), vec![1, 3]);
+    assert_eq!(at(Some("2.3")), vec![2, 3]);
+    assert_eq!(at(Some("3.0.0")), vec![3]);
+    assert_eq!(at(None), vec![3], "a ranged snippet needs the app to say its version");
+}
+
+#[test]
+fn ties_break_on_priority_then_id_and_locale_before_priority() {
+    let index = index_of(vec![
+        Snippet {
+            priority: 1,
+            ..snippet(30, "c", vec![route("/r")])
+        },
+        Snippet {
+            priority: 1,
+            ..snippet(10, "a", vec![route("/r")])
+        },
+        Snippet {
+            priority: 9,
+            locale: locale("en"),
+            ..snippet(20, "b", vec![route("/r")])
+        },
+        Snippet {
+            priority: 0,
+            locale: locale("de-CH"),
+            ..snippet(40, "d", vec![route("/r")])
+        },
+        Snippet {
+            priority: 0,
+            locale: locale("de"),
+            ..snippet(50, "e", vec![route("/r")])
+        },
+    ]);
+    let found = index.resolve(&context("/r", Some("/r"), &[], &[], Some("de-CH")), 0);
+    assert_eq!(ids(&found), vec![40, 50, 20, 10, 30]);
 }
 
 #[test]
@@ -249,6 +335,7 @@ fn arbitrary_context() -> impl Strategy<Value = Context> {
             keys,
             roles,
             locale: locale_tag.map(locale),
+            app_version: None,
         })
 }
 

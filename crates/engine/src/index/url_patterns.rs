@@ -1,0 +1,227 @@
+//! URL patterns, compiled once per distinct pattern and found through a trie of their leading
+//! literal path segments, so a path only tests the patterns that could match it.
+
+use crate::{Error, Target};
+use std::collections::HashMap;
+use urlpattern::{UrlPattern, UrlPatternInit, UrlPatternMatchInput, UrlPatternOptions};
+
+pub(crate) fn compile(pattern: &str) -> Result<UrlPattern, Error> {
+    let invalid = |reason: String| Error::InvalidUrlPattern {
+        pattern: pattern.chars().take(520).collect(),
+        reason,
+    };
+    if !pattern.starts_with('/') || pattern.len() > Target::ROUTE_MAX_LEN {
+        return Err(invalid(
+            "a pathname pattern starts with `/` and has at most 512 characters".into(),
+        ));
+    }
+    let init = UrlPatternInit {
+        pathname: Some(pattern.to_owned()),
+        ..UrlPatternInit::default()
+    };
+    UrlPattern::parse(init, UrlPatternOptions::default()).map_err(|error| invalid(error.to_string()))
+}
+
+/// Whether `pattern` matches `path` with WHATWG URLPattern semantics (pathname only).
+pub fn matches(pattern: &UrlPattern, path: &str) -> bool {
+    let input = UrlPatternMatchInput::Init(UrlPatternInit {
+        pathname: Some(path.to_owned()),
+        ..UrlPatternInit::default()
+    });
+    pattern.test(input).unwrap_or(false)
+}
+
+/// A segment the pattern syntax leaves alone and URL canonicalization does not rewrite.
+fn is_literal(segment: &str) -> bool {
+    !segment.is_empty()
+        && segment
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~'))
+        && segment != "."
+        && segment != ".."
+}
+
+/// The leading segments every path matching `pattern` must start with.
+fn literal_prefix(pattern: &str) -> Vec<&str> {
+    let mut segments: Vec<&str> = pattern.split('/').skip(1).collect();
+    // The last segment is only a prefix segment when another `/` follows it in the pattern
+    // or it is the whole remainder; both cases are literal-equal, so keep the rule simple:
+    // take literal segments up to the first that is not.
+    let literal_count = segments.iter().take_while(|segment| is_literal(segment)).count();
+    segments.truncate(literal_count);
+    segments
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledPattern<Idx> {
+    pub source: String,
+    pub pattern: UrlPattern,
+    pub snippets: Vec<Idx>,
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    children: HashMap<String, u32>,
+    patterns: Vec<u32>,
+}
+
+/// Distinct compiled patterns, each with the snippets that target it, and the trie over them.
+#[derive(Debug)]
+pub(crate) struct PatternSet<Idx> {
+    patterns: Vec<CompiledPattern<Idx>>,
+    by_source: HashMap<String, u32>,
+    nodes: Vec<Node>,
+}
+
+impl<Idx: Copy> Default for PatternSet<Idx> {
+    fn default() -> Self {
+        PatternSet {
+            patterns: Vec::new(),
+            by_source: HashMap::new(),
+            nodes: vec![Node::default()],
+        }
+    }
+}
+
+impl<Idx: Copy> PatternSet<Idx> {
+    /// Compiles `source` unless it is known; returns its id.
+    pub fn intern(&mut self, source: &str) -> Result<u32, Error> {
+        if let Some(&id) = self.by_source.get(source) {
+            return Ok(id);
+        }
+        let pattern = compile(source)?;
+        let id = u32::try_from(self.patterns.len()).unwrap_or(u32::MAX);
+        let mut node = 0usize;
+        for segment in literal_prefix(source) {
+            let next = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
+            let child = *self.nodes[node].children.entry(segment.to_owned()).or_insert(next);
+            if child == next {
+                self.nodes.push(Node::default());
+            }
+            node = child as usize;
+        }
+        self.nodes[node].patterns.push(id);
+        self.patterns.push(CompiledPattern {
+            source: source.to_owned(),
+            pattern,
+            snippets: Vec::new(),
+        });
+        self.by_source.insert(source.to_owned(), id);
+        Ok(id)
+    }
+
+    pub fn attach(&mut self, pattern_id: u32, snippet: Idx) {
+        self.patterns[pattern_id as usize].snippets.push(snippet);
+    }
+
+    /// Calls `found` for every pattern that matches `path`, testing only candidates whose
+    /// literal prefix the path has.
+    pub fn for_each_match<'a>(&'a self, path: &str, mut found: impl FnMut(&'a CompiledPattern<Idx>)) {
+        let mut node = 0usize;
+        let mut segments = path.split('/').skip(1);
+        loop {
+            for &id in &self.nodes[node].patterns {
+                let candidate = &self.patterns[id as usize];
+                if !candidate.snippets.is_empty() && matches(&candidate.pattern, path) {
+                    found(candidate);
+                }
+            }
+            let Some(segment) = segments.next() else { break };
+            match self.nodes[node].children.get(segment) {
+                Some(&child) => node = child as usize,
+                None => break,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_prefixes_stop_at_the_first_pattern_syntax() {
+        assert_eq!(literal_prefix("/approvals/:id/history"), ["approvals"]);
+        assert_eq!(literal_prefix("/a/b/c"), ["a", "b", "c"]);
+        assert_eq!(literal_prefix("/"), Vec::<&str>::new());
+        assert_eq!(literal_prefix("/:tenant/orders"), Vec::<&str>::new());
+        assert_eq!(literal_prefix("/orders/*"), ["orders"]);
+        assert_eq!(literal_prefix("/orders{/:id}?"), Vec::<&str>::new());
+        assert_eq!(literal_prefix("/files/a%20b"), ["files"]);
+    }
+
+    #[test]
+    fn the_trie_finds_exactly_the_matching_patterns() {
+        let mut set = PatternSet::<u32>::default();
+        for (snippet, source) in [
+            "/approvals/:id",
+            "/approvals",
+            "/approvals/:id/history",
+            "/:any",
+            "/orders/*",
+            "/a/b",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let id = set.intern(source).unwrap();
+            set.attach(id, snippet as u32);
+        }
+        // Interning the same pattern again reuses it.
+        assert_eq!(set.intern("/approvals/:id").unwrap(), 0);
+        assert_eq!(set.patterns.len(), 6);
+        let matching = |path: &str| {
+            let mut sources = Vec::new();
+            set.for_each_match(path, |found| sources.push(found.source.clone()));
+            sources.sort();
+            sources
+        };
+        assert_eq!(matching("/approvals"), ["/:any", "/approvals"]);
+        assert_eq!(matching("/approvals/CLM-1"), ["/approvals/:id"]);
+        assert_eq!(matching("/approvals/CLM-1/history"), ["/approvals/:id/history"]);
+        assert_eq!(matching("/orders/1/2"), ["/orders/*"]);
+        assert_eq!(matching("/a/b"), ["/a/b"]);
+        assert_eq!(matching("/a/b/c"), Vec::<String>::new());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+        /// The trie only skips patterns that cannot match: its answers equal testing them all.
+        #[test]
+        fn the_trie_never_hides_a_match(
+            patterns in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(vec!["a", "b", "orders", ":id", "*", "c-1", "{x}?", "x.y"]), 0..4),
+                1..12,
+            ),
+            paths in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(vec!["a", "b", "orders", "42", "c-1", "x.y", ""]), 0..5),
+                1..12,
+            ),
+        ) {
+            let mut set = PatternSet::<u32>::default();
+            let mut sources = Vec::new();
+            for (snippet, segments) in patterns.iter().enumerate() {
+                let source = format!("/{}", segments.join("/"));
+                if let Ok(id) = set.intern(&source) {
+                    set.attach(id, snippet as u32);
+                    sources.push(source);
+                }
+            }
+            for segments in paths {
+                let path = format!("/{}", segments.join("/"));
+                let mut through_trie = Vec::new();
+                set.for_each_match(&path, |found| through_trie.push(found.source.clone()));
+                through_trie.sort();
+                let mut brute_force: Vec<String> = set
+                    .patterns
+                    .iter()
+                    .filter(|candidate| matches(&candidate.pattern, &path))
+                    .map(|candidate| candidate.source.clone())
+                    .collect();
+                brute_force.sort();
+                proptest::prop_assert_eq!(through_trie, brute_force, "path {}", path);
+            }
+        }
+    }
+}
