@@ -150,14 +150,18 @@ impl SiteIndex {
         if !snippet.is_live(now) {
             return None;
         }
-        if let Some(versions) = &snippet.app_versions {
-            if !context
+        let version_fits = |versions: &semver::VersionReq| {
+            context
                 .app_version
                 .as_ref()
                 .is_some_and(|version| versions.matches(version))
-            {
-                return None;
-            }
+        };
+        if snippet
+            .app_versions
+            .as_ref()
+            .is_some_and(|versions| !version_fits(versions))
+        {
+            return None;
         }
         let role = if snippet.roles.is_empty() {
             None

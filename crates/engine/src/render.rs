@@ -118,10 +118,10 @@ pub fn plain_text(markdown: &str) -> String {
         match event {
             Event::Text(words) | Event::Code(words) => text.push_str(&words),
             Event::SoftBreak | Event::HardBreak => text.push(' '),
-            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell) => {
-                if !text.ends_with(' ') {
-                    text.push(' ');
-                }
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::Heading(_) | TagEnd::TableCell)
+                if !text.ends_with(' ') =>
+            {
+                text.push(' ');
             }
             _ => {}
         }
