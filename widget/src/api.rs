@@ -27,6 +27,7 @@ pub fn query_pairs(query: &wire::HelpQuery) -> Vec<(&'static str, &str)> {
         ("keys", &query.keys),
         ("roles", &query.roles),
         ("locale", &query.locale),
+        ("app_version", &query.app_version),
     ];
     for (name, value) in optional {
         if let Some(value) = value {

@@ -19,6 +19,8 @@ pub struct PageContext {
     pub locale: Option<String>,
     /// From `data-locale`, `<html lang>` or the browser, in that order.
     pub page_locale: Option<String>,
+    /// The host app's version, from `setContext({appVersion})`.
+    pub app_version: Option<String>,
 }
 
 /// One `Cuecard('setContext', {...})` call; absent fields leave the context as it was.
@@ -28,6 +30,7 @@ pub struct ContextUpdate {
     pub keys: Option<Vec<String>>,
     pub roles: Option<Vec<String>>,
     pub locale: Option<Option<String>>,
+    pub app_version: Option<Option<String>>,
 }
 
 impl PageContext {
@@ -52,6 +55,9 @@ impl PageContext {
         }
         if let Some(locale) = update.locale {
             self.locale = locale.filter(|locale| !locale.is_empty());
+        }
+        if let Some(app_version) = update.app_version {
+            self.app_version = app_version.filter(|version| !version.is_empty());
         }
     }
 
@@ -89,6 +95,7 @@ impl PageContext {
             keys: join(self.effective_keys()),
             roles: join(&self.roles),
             locale: self.locale.clone().or_else(|| self.page_locale.clone()),
+            app_version: self.app_version.clone(),
         }
     }
 }
@@ -167,9 +174,11 @@ mod tests {
             keys: Some(strings(&["b"])),
             roles: Some(strings(&["approver", "employee"])),
             locale: Some(Some("fr-CA".into())),
+            app_version: Some(Some("2.3.1".into())),
             ..ContextUpdate::default()
         });
         let query = context.to_query("pk_demo");
+        assert_eq!(query.app_version.as_deref(), Some("2.3.1"));
         assert_eq!(query.keys.as_deref(), Some("b"));
         assert_eq!(query.roles.as_deref(), Some("approver,employee"));
         assert_eq!(query.locale.as_deref(), Some("fr-CA"));

@@ -63,6 +63,7 @@ fn context_update(argument: &JsValue) -> ContextUpdate {
         keys: list_field(argument, "keys").map(|keys| context::collect_keys(keys.iter().map(String::as_str))),
         roles: list_field(argument, "roles"),
         locale: optional_string_field(argument, "locale"),
+        app_version: optional_string_field(argument, "appVersion"),
     }
 }
 

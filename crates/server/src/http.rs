@@ -1,9 +1,11 @@
 //! The route table, and the layers every request goes through.
 
 mod assets;
+pub mod convert;
 mod error;
 mod health;
 mod help;
+mod search;
 
 pub use error::ApiError;
 
@@ -16,9 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -39,6 +39,7 @@ pub struct RouterOptions {
 pub fn router(state: AppState, options: RouterOptions) -> Router {
     let public_api = Router::new()
         .route("/v1/help", get(help::resolve))
+        .route("/v1/search", get(search::query))
         .layer(cors_for_site_origins(&state));
     Router::new()
         .merge(public_api)
@@ -107,16 +108,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// JSON with a strong ETag over its bytes; answers 304 when the client already has it.
-pub fn json_with_etag<T: Serialize>(value: &T, request_headers: &HeaderMap, cache_control: &'static str) -> Response {
-    let body = match serde_json::to_vec(value) {
-        Ok(body) => body,
-        Err(error) => return ApiError::Internal(error.to_string()).into_response(),
-    };
-    let mut hasher = std::hash::DefaultHasher::new();
-    body.hash(&mut hasher);
-    let etag = format!("\"{:016x}\"", hasher.finish());
-    let etag = HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+/// A JSON answer with a strong ETag derived from `etag`; 304 (and no body built) when the
+/// client already has it.
+pub fn respond_json(
+    etag: u64,
+    request_headers: &HeaderMap,
+    cache_control: &'static str,
+    body: impl FnOnce() -> Vec<u8>,
+) -> Response {
+    let etag = HeaderValue::from_str(&format!("\"{etag:016x}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
     let cached = request_headers
         .get(IF_NONE_MATCH)
         .is_some_and(|candidates| etag_matches(candidates.as_bytes(), etag.as_bytes()));
@@ -130,7 +130,7 @@ pub fn json_with_etag<T: Serialize>(value: &T, request_headers: &HeaderMap, cach
             axum::http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        body,
+        body(),
     )
         .into_response()
 }

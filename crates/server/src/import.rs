@@ -57,6 +57,29 @@ struct FrontMatter {
     locale: Option<String>,
     #[serde(default)]
     status: Option<String>,
+    /// Shown from this time on: `2027-01-01` (UTC midnight) or `2027-01-01T08:00:00+01:00`.
+    #[serde(default)]
+    publish_at: Option<String>,
+    /// Not shown from this time on.
+    #[serde(default)]
+    expire_at: Option<String>,
+    /// Host app versions, as a semver range: `">=2.3, <3"`.
+    #[serde(default)]
+    app_versions: Option<String>,
+}
+
+/// An RFC 3339 timestamp or a date (midnight UTC), in unix seconds.
+fn parse_time(text: &str) -> Result<i64, String> {
+    if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
+        return Ok(timestamp.as_second());
+    }
+    let date: jiff::civil::Date = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a date (`2027-01-01`) or an RFC 3339 time (`2027-01-01T08:00:00Z`)"))?;
+    let midnight = date
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .map_err(|error| error.to_string())?;
+    Ok(midnight.timestamp().as_second())
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,6 +210,18 @@ pub fn parse(relative_path: &str, text: &str, default_locale: &Locale) -> Result
             TargetSpec::Url(pattern) => Target::UrlPattern(pattern),
         })
         .collect();
+    let time = |field: &str, value: Option<&str>| {
+        value
+            .map(|value| parse_time(value.trim()).map_err(|message| (at_line(field), message)))
+            .transpose()
+    };
+    let publish_at = time("publish_at:", front.publish_at.as_deref())?;
+    let expire_at = time("expire_at:", front.expire_at.as_deref())?;
+    let app_versions = front
+        .app_versions
+        .as_deref()
+        .map(|range| engine::parse_app_versions(range).map_err(|error| (at_line("app_versions:"), error.to_string())))
+        .transpose()?;
     let draft = SnippetDraft {
         slug: slug.to_owned(),
         locale,
@@ -197,8 +232,9 @@ pub fn parse(relative_path: &str, text: &str, default_locale: &Locale) -> Result
         priority: front.priority,
         status,
         targets,
-        publish_at: None,
-        expire_at: None,
+        publish_at,
+        expire_at,
+        app_versions,
     };
     draft.validate().map_err(|error| (None, error.to_string()))?;
     Ok(draft)
@@ -243,6 +279,22 @@ mod tests {
         assert_eq!(draft.priority, 10);
         assert_eq!(draft.status, Status::Published);
         assert_eq!(draft.markdown, "Body **here**.\n");
+    }
+
+    #[test]
+    fn validity_windows_and_version_ranges_are_read() {
+        let text = "---\ntitle: New rates\nmoment: change\npublish_at: 2027-01-01\nexpire_at: 2027-01-31T00:00:00Z\napp_versions: \">=2.3, <3\"\n---\nx";
+        let draft = parse("rates.md", text, &en()).unwrap();
+        assert_eq!(draft.publish_at, Some(1_798_761_600));
+        assert_eq!(draft.expire_at, Some(1_798_761_600 + 30 * 86_400));
+        assert_eq!(
+            draft.app_versions.map(|range| range.to_string()).as_deref(),
+            Some(">=2.3, <3")
+        );
+        let bad = "---\ntitle: x\nmoment: change\npublish_at: next monday\n---\n";
+        assert_eq!(parse("x.md", bad, &en()).unwrap_err().0, Some(4));
+        let bad = "---\ntitle: x\nmoment: change\napp_versions: soon\n---\n";
+        assert_eq!(parse("x.md", bad, &en()).unwrap_err().0, Some(4));
     }
 
     #[test]

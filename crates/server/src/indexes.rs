@@ -3,17 +3,21 @@
 //! Requests clone an `Arc` under a read lock held for nanoseconds; a rebuild compiles the new
 //! index on a blocking thread and only then takes the write lock to swap it in.
 
-use engine::{SiteIndex, SiteSettings};
+use engine::{SearchIndex, SiteIndex, SiteSettings};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use store::{Site, Store};
 
-/// A site's settings and its compiled index, as one immutable unit.
+/// A site's settings and its compiled indexes, as one immutable unit.
 #[derive(Debug)]
 pub struct SiteEntry {
     pub site: Site,
     /// Published snippets only: what workers see.
     pub index: SiteIndex,
+    pub search: SearchIndex,
+    /// Each snippet's card as JSON up to its reason (`{"id":…,"moment":"apply","reason":`), by
+    /// position in the index: answers are assembled from these, not serialized per request.
+    pub card_prefixes: Vec<Box<str>>,
 }
 
 impl SiteEntry {
@@ -66,9 +70,17 @@ impl Indexes {
                         error,
                     })?;
                 }
+                let index = builder.build();
+                let search = SearchIndex::build(&index).map_err(|error| RefreshError::Engine {
+                    site: site_for_build.public_key.clone(),
+                    error,
+                })?;
+                let card_prefixes = index.snippets().iter().map(crate::http::convert::card_prefix).collect();
                 Ok::<_, RefreshError>(SiteEntry {
                     site: site_for_build,
-                    index: builder.build(),
+                    index,
+                    search,
+                    card_prefixes,
                 })
             })
             .await??;

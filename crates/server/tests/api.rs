@@ -33,6 +33,7 @@ fn draft(slug: &str, targets: Vec<Target>) -> SnippetDraft {
         targets,
         publish_at: None,
         expire_at: None,
+        app_versions: None,
     }
 }
 
@@ -175,6 +176,50 @@ async fn roles_locales_and_url_patterns_shape_the_answer() {
 }
 
 #[tokio::test]
+async fn search_is_typo_tolerant_and_boosted_by_the_context() {
+    let harness = harness().await;
+    let (status, headers, json) = get(&harness.app, "/v1/search?site=pk_test_acme&q=hepl").await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert!(headers.contains_key(header::ETAG));
+    let hits = json["hits"].as_array().unwrap();
+    assert!(hits.len() >= 5, "a typo still finds the snippets: {json}");
+    assert!(
+        hits.iter()
+            .all(|hit| hit["excerpt"].as_str().unwrap().contains("<mark>Help</mark>")),
+        "{json}"
+    );
+    assert!(
+        !hits.iter().any(|hit| hit["title"] == "About secret-draft"),
+        "drafts are never found"
+    );
+    assert!(
+        !hits.iter().any(|hit| hit["title"] == "About other-site-only"),
+        "other sites are never searched"
+    );
+
+    let (_, _, json) = get(
+        &harness.app,
+        "/v1/search?site=pk_test_acme&q=help&keys=claim.vat-number&limit=3",
+    )
+    .await;
+    let hits = json["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 3);
+    assert_eq!(hits[0]["title"], "About vat");
+    assert_eq!(hits[0]["reason"]["kind"], "field_key");
+    assert!(hits[0]["html"].as_str().unwrap().starts_with("<p>"));
+    assert!(hits[0]["score"].as_f64().unwrap() > hits[1]["score"].as_f64().unwrap());
+
+    let (_, _, json) = get(&harness.app, "/v1/search?site=pk_test_acme&q=limits").await;
+    assert_eq!(
+        json["hits"].as_array().unwrap().len(),
+        0,
+        "role-specific snippets need the role: {json}"
+    );
+    let (_, _, json) = get(&harness.app, "/v1/search?site=pk_test_acme&q=limits&roles=approver").await;
+    assert_eq!(json["hits"][0]["title"], "About limits");
+}
+
+#[tokio::test]
 async fn one_sites_content_never_shows_on_another() {
     let harness = harness().await;
     let (_, _, json) = get(&harness.app, "/v1/help?site=pk_test_other&route=/claims/new").await;
@@ -276,6 +321,57 @@ async fn bad_input_gets_a_clear_json_4xx() {
             "invalid_parameter",
         ),
         ("/v1/nothing-here".into(), StatusCode::NOT_FOUND, "not_found"),
+        (
+            "/v1/help?site=pk_test_acme&app_version=two".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/v1/help?site=pk_test_acme&path=/a/../b".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/v1/search?site=pk_test_acme".into(),
+            StatusCode::BAD_REQUEST,
+            "missing_parameter",
+        ),
+        (
+            "/v1/search?site=pk_test_acme&q=%20".into(),
+            StatusCode::BAD_REQUEST,
+            "missing_parameter",
+        ),
+        ("/v1/search?q=vat".into(), StatusCode::BAD_REQUEST, "missing_parameter"),
+        (
+            "/v1/search?site=pk_nobody&q=vat".into(),
+            StatusCode::NOT_FOUND,
+            "unknown_site",
+        ),
+        (
+            "/v1/search?site=pk_test_acme&q=vat&limit=0".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/v1/search?site=pk_test_acme&q=vat&limit=51".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+        ),
+        (
+            "/v1/search?site=pk_test_acme&q=vat&limit=ten".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            format!("/v1/search?site=pk_test_acme&q={}", "a".repeat(201)),
+            StatusCode::BAD_REQUEST,
+            "parameter_too_long",
+        ),
+        (
+            "/v1/search?site=pk_test_acme&q=vat&locale=!!".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_locale",
+        ),
     ];
     for (uri, expected_status, expected_code) in cases {
         let (status, headers, json) = get(&harness.app, &uri).await;

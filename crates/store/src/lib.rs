@@ -104,6 +104,8 @@ pub struct SnippetDraft {
     pub targets: Vec<Target>,
     pub publish_at: Option<Timestamp>,
     pub expire_at: Option<Timestamp>,
+    /// Host app versions the snippet is for (`>=2.3, <3`); `None` for all.
+    pub app_versions: Option<semver::VersionReq>,
 }
 
 impl SnippetDraft {

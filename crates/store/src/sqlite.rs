@@ -42,6 +42,7 @@ struct SnippetRow {
     status: String,
     publish_at: Option<i64>,
     expire_at: Option<i64>,
+    app_versions: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -113,6 +114,12 @@ impl SnippetRow {
             targets,
             publish_at: self.publish_at,
             expire_at: self.expire_at,
+            app_versions: self
+                .app_versions
+                .as_deref()
+                .map(engine::parse_app_versions)
+                .transpose()
+                .map_err(corrupt)?,
         })
     }
 }
@@ -151,7 +158,7 @@ impl SqliteStore {
     ) -> Result<Vec<(i64, SnippetRow, Vec<Target>)>> {
         let rows: Vec<SnippetRow> = sqlx::query_as(
             "SELECT id, slug, locale, title, body_markdown, body_html, moment, roles, priority, status,
-                    publish_at, expire_at
+                    publish_at, expire_at, app_versions
              FROM snippets WHERE site_id = ? ORDER BY id",
         )
         .bind(site_id)
@@ -281,8 +288,8 @@ impl Store for SqliteStore {
             let snippet_id = if let Some((id, _)) = known {
                 sqlx::query(
                     "UPDATE snippets SET title = ?, body_markdown = ?, body_html = ?, moment = ?, roles = ?,
-                         priority = ?, status = ?, publish_at = ?, expire_at = ?, version = version + 1,
-                         updated_at = ?
+                         priority = ?, status = ?, publish_at = ?, expire_at = ?, app_versions = ?,
+                         version = version + 1, updated_at = ?
                      WHERE id = ?",
                 )
                 .bind(&draft.title)
@@ -294,6 +301,7 @@ impl Store for SqliteStore {
                 .bind(draft.status.as_str())
                 .bind(draft.publish_at)
                 .bind(draft.expire_at)
+                .bind(draft.app_versions.as_ref().map(ToString::to_string))
                 .bind(at)
                 .bind(id)
                 .execute(&mut *transaction)
@@ -303,8 +311,8 @@ impl Store for SqliteStore {
             } else {
                 let result = sqlx::query(
                     "INSERT INTO snippets (site_id, slug, locale, title, body_markdown, body_html, moment, roles,
-                         priority, status, publish_at, expire_at, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         priority, status, publish_at, expire_at, app_versions, created_at, updated_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 )
                 .bind(site.id)
                 .bind(&draft.slug)
@@ -318,6 +326,7 @@ impl Store for SqliteStore {
                 .bind(draft.status.as_str())
                 .bind(draft.publish_at)
                 .bind(draft.expire_at)
+                .bind(draft.app_versions.as_ref().map(ToString::to_string))
                 .bind(at)
                 .bind(at)
                 .execute(&mut *transaction)
@@ -346,6 +355,7 @@ impl Store for SqliteStore {
             .map(|(id, row, targets)| {
                 let html = row.body_html.clone();
                 let draft = row.into_draft(targets)?;
+                let text = engine::render::plain_text(&draft.markdown);
                 Ok(engine::Snippet {
                     id,
                     slug: draft.slug,
@@ -359,6 +369,8 @@ impl Store for SqliteStore {
                     targets: draft.targets,
                     publish_at: draft.publish_at,
                     expire_at: draft.expire_at,
+                    app_versions: draft.app_versions,
+                    text,
                 })
             })
             .collect()

@@ -22,6 +22,7 @@ fn draft(slug: &str, targets: Vec<Target>) -> SnippetDraft {
         targets,
         publish_at: None,
         expire_at: None,
+        app_versions: None,
     }
 }
 

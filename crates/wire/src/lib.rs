@@ -29,6 +29,73 @@ pub struct HelpQuery {
     /// BCP 47 language tag (`fr-CA`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// The host app's version (`2.3.1`), for snippets limited to version ranges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
+}
+
+/// Query parameters of `GET /v1/search`: the words, and the same context as `/v1/help`
+/// (listed again rather than flattened: flattened numbers do not survive query strings).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    pub site: String,
+    /// What the worker typed.
+    #[serde(default)]
+    pub q: String,
+    /// How many hits at most (default 10, at most 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
+}
+
+impl SearchQuery {
+    /// The context part, as `/v1/help` takes it.
+    pub fn context(&self) -> HelpQuery {
+        HelpQuery {
+            site: self.site.clone(),
+            path: self.path.clone(),
+            route: self.route.clone(),
+            keys: self.keys.clone(),
+            roles: self.roles.clone(),
+            locale: self.locale.clone(),
+            app_version: self.app_version.clone(),
+        }
+    }
+}
+
+/// Body of a `GET /v1/search` answer: best first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchResponse {
+    pub hits: Vec<SearchHit>,
+}
+
+/// One search result: the snippet, an excerpt around the matched words, and how it relates to
+/// the worker's context.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub id: i64,
+    pub title: String,
+    /// The whole snippet, sanitized, so it opens without another request.
+    pub html: String,
+    /// Escaped body text around the matches; matched words are wrapped in `<mark>`.
+    pub excerpt: String,
+    pub moment: Moment,
+    pub score: f32,
+    /// Present when the snippet also matches the worker's context (it was boosted for that).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
 }
 
 /// Body of a `GET /v1/help` answer: snippets in the order the worker should see them.
@@ -147,6 +214,7 @@ mod tests {
             keys: Some("claim.vat-number,claim.tax".into()),
             roles: Some("employee".into()),
             locale: Some("fr-CA".into()),
+            app_version: None,
         };
         let text = serde_urlencoded::to_string(&query).unwrap();
         assert_eq!(

@@ -1,0 +1,227 @@
+//! The edge between the engine's types and the wire's: requests in, answers out.
+//! Nothing else in the server builds a `wire` value from an `engine` one.
+
+use super::ApiError;
+use engine::Locale;
+
+pub const PATH_MAX_LEN: usize = 2048;
+pub const KEYS_MAX: usize = 32;
+pub const ROLES_MAX: usize = 16;
+
+fn invalid(name: &'static str, error: impl ToString) -> ApiError {
+    ApiError::InvalidParameter {
+        name,
+        message: error.to_string(),
+    }
+}
+
+/// Checks every context parameter against its limits and builds the engine's context.
+pub fn context_from_wire(query: &wire::HelpQuery) -> Result<engine::Context, ApiError> {
+    let path = match query.path.as_deref() {
+        None | Some("") => None,
+        Some(path) if path.len() > PATH_MAX_LEN => {
+            return Err(ApiError::ParameterTooLong {
+                name: "path",
+                max: PATH_MAX_LEN,
+            });
+        }
+        Some(path)
+            if !path.starts_with('/')
+                || path.contains(['?', '#'])
+                || path.chars().any(char::is_control)
+                || path.split('/').any(|segment| segment == "." || segment == "..") =>
+        {
+            return Err(invalid(
+                "path",
+                "a path starts with `/`, has no `.` or `..` segments, and no query string or fragment",
+            ));
+        }
+        Some(path) => Some(path.to_owned()),
+    };
+    let route = match query.route.as_deref() {
+        None | Some("") => None,
+        Some(route) if route.len() > engine::Target::ROUTE_MAX_LEN => {
+            return Err(ApiError::ParameterTooLong {
+                name: "route",
+                max: engine::Target::ROUTE_MAX_LEN,
+            });
+        }
+        Some(route) => {
+            engine::validate_route(route).map_err(|error| invalid("route", error))?;
+            Some(route.to_owned())
+        }
+    };
+    let keys = list("keys", query.keys.as_deref(), KEYS_MAX, engine::validate_help_key)?;
+    let roles = list("roles", query.roles.as_deref(), ROLES_MAX, engine::validate_role)?;
+    let locale = match query.locale.as_deref() {
+        None | Some("") => None,
+        Some(tag) => Some(Locale::parse(tag).map_err(|error| ApiError::InvalidLocale(error.to_string()))?),
+    };
+    let app_version = match query.app_version.as_deref() {
+        None | Some("") => None,
+        Some(version) => Some(engine::parse_app_version(version).map_err(|error| invalid("app_version", error))?),
+    };
+    Ok(engine::Context {
+        path,
+        route,
+        keys,
+        roles,
+        locale,
+        app_version,
+    })
+}
+
+fn list(
+    name: &'static str,
+    text: Option<&str>,
+    max_items: usize,
+    validate: fn(&str) -> Result<(), engine::Error>,
+) -> Result<Vec<String>, ApiError> {
+    let mut items = Vec::new();
+    for item in wire::split_list(text) {
+        if items.len() == max_items {
+            return Err(ApiError::ParameterTooLong { name, max: max_items });
+        }
+        validate(item).map_err(|error| invalid(name, error))?;
+        items.push(item.to_owned());
+    }
+    Ok(items)
+}
+
+pub fn moment_to_wire(moment: engine::Moment) -> wire::Moment {
+    match moment {
+        engine::Moment::New => wire::Moment::New,
+        engine::Moment::More => wire::Moment::More,
+        engine::Moment::Apply => wire::Moment::Apply,
+        engine::Moment::Solve => wire::Moment::Solve,
+        engine::Moment::Change => wire::Moment::Change,
+    }
+}
+
+pub fn reason_to_wire(reason: &engine::Reason<'_>) -> wire::Reason {
+    wire::Reason {
+        kind: match reason.kind {
+            engine::MatchKind::FieldKey => wire::ReasonKind::FieldKey,
+            engine::MatchKind::AncestorKey(_) => wire::ReasonKind::AncestorKey,
+            engine::MatchKind::Route => wire::ReasonKind::Route,
+            engine::MatchKind::UrlPattern => wire::ReasonKind::UrlPattern,
+            engine::MatchKind::SiteWide => wire::ReasonKind::SiteWide,
+        },
+        target: reason.target.map(str::to_owned),
+        role: reason.role.map(str::to_owned),
+        locale: reason.locale.to_string(),
+    }
+}
+
+pub fn card_to_wire(found: &engine::Match<'_>) -> wire::Card {
+    let snippet = found.snippet;
+    wire::Card {
+        id: snippet.id,
+        title: snippet.title.clone(),
+        html: snippet.html.clone(),
+        moment: moment_to_wire(snippet.moment),
+        reason: reason_to_wire(&found.reason),
+    }
+}
+
+/// A snippet's card as JSON up to (not including) its reason, built once per index.
+/// `write_help_body` completes it; a test holds it equal to serializing `card_to_wire`.
+pub fn card_prefix(snippet: &engine::Snippet) -> Box<str> {
+    let json = |text: &str| serde_json::to_string(text).unwrap_or_default();
+    let moment = json(moment_to_wire(snippet.moment).as_str());
+    format!(
+        r#"{{"id":{},"title":{},"html":{},"moment":{moment},"reason":"#,
+        snippet.id,
+        json(&snippet.title),
+        json(&snippet.html)
+    )
+    .into_boxed_str()
+}
+
+/// `{"snippets":[…]}` for these matches, from the entry's prepared card prefixes.
+pub fn write_help_body(card_prefixes: &[Box<str>], matches: &[engine::Match<'_>]) -> Vec<u8> {
+    let capacity = matches
+        .iter()
+        .map(|found| card_prefixes[found.position].len() + 96)
+        .sum::<usize>()
+        + 16;
+    let mut body = Vec::with_capacity(capacity);
+    body.extend_from_slice(b"{\"snippets\":[");
+    for (index, found) in matches.iter().enumerate() {
+        if index > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(card_prefixes[found.position].as_bytes());
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut body, &reason_to_wire(&found.reason));
+        body.push(b'}');
+    }
+    body.extend_from_slice(b"]}");
+    body
+}
+
+pub fn search_hit_to_wire(hit: &engine::SearchHit<'_>) -> wire::SearchHit {
+    let snippet = hit.snippet;
+    wire::SearchHit {
+        id: snippet.id,
+        title: snippet.title.clone(),
+        html: snippet.html.clone(),
+        excerpt: hit.excerpt.clone(),
+        moment: moment_to_wire(snippet.moment),
+        score: hit.score,
+        reason: hit.context.as_ref().map(reason_to_wire),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::{SiteIndex, SiteSettings, Snippet, Status, Target};
+
+    #[test]
+    fn prepared_cards_equal_serialized_cards() {
+        let snippet = |id: i64, title: &str, html: &str, targets: Vec<Target>| Snippet {
+            id,
+            slug: format!("s{id}"),
+            locale: Locale::parse("en").unwrap(),
+            title: title.into(),
+            html: html.into(),
+            moment: engine::Moment::Solve,
+            roles: vec!["approver".into()],
+            priority: 0,
+            status: Status::Published,
+            targets,
+            publish_at: None,
+            expire_at: None,
+            app_versions: None,
+            text: String::new(),
+        };
+        let mut builder = SiteIndex::builder(SiteSettings {
+            default_locale: Locale::parse("en").unwrap(),
+        });
+        builder
+            .add(snippet(
+                1,
+                "Quotes \" and \\ and \u{1}",
+                "<p>é \u{2028}</p>\n",
+                vec![Target::Key("a.b".into())],
+            ))
+            .unwrap();
+        builder.add(snippet(2, "Plain", "<p>x</p>", vec![])).unwrap();
+        let index = builder.build();
+        let prefixes: Vec<Box<str>> = index.snippets().iter().map(card_prefix).collect();
+        let context = engine::Context {
+            keys: vec!["a.b".into()],
+            roles: vec!["approver".into()],
+            ..engine::Context::default()
+        };
+        let matches = index.resolve(&context, 0);
+        assert_eq!(matches.len(), 2);
+        let fast = write_help_body(&prefixes, &matches);
+        let slow = serde_json::to_vec(&wire::HelpResponse {
+            snippets: matches.iter().map(card_to_wire).collect(),
+        })
+        .unwrap();
+        assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
+    }
+}

@@ -1,0 +1,55 @@
+//! `GET /v1/search`: what the worker typed, in their context, to ranked hits with excerpts.
+
+use super::convert::{context_from_wire, search_hit_to_wire};
+use super::help::{site_for_request, unix_now};
+use super::{ApiError, Query, respond_json};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use std::hash::{Hash, Hasher};
+
+pub const DEFAULT_LIMIT: u32 = 10;
+pub const MAX_LIMIT: u32 = 50;
+
+pub async fn query(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<wire::SearchQuery>,
+) -> Result<Response, ApiError> {
+    let entry = site_for_request(&state, &query.site, &headers)?;
+    let context = context_from_wire(&query.context())?;
+    if query.q.trim().is_empty() {
+        return Err(ApiError::MissingParameter("q"));
+    }
+    if query.q.len() > engine::search::QUERY_MAX_LEN {
+        return Err(ApiError::ParameterTooLong {
+            name: "q",
+            max: engine::search::QUERY_MAX_LEN,
+        });
+    }
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::InvalidParameter {
+            name: "limit",
+            message: format!("between 1 and {MAX_LIMIT}"),
+        });
+    }
+    let now = unix_now();
+    // Searching is CPU work: keep it off the async workers.
+    let hits = tokio::task::spawn_blocking(move || {
+        let hits = entry
+            .search
+            .search(&entry.index, &query.q, &context, now, limit as usize)?;
+        Ok::<_, engine::Error>(wire::SearchResponse {
+            hits: hits.iter().map(search_hit_to_wire).collect(),
+        })
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))?
+    .map_err(|error| ApiError::Internal(error.to_string()))?;
+    let body = serde_json::to_vec(&hits).map_err(|error| ApiError::Internal(error.to_string()))?;
+    let mut hasher = std::hash::DefaultHasher::new();
+    body.hash(&mut hasher);
+    Ok(respond_json(hasher.finish(), &headers, "public, max-age=30", || body))
+}
