@@ -5,10 +5,12 @@
 pub(crate) mod url_patterns;
 
 use crate::{Error, Locale, Snippet, Status, Target, Timestamp};
-use std::collections::{HashMap, HashSet};
+use compact_str::CompactString;
+use rustc_hash::FxHashMap as HashMap;
+use smallvec::SmallVec;
 use url_patterns::PatternSet;
 
-pub use url_patterns::matches as url_pattern_matches;
+pub use url_patterns::UrlPatternMatcher;
 
 /// What the index needs to know about its site.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +69,26 @@ pub struct Match<'a> {
 
 type SnippetIdx = u32;
 
+/// Snippets behind one key, route or prefix; inline for the usual handful.
+type Hits = SmallVec<[SnippetIdx; 4]>;
+
+/// What ranking needs of a snippet, packed densely so resolving a context in a site of a
+/// million snippets touches one cache line per candidate, not five scattered allocations.
+#[derive(Debug, Clone, Copy)]
+struct Meta {
+    id: i64,
+    priority: i32,
+    /// Into `SiteIndex::locales`.
+    locale: u16,
+    /// Translations share a group (their slug).
+    group: u32,
+    /// Bit `n` is role `n` of `SiteIndex::roles`; 0 with `every_role` means everyone.
+    role_bits: u64,
+    /// A role beyond the 64th: check names.
+    many_roles: bool,
+    /// The snippet has a validity window or a version range: check the snippet itself.
+    conditional: bool,
+}
 /// How well one target matched: kind first, then how far a `prefix.*` key is from the key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Strength {
@@ -80,11 +102,16 @@ struct Strength {
 pub struct SiteIndex {
     settings: SiteSettings,
     snippets: Vec<Snippet>,
+    meta: Vec<Meta>,
+    /// Interned locale tags and role names, in order of first use.
+    locales: Vec<CompactString>,
+    roles: Vec<CompactString>,
+    groups: HashMap<CompactString, u32>,
     by_id: HashMap<i64, SnippetIdx>,
-    by_key: HashMap<String, Vec<SnippetIdx>>,
+    by_key: HashMap<CompactString, Hits>,
     /// `invoice.*` is stored under `invoice`, with its source text for reasons.
-    by_key_prefix: HashMap<String, (String, Vec<SnippetIdx>)>,
-    by_route: HashMap<String, Vec<SnippetIdx>>,
+    by_key_prefix: HashMap<CompactString, (CompactString, Hits)>,
+    by_route: HashMap<CompactString, Hits>,
     url_patterns: PatternSet<SnippetIdx>,
     site_wide: Vec<SnippetIdx>,
 }
@@ -102,10 +129,14 @@ impl SiteIndex {
             index: SiteIndex {
                 settings,
                 snippets: Vec::new(),
-                by_id: HashMap::new(),
-                by_key: HashMap::new(),
-                by_key_prefix: HashMap::new(),
-                by_route: HashMap::new(),
+                meta: Vec::new(),
+                locales: Vec::new(),
+                roles: Vec::new(),
+                groups: HashMap::default(),
+                by_id: HashMap::default(),
+                by_key: HashMap::default(),
+                by_key_prefix: HashMap::default(),
+                by_route: HashMap::default(),
                 url_patterns: PatternSet::default(),
                 site_wide: Vec::new(),
             },
@@ -136,40 +167,87 @@ impl SiteIndex {
         Some(&self.snippets[idx as usize])
     }
 
-    /// Whether the snippet at `position` may be shown to this worker now: live, for one of
-    /// their roles (or everyone), for their app version, and in their locale chain. Returns the
-    /// role that made it apply and its rank in `locales`.
-    pub(crate) fn admits<'a>(
+    /// The worker's locale chain and roles in the index's interned terms.
+    fn audience<'c>(&self, context: &'c Context) -> Audience<'c> {
+        let tags = Locale::fallbacks(context.locale.as_ref(), &self.settings.default_locale);
+        let locales = tags
+            .iter()
+            .map(|tag| self.locales.iter().position(|known| known == tag).map(|id| id as u16))
+            .collect();
+        let mut role_bits = 0u64;
+        for role in &context.roles {
+            if let Some(bit) = self
+                .roles
+                .iter()
+                .position(|known| known == role)
+                .filter(|bit| *bit < 64)
+            {
+                role_bits |= 1 << bit;
+            }
+        }
+        Audience {
+            locales,
+            role_bits,
+            roles: &context.roles,
+            app_version: context.app_version.as_ref(),
+        }
+    }
+
+    /// Whether the snippet at `position` may be shown to this audience now: live, for one of
+    /// their roles (or everyone), for their app version, in their locale chain. Returns whether
+    /// a role made it apply, and its rank in the locale chain.
+    fn admits(&self, position: usize, audience: &Audience<'_>, now: Timestamp) -> Option<(bool, usize)> {
+        let meta = &self.meta[position];
+        let locale_rank = audience
+            .locales
+            .iter()
+            .position(|locale| *locale == Some(meta.locale))?;
+        let for_everyone = meta.role_bits == 0 && !meta.many_roles;
+        let for_role = meta.role_bits & audience.role_bits != 0
+            || (meta.many_roles
+                && self.snippets[position]
+                    .roles
+                    .iter()
+                    .any(|role| audience.roles.contains(role)));
+        if !for_everyone && !for_role {
+            return None;
+        }
+        if meta.conditional {
+            let snippet = &self.snippets[position];
+            let version_fits =
+                |versions: &semver::VersionReq| audience.app_version.is_some_and(|version| versions.matches(version));
+            if !snippet.is_live(now)
+                || snippet
+                    .app_versions
+                    .as_ref()
+                    .is_some_and(|versions| !version_fits(versions))
+            {
+                return None;
+            }
+        }
+        Some((for_role, locale_rank))
+    }
+
+    /// [`SiteIndex::admits`] for callers outside resolution (search): the role that applies and
+    /// the locale rank.
+    pub(crate) fn admits_for<'a>(
         &'a self,
         position: usize,
         context: &Context,
-        locales: &[Locale],
         now: Timestamp,
     ) -> Option<(Option<&'a str>, usize)> {
-        let snippet = &self.snippets[position];
-        if !snippet.is_live(now) {
-            return None;
-        }
-        let version_fits = |versions: &semver::VersionReq| {
-            context
-                .app_version
-                .as_ref()
-                .is_some_and(|version| versions.matches(version))
-        };
-        if snippet
-            .app_versions
-            .as_ref()
-            .is_some_and(|versions| !version_fits(versions))
-        {
-            return None;
-        }
-        let role = if snippet.roles.is_empty() {
-            None
-        } else {
-            Some(snippet.roles.iter().find(|role| context.roles.contains(role))?.as_str())
-        };
-        let locale_rank = locales.iter().position(|locale| *locale == snippet.locale)?;
-        Some((role, locale_rank))
+        let audience = self.audience(context);
+        let (for_role, locale_rank) = self.admits(position, &audience, now)?;
+        Some((for_role.then(|| self.role_of(position, context)).flatten(), locale_rank))
+    }
+
+    /// The first of the snippet's roles that the worker has.
+    fn role_of(&self, position: usize, context: &Context) -> Option<&str> {
+        self.snippets[position]
+            .roles
+            .iter()
+            .find(|role| context.roles.contains(role))
+            .map(String::as_str)
     }
 
     /// The snippets for `context`, best first, one per slug, each with its reason.
@@ -179,18 +257,17 @@ impl SiteIndex {
     /// generic, then position in the locale fallback chain, then priority (higher first), then
     /// id. Deterministic for a given index, context and `now`.
     pub fn resolve<'a>(&'a self, context: &Context, now: Timestamp) -> Vec<Match<'a>> {
-        let locales = Locale::fallbacks(context.locale.as_ref(), &self.settings.default_locale);
-        let mut best: HashMap<SnippetIdx, (Strength, &'a str)> = HashMap::new();
+        let audience = self.audience(context);
+        let mut best: HashMap<SnippetIdx, (Strength, &'a str)> = HashMap::default();
         let mut offer = |idx: SnippetIdx, strength: Strength, target: &'a str| {
             let entry = best.entry(idx).or_insert((strength, target));
             if strength < entry.0 {
                 *entry = (strength, target);
             }
         };
-        // A key repeated up the tree counts where it is nearest.
-        let mut seen_keys = HashSet::new();
         for (depth, key) in context.keys.iter().enumerate() {
-            if !seen_keys.insert(key.as_str()) {
+            // A key repeated up the tree counts where it is nearest.
+            if context.keys[..depth].contains(key) {
                 continue;
             }
             let kind = match depth {
@@ -251,45 +328,58 @@ impl SiteIndex {
             );
         }
 
-        let mut ranked: Vec<(RankKey, Match<'a>)> = best
+        let mut ranked: Vec<(RankKey, usize, &'a str)> = best
             .into_iter()
             .filter_map(|(idx, (strength, target))| {
                 let position = idx as usize;
-                let (role, locale_rank) = self.admits(position, context, &locales, now)?;
-                let snippet = &self.snippets[position];
+                let (for_role, locale_rank) = self.admits(position, &audience, now)?;
+                let meta = &self.meta[position];
                 let key = RankKey {
                     strength,
-                    generic: role.is_none(),
+                    generic: !for_role,
                     locale_rank,
-                    priority: std::cmp::Reverse(snippet.priority),
-                    id: snippet.id,
+                    priority: std::cmp::Reverse(meta.priority),
+                    id: meta.id,
                 };
-                let reason = Reason {
-                    kind: strength.kind,
-                    target: (strength.kind != MatchKind::SiteWide).then_some(target),
-                    role,
-                    locale: &snippet.locale,
-                };
-                Some((
-                    key,
-                    Match {
-                        snippet,
-                        position,
-                        reason,
-                    },
-                ))
+                Some((key, position, target))
             })
             .collect();
         ranked.sort_unstable_by(|left, right| left.0.cmp(&right.0));
 
-        // Translations share a slug: keep the best-ranked one.
-        let mut slugs_seen = HashSet::new();
+        // Translations share a group (their slug): keep the best-ranked one.
+        let mut groups_seen = rustc_hash::FxHashSet::with_capacity_and_hasher(ranked.len(), Default::default());
         ranked
             .into_iter()
-            .filter(|(_, found)| slugs_seen.insert(found.snippet.slug.as_str()))
-            .map(|(_, found)| found)
+            .filter(|(_, position, _)| groups_seen.insert(self.meta[*position].group))
+            .map(|(key, position, target)| {
+                let snippet = &self.snippets[position];
+                let reason = Reason {
+                    kind: key.strength.kind,
+                    target: (key.strength.kind != MatchKind::SiteWide).then_some(target),
+                    role: if key.generic {
+                        None
+                    } else {
+                        self.role_of(position, context)
+                    },
+                    locale: &snippet.locale,
+                };
+                Match {
+                    snippet,
+                    position,
+                    reason,
+                }
+            })
             .collect()
     }
+}
+
+/// The worker, in the index's interned terms.
+struct Audience<'c> {
+    /// The locale chain; `None` for a tag no snippet has.
+    locales: SmallVec<[Option<u16>; 4]>,
+    role_bits: u64,
+    roles: &'c [String],
+    app_version: Option<&'c semver::Version>,
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -336,15 +426,35 @@ impl SiteIndexBuilder {
             match target {
                 Target::Key(key) => match key.strip_suffix(".*") {
                     Some(prefix) => {
-                        let entry = index.by_key_prefix.entry(prefix.to_owned());
-                        entry.or_insert_with(|| (key.clone(), Vec::new())).1.push(idx);
+                        let entry = index.by_key_prefix.entry(prefix.into());
+                        entry.or_insert_with(|| (key.into(), Hits::new())).1.push(idx);
                     }
-                    None => index.by_key.entry(key.clone()).or_default().push(idx),
+                    None => index.by_key.entry(key.into()).or_default().push(idx),
                 },
-                Target::Route(route) => index.by_route.entry(route.clone()).or_default().push(idx),
+                Target::Route(route) => index.by_route.entry(route.into()).or_default().push(idx),
                 Target::UrlPattern(_) => {}
             }
         }
+        let locale = intern(&mut index.locales, snippet.locale.as_str());
+        let mut role_bits = 0u64;
+        let mut many_roles = false;
+        for role in &snippet.roles {
+            match intern(&mut index.roles, role) {
+                bit @ 0..64 => role_bits |= 1 << bit,
+                _ => many_roles = true,
+            }
+        }
+        let next_group = u32::try_from(index.groups.len()).unwrap_or(u32::MAX);
+        let group = *index.groups.entry(snippet.slug.as_str().into()).or_insert(next_group);
+        index.meta.push(Meta {
+            id: snippet.id,
+            priority: snippet.priority,
+            locale: u16::try_from(locale).unwrap_or(u16::MAX),
+            group,
+            role_bits,
+            many_roles,
+            conditional: snippet.publish_at.is_some() || snippet.expire_at.is_some() || snippet.app_versions.is_some(),
+        });
         for pattern_id in pattern_ids {
             index.url_patterns.attach(pattern_id, idx);
         }
@@ -358,6 +468,17 @@ impl SiteIndexBuilder {
 
     pub fn build(self) -> SiteIndex {
         self.index
+    }
+}
+
+/// The position of `name` in `table`, appending it if new.
+fn intern(table: &mut Vec<CompactString>, name: &str) -> usize {
+    match table.iter().position(|known| known == name) {
+        Some(position) => position,
+        None => {
+            table.push(name.into());
+            table.len() - 1
+        }
     }
 }
 

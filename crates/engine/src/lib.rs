@@ -8,8 +8,10 @@ mod locale;
 pub mod render;
 pub mod search;
 mod snippet;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 
-pub use index::{Context, Match, MatchKind, Reason, SiteIndex, SiteIndexBuilder, SiteSettings, url_pattern_matches};
+pub use index::{Context, Match, MatchKind, Reason, SiteIndex, SiteIndexBuilder, SiteSettings, UrlPatternMatcher};
 pub use locale::Locale;
 pub use search::{SearchHit, SearchIndex};
 pub use snippet::{

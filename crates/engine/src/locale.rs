@@ -64,12 +64,12 @@ impl Locale {
 
     /// The order in which snippet locales are acceptable: the requested tag and its prefixes,
     /// then the site default and its prefixes, without repeats.
-    pub fn fallbacks(requested: Option<&Locale>, site_default: &Locale) -> Vec<Locale> {
-        let mut chain: Vec<Locale> = Vec::with_capacity(4);
+    pub fn fallbacks<'a>(requested: Option<&'a Locale>, site_default: &'a Locale) -> Vec<&'a str> {
+        let mut chain: Vec<&'a str> = Vec::with_capacity(4);
         for locale in requested.into_iter().chain(Some(site_default)) {
             for tag in locale.chain() {
-                if !chain.iter().any(|known| known.as_str() == tag) {
-                    chain.push(Locale(tag.to_owned()));
+                if !chain.contains(&tag) {
+                    chain.push(tag);
                 }
             }
         }
@@ -125,17 +125,13 @@ mod tests {
     fn fallbacks_walk_prefixes_then_the_site_default() {
         let site_default = Locale::parse("en").unwrap();
         let requested = Locale::parse("fr-CA").unwrap();
-        let chain = Locale::fallbacks(Some(&requested), &site_default);
-        let chain: Vec<&str> = chain.iter().map(Locale::as_str).collect();
-        assert_eq!(chain, ["fr-CA", "fr", "en"]);
-
+        assert_eq!(
+            Locale::fallbacks(Some(&requested), &site_default),
+            ["fr-CA", "fr", "en"]
+        );
         let requested = Locale::parse("en-GB").unwrap();
-        let chain = Locale::fallbacks(Some(&requested), &site_default);
-        let chain: Vec<&str> = chain.iter().map(Locale::as_str).collect();
-        assert_eq!(chain, ["en-GB", "en"]);
-
-        let chain = Locale::fallbacks(None, &Locale::parse("de-AT").unwrap());
-        let chain: Vec<&str> = chain.iter().map(Locale::as_str).collect();
-        assert_eq!(chain, ["de-AT", "de"]);
+        assert_eq!(Locale::fallbacks(Some(&requested), &site_default), ["en-GB", "en"]);
+        let site_default = Locale::parse("de-AT").unwrap();
+        assert_eq!(Locale::fallbacks(None, &site_default), ["de-AT", "de"]);
     }
 }

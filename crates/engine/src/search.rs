@@ -9,8 +9,8 @@ use crate::{Context, Error, Locale, MatchKind, Reason, SiteIndex, Snippet, Times
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder};
 use std::collections::{BTreeMap, HashMap};
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery, TermSetQuery};
-use tantivy::schema::{FAST, Field, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryClone, TermQuery};
+use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
 };
@@ -20,7 +20,6 @@ use tantivy::{Index, IndexReader, TantivyDocument, Term};
 pub const QUERY_MAX_LEN: usize = 200;
 /// Characters of body text around the matches in an excerpt.
 const EXCERPT_CHARS: usize = 180;
-const EVERYONE: &str = "*";
 /// The fast field holding a document's position in [`SiteIndex::snippets`].
 const POSITION: &str = "position";
 
@@ -60,9 +59,9 @@ const LANGUAGES: &[(&str, Language)] = &[
     ("tr", Language::Turkish),
 ];
 
-/// The analyser family for a locale: its stemming language's subtag, or `xx` (no stemming).
-fn family(locale: &Locale) -> &'static str {
-    let primary = locale.chain().last().unwrap_or_default();
+/// The analyser family for a locale tag: its stemming language's subtag, or `xx` (no stemming).
+fn family(tag: &str) -> &'static str {
+    let primary = tag.split('-').next().unwrap_or_default();
     LANGUAGES
         .iter()
         .find(|(tag, _)| *tag == primary)
@@ -118,17 +117,16 @@ fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize)
     found
 }
 
+/// Per language family, the snippet's words: its title twice (title words weigh more), then
+/// its body. One field keeps each query word a single posting list to intersect.
 #[derive(Debug, Clone, Copy)]
 struct TextFields {
-    title: Field,
-    body: Field,
+    text: Field,
 }
 
 /// A site's search index; built from a [`SiteIndex`] and queried together with it.
 pub struct SearchIndex {
     reader: IndexReader,
-    locale: Field,
-    roles: Field,
     keys: Field,
     by_family: HashMap<&'static str, TextFields>,
     analyzers: HashMap<&'static str, TextAnalyzer>,
@@ -153,8 +151,6 @@ impl SearchIndex {
     pub fn build(site: &SiteIndex) -> Result<SearchIndex, Error> {
         let mut schema = Schema::builder();
         let position = schema.add_u64_field(POSITION, FAST);
-        let locale = schema.add_text_field("locale", STRING);
-        let roles = schema.add_text_field("roles", STRING);
         let mut families: Vec<&'static str> = LANGUAGES.iter().map(|(tag, _)| *tag).collect();
         families.push("xx");
         families.dedup();
@@ -165,8 +161,7 @@ impl SearchIndex {
                 .set_index_option(IndexRecordOption::WithFreqs);
             let options = TextOptions::default().set_indexing_options(indexing);
             let fields = TextFields {
-                title: schema.add_text_field(&format!("title_{family}"), options.clone()),
-                body: schema.add_text_field(&format!("body_{family}"), options),
+                text: schema.add_text_field(&format!("text_{family}"), options),
             };
             by_family.insert(*family, fields);
         }
@@ -188,18 +183,12 @@ impl SearchIndex {
             .writer_with_num_threads::<TantivyDocument>(threads, threads * 40_000_000)
             .map_err(search_error)?;
         for (position_value, snippet) in site.snippets().iter().enumerate() {
-            let fields = by_family[family(&snippet.locale)];
+            let fields = by_family[family(snippet.locale.as_str())];
             let mut document = TantivyDocument::default();
             document.add_u64(position, position_value as u64);
-            document.add_text(locale, snippet.locale.as_str());
-            if snippet.roles.is_empty() {
-                document.add_text(roles, EVERYONE);
-            }
-            for role in &snippet.roles {
-                document.add_text(roles, role);
-            }
-            document.add_text(fields.title, &snippet.title);
-            document.add_text(fields.body, &snippet.text);
+            document.add_text(fields.text, &snippet.title);
+            document.add_text(fields.text, &snippet.title);
+            document.add_text(fields.text, &snippet.text);
             for target in &snippet.targets {
                 if let crate::Target::Key(key) = target {
                     document.add_text(keys, key.trim_end_matches(".*"));
@@ -208,11 +197,15 @@ impl SearchIndex {
             writer.add_document(document).map_err(search_error)?;
         }
         writer.commit().map_err(search_error)?;
+        // One segment: every query term is then looked up once, not once per indexing thread.
+        let segments = index.searchable_segment_ids().map_err(search_error)?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait().map_err(search_error)?;
+        }
+        writer.wait_merging_threads().map_err(search_error)?;
         let reader = index.reader().map_err(search_error)?;
         Ok(SearchIndex {
             reader,
-            locale,
-            roles,
             keys,
             by_family,
             analyzers,
@@ -239,76 +232,85 @@ impl SearchIndex {
         }
         let text: String = text.chars().take(QUERY_MAX_LEN).collect();
         let locales = Locale::fallbacks(context.locale.as_ref(), &site.settings().default_locale);
-        let mut families: Vec<&'static str> = locales.iter().map(family).collect();
+        let mut families: Vec<&'static str> = locales.iter().map(|tag| family(tag)).collect();
         families.dedup();
         let words = self.query_words(&text, &families);
         if words.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
         let prefix_last = !text.ends_with(char::is_whitespace);
-        let word_count = words.len();
-        // Every word must match; from three words on, one may miss.
-        let required_words = if word_count >= 3 { word_count - 1 } else { word_count };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (word_index, forms) in words.values().enumerate() {
-            let is_last = word_index + 1 == word_count;
-            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for (family, form) in forms {
-                let fields = self.by_family[family];
-                for (field, weight) in [(fields.title, 3.0), (fields.body, 1.0), (self.keys, 2.0)] {
-                    alternatives.extend(word_queries(field, form, weight, is_last && prefix_last));
-                }
-            }
-            clauses.push((Occur::Should, Box::new(BooleanQuery::new(alternatives))));
-        }
-        let locale_terms = locales
-            .iter()
-            .map(|locale| Term::from_field_text(self.locale, locale.as_str()));
-        clauses.push((Occur::Must, Box::new(TermSetQuery::new(locale_terms))));
-        let role_terms = context
-            .roles
-            .iter()
-            .map(String::as_str)
-            .chain([EVERYONE])
-            .map(|role| Term::from_field_text(self.roles, role));
-        clauses.push((Occur::Must, Box::new(TermSetQuery::new(role_terms))));
-        let query = BooleanQuery::with_minimum_required_clauses(clauses, required_words);
-
         let searcher = self.reader.searcher();
-        let wanted = limit.saturating_mul(4).saturating_add(20);
-        let top = searcher
-            .search(&query, &TopDocs::with_limit(wanted).order_by_score())
-            .map_err(search_error)?;
-
-        // The context's own matches boost their snippets.
+        let known = |term: &Term| searcher.doc_freq(term).is_ok_and(|count| count > 0);
+        // Each word: its exact forms, and only for words the index does not know, typo and
+        // prefix variants (expanding a known word would only slow the search down).
+        let word_count = words.len();
+        let word_clauses: Vec<BooleanQuery> = words
+            .values()
+            .enumerate()
+            .map(|(word_index, forms)| {
+                let is_last = word_index + 1 == word_count;
+                let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for (family, form) in forms {
+                    let fields = self.by_family[family];
+                    let text_term = Term::from_field_text(fields.text, form);
+                    let key_term = Term::from_field_text(self.keys, form);
+                    let key_known = known(&key_term);
+                    let unknown = !known(&text_term) && !key_known;
+                    let prefix = unknown && is_last && prefix_last;
+                    let typos = if unknown { Typos::Yes } else { Typos::No };
+                    alternatives.extend(word_queries(fields.text, form, 1.0, typos, prefix));
+                    if key_known || prefix {
+                        alternatives.extend(word_queries(self.keys, form, 1.5, Typos::No, prefix));
+                    }
+                }
+                BooleanQuery::new(alternatives)
+            })
+            .collect();
+        // Locales and roles are checked on the hits (the language fields already keep other
+        // languages out); fetch more while too many hits belong to others.
         let context_matches: HashMap<usize, Reason<'a>> = site
             .resolve(context, now)
             .into_iter()
             .map(|found| (found.position, found.reason))
             .collect();
-        // One hit per slug, in the best locale the worker reads.
-        let mut best_per_slug: HashMap<&str, (usize, f32, usize)> = HashMap::new();
-        for (score, address) in top {
-            let column = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64(POSITION)
-                .map_err(search_error)?;
-            let Some(position) = column.first(address.doc_id) else {
-                continue;
-            };
-            let position = usize::try_from(position).unwrap_or(usize::MAX);
-            let Some((_, locale_rank)) = site.admits(position, context, &locales, now) else {
-                continue;
-            };
-            let snippet = &site.snippets()[position];
-            let entry = best_per_slug
-                .entry(snippet.slug.as_str())
-                .or_insert((position, score, locale_rank));
-            if locale_rank < entry.2 {
-                *entry = (position, score, locale_rank);
+        let mut wanted = limit.saturating_mul(4).saturating_add(20);
+        let mut columns: HashMap<u32, tantivy::columnar::Column<u64>> = HashMap::new();
+        let best_per_slug = loop {
+            let top = self.top_documents(&searcher, &word_clauses, wanted)?;
+            // One hit per slug, in the best locale the worker reads.
+            let mut best_per_slug: HashMap<&str, (usize, f32, usize)> = HashMap::new();
+            for &(score, address) in &top {
+                let column = match columns.entry(address.segment_ord) {
+                    std::collections::hash_map::Entry::Occupied(column) => column.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(slot) => slot.insert(
+                        searcher
+                            .segment_reader(address.segment_ord)
+                            .fast_fields()
+                            .u64(POSITION)
+                            .map_err(search_error)?,
+                    ),
+                };
+                let Some(position) = column.first(address.doc_id) else {
+                    continue;
+                };
+                let position = usize::try_from(position).unwrap_or(usize::MAX);
+                let Some((_, locale_rank)) = site.admits_for(position, context, now) else {
+                    continue;
+                };
+                let snippet = &site.snippets()[position];
+                let entry = best_per_slug
+                    .entry(snippet.slug.as_str())
+                    .or_insert((position, score, locale_rank));
+                if locale_rank < entry.2 {
+                    *entry = (position, score, locale_rank);
+                }
             }
-        }
+            let exhausted = top.len() < wanted || wanted >= self.documents;
+            if best_per_slug.len() >= limit || exhausted {
+                break best_per_slug;
+            }
+            wanted = wanted.saturating_mul(4);
+        };
         let mut hits: Vec<SearchHit<'a>> = best_per_slug
             .into_values()
             .map(|(position, score, _)| {
@@ -336,10 +338,53 @@ impl SearchIndex {
                 .then_with(|| left.snippet.id.cmp(&right.snippet.id))
         });
         hits.truncate(limit);
+        let mut matchers: HashMap<&'static str, Vec<WordMatcher>> = HashMap::new();
         for hit in &mut hits {
-            hit.excerpt = self.excerpt(hit.snippet, &text, prefix_last);
+            let family = family(hit.snippet.locale.as_str());
+            let family_matchers = matchers
+                .entry(family)
+                .or_insert_with(|| self.word_matchers(family, &text, prefix_last));
+            let mut analyzer = self.analyzers[family].clone();
+            hit.excerpt = excerpt(&mut analyzer, &hit.snippet.text, family_matchers);
         }
         Ok(hits)
+    }
+
+    /// The `wanted` best documents where every word matches or, when none does and there are
+    /// three words or more, where all but one match.
+    fn top_documents(
+        &self,
+        searcher: &tantivy::Searcher,
+        word_clauses: &[BooleanQuery],
+        wanted: usize,
+    ) -> Result<Vec<(f32, tantivy::DocAddress)>, Error> {
+        let word_count = word_clauses.len();
+        let mut top = Vec::new();
+        for required in [word_count, word_count.saturating_sub(1)] {
+            if required == 0 || (required < word_count && word_count < 3) {
+                break;
+            }
+            let query = if required == word_count {
+                let clauses = word_clauses
+                    .iter()
+                    .map(|clause| (Occur::Must, clause.box_clone()))
+                    .collect();
+                BooleanQuery::new(clauses)
+            } else {
+                let clauses = word_clauses
+                    .iter()
+                    .map(|clause| (Occur::Should, clause.box_clone()))
+                    .collect();
+                BooleanQuery::with_minimum_required_clauses(clauses, required)
+            };
+            top = searcher
+                .search(&query, &TopDocs::with_limit(wanted).order_by_score())
+                .map_err(search_error)?;
+            if !top.is_empty() {
+                break;
+            }
+        }
+        Ok(top)
     }
 
     /// The query's words, by position in the query, each with its analysed form per family.
@@ -354,40 +399,96 @@ impl SearchIndex {
         words
     }
 
-    /// Up to [`EXCERPT_CHARS`] of the body around the most matches, escaped, matches marked.
-    fn excerpt(&self, snippet: &Snippet, query: &str, prefix_last: bool) -> String {
-        let family = family(&snippet.locale);
+    /// How to recognise the query's words in text of this language family.
+    fn word_matchers(&self, family: &'static str, query: &str, prefix_last: bool) -> Vec<WordMatcher> {
         let mut analyzer = self.analyzers[family].clone();
-        let query_forms: Vec<String> = tokens(&mut analyzer, query)
+        let forms: Vec<String> = tokens(&mut analyzer, query)
             .into_iter()
             .map(|(form, _, _)| form)
             .collect();
-        let matchers: Vec<(String, Option<levenshtein_automata::DFA>, bool)> = query_forms
-            .iter()
+        let count = forms.len();
+        forms
+            .into_iter()
             .enumerate()
             .map(|(index, form)| {
-                let distance = typo_distance(form);
-                let dfa = (distance > 0).then(|| LevenshteinAutomatonBuilder::new(distance, true).build_dfa(form));
-                let prefix = prefix_last && index + 1 == query_forms.len();
-                (form.clone(), dfa, prefix)
+                let typos = match typo_distance(&form) {
+                    0 => None,
+                    distance => Some(levenshtein_builder(distance).build_dfa(&form)),
+                };
+                WordMatcher {
+                    prefix: prefix_last && index + 1 == count,
+                    typos,
+                    form,
+                }
             })
-            .collect();
-        let body = &snippet.text;
-        let marks: Vec<(usize, usize)> = tokens(&mut analyzer, body)
-            .into_iter()
-            .filter(|(form, _, _)| {
-                matchers.iter().any(|(query_form, dfa, prefix)| {
-                    form == query_form
-                        || (*prefix && form.starts_with(query_form.as_str()))
-                        || dfa
-                            .as_ref()
-                            .is_some_and(|dfa| matches!(dfa.eval(form), Distance::Exact(_)))
-                })
-            })
-            .map(|(_, start, end)| (start, end))
-            .collect();
-        excerpt_html(body, &marks)
+            .collect()
     }
+}
+
+/// One query word, as search matched it: exactly, within its edit distance, or as a prefix.
+struct WordMatcher {
+    form: String,
+    typos: Option<levenshtein_automata::DFA>,
+    prefix: bool,
+}
+
+impl WordMatcher {
+    /// Whether an analysed (stemmed) token is this word.
+    fn accepts(&self, form: &str) -> bool {
+        form == self.form
+            || (self.prefix && form.starts_with(self.form.as_str()))
+            || self
+                .typos
+                .as_ref()
+                .is_some_and(|dfa| matches!(dfa.eval(form), Distance::Exact(_)))
+    }
+
+    /// A cheap test on the lower-cased token before stemming it: stemming keeps a word's first
+    /// letters, and a typo within the edit distance leaves the word close enough for the DFA.
+    fn may_accept(&self, lowercase: &str) -> bool {
+        let probe_len = self
+            .form
+            .char_indices()
+            .nth(2)
+            .map_or(self.form.len(), |(index, _)| index);
+        lowercase.starts_with(&self.form[..probe_len])
+            || self
+                .typos
+                .as_ref()
+                .is_some_and(|dfa| matches!(dfa.eval(lowercase), Distance::Exact(_)))
+    }
+}
+
+/// Building a Levenshtein automaton builder is expensive; there is one per distance.
+fn levenshtein_builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
+    static BUILDERS: std::sync::OnceLock<[LevenshteinAutomatonBuilder; 2]> = std::sync::OnceLock::new();
+    let builders = BUILDERS.get_or_init(|| {
+        [
+            LevenshteinAutomatonBuilder::new(1, true),
+            LevenshteinAutomatonBuilder::new(2, true),
+        ]
+    });
+    &builders[usize::from(distance.clamp(1, 2)) - 1]
+}
+
+/// Up to [`EXCERPT_CHARS`] of `text` around the most matched words, escaped, matches marked.
+/// Only words that may match are stemmed: stemming every word of every hit would cost more
+/// than the search itself.
+fn excerpt(analyzer: &mut TextAnalyzer, text: &str, matchers: &[WordMatcher]) -> String {
+    let mut plain = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .build();
+    let marks: Vec<(usize, usize)> = tokens(&mut plain, text)
+        .into_iter()
+        .filter(|(lowercase, _, _)| {
+            matchers.iter().any(|matcher| matcher.may_accept(lowercase))
+                && tokens(analyzer, lowercase)
+                    .first()
+                    .is_some_and(|(form, _, _)| matchers.iter().any(|matcher| matcher.accepts(form)))
+        })
+        .map(|(_, start, end)| (start, end))
+        .collect();
+    excerpt_html(text, &marks)
 }
 
 /// Edit distance tolerated for a word of this length.
@@ -399,8 +500,14 @@ fn typo_distance(word: &str) -> u8 {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Typos {
+    Yes,
+    No,
+}
+
 /// Exact, typo-tolerant and (for the word being typed) prefix queries for one word in a field.
-fn word_queries(field: Field, word: &str, weight: f32, prefix: bool) -> Vec<(Occur, Box<dyn Query>)> {
+fn word_queries(field: Field, word: &str, weight: f32, typos: Typos, prefix: bool) -> Vec<(Occur, Box<dyn Query>)> {
     let term = Term::from_field_text(field, word);
     let mut queries: Vec<(Occur, Box<dyn Query>)> = vec![(
         Occur::Should,
@@ -410,7 +517,7 @@ fn word_queries(field: Field, word: &str, weight: f32, prefix: bool) -> Vec<(Occ
         )),
     )];
     let distance = typo_distance(word);
-    if distance > 0 {
+    if typos == Typos::Yes && distance > 0 {
         let fuzzy = FuzzyTermQuery::new(term.clone(), distance, true);
         queries.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), weight * 0.5))));
     }

@@ -55,7 +55,7 @@ impl Target {
         match self {
             Target::Key(key) => validate_key_target(key),
             Target::Route(route) => validate_route(route),
-            Target::UrlPattern(pattern) => crate::index::url_patterns::compile(pattern).map(drop),
+            Target::UrlPattern(pattern) => crate::UrlPatternMatcher::compile(pattern).map(drop),
         }
     }
 }
