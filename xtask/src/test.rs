@@ -18,6 +18,7 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
             "clippy",
             "--workspace",
             "--all-targets",
+            "--all-features",
             "--locked",
             "--",
             "-D",
