@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
 
+mod bench;
 mod demo;
 mod prerequisites;
 mod test;
@@ -25,6 +26,8 @@ enum Task {
     Demo(demo::DemoArgs),
     /// What CI runs: formatting, lints, every test, the wasm build and the browser suite.
     Test,
+    /// Engine benches (criterion), then the release service under load (wrk) vs its hello-world route.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -32,6 +35,7 @@ fn main() -> anyhow::Result<()> {
         Task::Widget => widget::build(&Workspace::locate()?).map(drop),
         Task::Demo(args) => demo::run_demo(&Workspace::locate()?, &args),
         Task::Test => test::run_all(&Workspace::locate()?),
+        Task::Bench(args) => bench::run_bench(&Workspace::locate()?, &args),
     }
 }
 

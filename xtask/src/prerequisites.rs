@@ -105,6 +105,32 @@ pub fn chromium() -> anyhow::Result<(PathBuf, PathBuf)> {
     )
 }
 
+/// Installs a Debian package when running as root with apt-get; says what to install otherwise.
+fn apt_install(program: &str, package: &str) -> anyhow::Result<()> {
+    if which(program).is_some() {
+        return Ok(());
+    }
+    let is_root = output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
+    if is_root && which("apt-get").is_some() {
+        eprintln!("installing {package} from Debian: apt-get install {package}");
+        let env = [("DEBIAN_FRONTEND", "noninteractive")];
+        let _ = Command::new("apt-get").args(["update", "-qq"]).envs(env).status();
+        let _ = Command::new("apt-get")
+            .args(["install", "-y", "-qq", package])
+            .envs(env)
+            .status();
+    }
+    if which(program).is_none() {
+        bail!("`{program}` is needed: install Debian's `{package}` (apt-get install {package})");
+    }
+    Ok(())
+}
+
+/// The HTTP load generator for `cargo xtask bench`.
+pub fn wrk() -> anyhow::Result<()> {
+    apt_install("wrk", "wrk")
+}
+
 /// A working wasm-opt: binaryen from npm (installed into target/tools when npm is there), or one
 /// on PATH that is recent enough. Debian's binaryen 108 emits modules that fail at init.
 pub fn wasm_opt(workspace: &Workspace) -> Option<PathBuf> {

@@ -114,6 +114,8 @@ pub struct SiteIndex {
     by_route: HashMap<CompactString, Hits>,
     url_patterns: PatternSet<SnippetIdx>,
     site_wide: Vec<SnippetIdx>,
+    /// Every `publish_at` and `expire_at`, sorted: when answers may change by time alone.
+    changes: Vec<Timestamp>,
 }
 
 /// Collects snippets, checks them and compiles their targets.
@@ -139,6 +141,7 @@ impl SiteIndex {
                 by_route: HashMap::default(),
                 url_patterns: PatternSet::default(),
                 site_wide: Vec::new(),
+                changes: Vec::new(),
             },
             include_drafts: false,
         }
@@ -159,6 +162,13 @@ impl SiteIndex {
 
     pub fn is_empty(&self) -> bool {
         self.snippets.is_empty()
+    }
+
+    /// The first moment after `now` at which a snippet appears or expires, so an answer
+    /// computed at `now` stays right until then.
+    pub fn next_change_after(&self, now: Timestamp) -> Option<Timestamp> {
+        let after = self.changes.partition_point(|change| *change <= now);
+        self.changes.get(after).copied()
     }
 
     /// A snippet by id, if the index holds it.
@@ -328,22 +338,20 @@ impl SiteIndex {
             );
         }
 
-        let mut ranked: Vec<(RankKey, usize, &'a str)> = best
-            .into_iter()
-            .filter_map(|(idx, (strength, target))| {
-                let position = idx as usize;
-                let (for_role, locale_rank) = self.admits(position, &audience, now)?;
-                let meta = &self.meta[position];
-                let key = RankKey {
-                    strength,
-                    generic: !for_role,
-                    locale_rank,
-                    priority: std::cmp::Reverse(meta.priority),
-                    id: meta.id,
-                };
-                Some((key, position, target))
-            })
-            .collect();
+        let mut ranked: Vec<(RankKey, usize, &'a str)> = Vec::with_capacity(best.len());
+        ranked.extend(best.into_iter().filter_map(|(idx, (strength, target))| {
+            let position = idx as usize;
+            let (for_role, locale_rank) = self.admits(position, &audience, now)?;
+            let meta = &self.meta[position];
+            let key = RankKey {
+                strength,
+                generic: !for_role,
+                locale_rank,
+                priority: std::cmp::Reverse(meta.priority),
+                id: meta.id,
+            };
+            Some((key, position, target))
+        }));
         ranked.sort_unstable_by(|left, right| left.0.cmp(&right.0));
 
         // Translations share a group (their slug): keep the best-ranked one.
@@ -461,12 +469,17 @@ impl SiteIndexBuilder {
         if snippet.targets.is_empty() {
             index.site_wide.push(idx);
         }
+        index
+            .changes
+            .extend(snippet.publish_at.into_iter().chain(snippet.expire_at));
         index.by_id.insert(snippet.id, idx);
         index.snippets.push(snippet);
         Ok(self)
     }
 
-    pub fn build(self) -> SiteIndex {
+    pub fn build(mut self) -> SiteIndex {
+        self.index.changes.sort_unstable();
+        self.index.changes.dedup();
         self.index
     }
 }

@@ -64,8 +64,8 @@ impl Locale {
 
     /// The order in which snippet locales are acceptable: the requested tag and its prefixes,
     /// then the site default and its prefixes, without repeats.
-    pub fn fallbacks<'a>(requested: Option<&'a Locale>, site_default: &'a Locale) -> Vec<&'a str> {
-        let mut chain: Vec<&'a str> = Vec::with_capacity(4);
+    pub fn fallbacks<'a>(requested: Option<&'a Locale>, site_default: &'a Locale) -> smallvec::SmallVec<[&'a str; 4]> {
+        let mut chain = smallvec::SmallVec::new();
         for locale in requested.into_iter().chain(Some(site_default)) {
             for tag in locale.chain() {
                 if !chain.contains(&tag) {
@@ -126,12 +126,15 @@ mod tests {
         let site_default = Locale::parse("en").unwrap();
         let requested = Locale::parse("fr-CA").unwrap();
         assert_eq!(
-            Locale::fallbacks(Some(&requested), &site_default),
+            Locale::fallbacks(Some(&requested), &site_default).as_slice(),
             ["fr-CA", "fr", "en"]
         );
         let requested = Locale::parse("en-GB").unwrap();
-        assert_eq!(Locale::fallbacks(Some(&requested), &site_default), ["en-GB", "en"]);
+        assert_eq!(
+            Locale::fallbacks(Some(&requested), &site_default).as_slice(),
+            ["en-GB", "en"]
+        );
         let site_default = Locale::parse("de-AT").unwrap();
-        assert_eq!(Locale::fallbacks(None, &site_default), ["de-AT", "de"]);
+        assert_eq!(Locale::fallbacks(None, &site_default).as_slice(), ["de-AT", "de"]);
     }
 }

@@ -2,6 +2,7 @@
 
 mod assets;
 pub mod convert;
+mod cors;
 mod error;
 mod health;
 mod help;
@@ -14,14 +15,13 @@ use axum::Router;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH, X_CONTENT_TYPE_OPTIONS};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 use std::time::Duration;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -38,9 +38,8 @@ pub struct RouterOptions {
 
 pub fn router(state: AppState, options: RouterOptions) -> Router {
     let public_api = Router::new()
-        .route("/v1/help", get(help::resolve))
-        .route("/v1/search", get(search::query))
-        .layer(cors_for_site_origins(&state));
+        .route("/v1/help", get(help::resolve).options(cors::preflight))
+        .route("/v1/search", get(search::query).options(cors::preflight));
     Router::new()
         .merge(public_api)
         .route("/healthz", get(health::live))
@@ -61,32 +60,6 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-/// CORS for the public API: a browser origin is allowed only for the site named in `?site=`.
-fn cors_for_site_origins(state: &AppState) -> CorsLayer {
-    let indexes = state.indexes.clone();
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, parts: &Parts| {
-            site_key(parts.uri.query())
-                .and_then(|key| indexes.get(&key))
-                .is_some_and(|entry| entry.allows_origin(origin.as_bytes()))
-        }))
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([axum::http::header::CONTENT_TYPE, IF_NONE_MATCH])
-        .expose_headers([ETAG])
-        .max_age(Duration::from_secs(3600))
-}
-
-fn site_key(query: Option<&str>) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct SiteOnly {
-        site: Option<String>,
-    }
-    axum::extract::Query::<SiteOnly>::try_from_uri(&format!("/?{}", query?).parse().ok()?)
-        .ok()?
-        .0
-        .site
-}
-
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     response
@@ -102,21 +75,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::try_from_uri(&parts.uri)
-            .map(|query| Query(query.0))
-            .map_err(|rejection| ApiError::InvalidQuery(rejection.body_text()))
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
+            .map(Query)
+            .map_err(|error| ApiError::InvalidQuery(error.to_string()))
     }
 }
 
-/// A JSON answer with a strong ETag derived from `etag`; 304 (and no body built) when the
-/// client already has it.
+/// A JSON answer with a strong ETag derived from `etag`; 304 when the client already has it.
 pub fn respond_json(
-    etag: u64,
+    etag: HeaderValue,
     request_headers: &HeaderMap,
     cache_control: &'static str,
-    body: impl FnOnce() -> Vec<u8>,
+    body: bytes::Bytes,
 ) -> Response {
-    let etag = HeaderValue::from_str(&format!("\"{etag:016x}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
     let cached = request_headers
         .get(IF_NONE_MATCH)
         .is_some_and(|candidates| etag_matches(candidates.as_bytes(), etag.as_bytes()));
@@ -130,9 +101,14 @@ pub fn respond_json(
             axum::http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        body(),
+        body,
     )
         .into_response()
+}
+
+/// A strong ETag from a 64-bit hash.
+pub fn etag(hash: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{hash:016x}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
 fn etag_matches(candidates: &[u8], etag: &[u8]) -> bool {

@@ -18,7 +18,22 @@ pub struct SiteEntry {
     /// Each snippet's card as JSON up to its reason (`{"id":…,"moment":"apply","reason":`), by
     /// position in the index: answers are assembled from these, not serialized per request.
     pub card_prefixes: Vec<Box<str>>,
+    /// Finished `/v1/help` answers by query string. Dropped with the entry when content
+    /// changes, so a cached answer is never staler than the index it came from.
+    pub answers: quick_cache::sync::Cache<Box<str>, Answer>,
 }
+
+/// A finished answer and how long it stays right.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub etag: axum::http::HeaderValue,
+    pub body: bytes::Bytes,
+    /// A snippet appears or expires at this time (unix seconds); recompute from then on.
+    pub valid_until: Option<engine::Timestamp>,
+}
+
+/// Distinct contexts whose answers a site keeps (screens × fields × roles × locales).
+pub const CACHED_ANSWERS_PER_SITE: usize = 4096;
 
 impl SiteEntry {
     /// Whether a browser page at `origin` may call the public API for this site.
@@ -81,6 +96,7 @@ impl Indexes {
                     index,
                     search,
                     card_prefixes,
+                    answers: quick_cache::sync::Cache::new(CACHED_ANSWERS_PER_SITE),
                 })
             })
             .await??;

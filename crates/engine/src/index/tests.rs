@@ -267,6 +267,14 @@ fn reasons_name_what_matched() {
 }
 
 #[test]
+fn the_index_knows_when_time_alone_changes_answers() {
+    let index = index_of(fixture());
+    assert_eq!(index.next_change_after(0), Some(100));
+    assert_eq!(index.next_change_after(100), Some(200));
+    assert_eq!(index.next_change_after(200), None);
+}
+
+#[test]
 fn drafts_are_served_only_by_a_preview_index() {
     let mut builder = SiteIndex::builder(SiteSettings {
         default_locale: locale("en"),

@@ -142,7 +142,7 @@ pub fn card_prefix(snippet: &engine::Snippet) -> Box<str> {
 pub fn write_help_body(card_prefixes: &[Box<str>], matches: &[engine::Match<'_>]) -> Vec<u8> {
     let capacity = matches
         .iter()
-        .map(|found| card_prefixes[found.position].len() + 96)
+        .map(|found| card_prefixes[found.position].len() + 160)
         .sum::<usize>()
         + 16;
     let mut body = Vec::with_capacity(capacity);

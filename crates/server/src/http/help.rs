@@ -1,29 +1,51 @@
 //! `GET /v1/help`: the worker's context in, ranked snippets with reasons out.
 
 use super::convert::{context_from_wire, write_help_body};
-use super::{ApiError, Query, respond_json};
+use super::{ApiError, cors, respond_json};
 use crate::AppState;
-use crate::indexes::SiteEntry;
+use crate::indexes::{Answer, SiteEntry};
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::http::header::ORIGIN;
-use axum::response::Response;
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const SITE_KEY_MAX_LEN: usize = 64;
 
-pub async fn resolve(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<wire::HelpQuery>,
-) -> Result<Response, ApiError> {
-    let entry = site_for_request(&state, &query.site, &headers)?;
-    let context = context_from_wire(&query)?;
-    let matches = entry.index.resolve(&context, unix_now());
+pub async fn resolve(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let raw_query = uri.query().unwrap_or_default();
+    let entry = match site_parameter(raw_query).and_then(|site| site_for_request(&state, &site, &headers)) {
+        Ok(entry) => entry,
+        Err(error) => return cors::grant(error.into_response(), None),
+    };
+    let response = answer(&entry, raw_query, &headers).unwrap_or_else(IntoResponse::into_response);
+    cors::grant(response, headers.get(ORIGIN))
+}
+
+fn answer(entry: &SiteEntry, raw_query: &str, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let now = unix_now();
+    // The same context (the widget sends it byte for byte the same) gets the answer computed
+    // the first time, until content changes or a snippet's time window opens or closes.
+    let answer = match entry.answers.get(raw_query) {
+        Some(answer) if answer.valid_until.is_none_or(|until| now < until) => answer,
+        _ => {
+            let query: wire::HelpQuery =
+                serde_urlencoded::from_str(raw_query).map_err(|error| ApiError::InvalidQuery(error.to_string()))?;
+            let context = context_from_wire(&query)?;
+            let answer = compute(entry, &context, now);
+            entry.answers.insert(raw_query.into(), answer.clone());
+            answer
+        }
+    };
+    Ok(respond_json(answer.etag, headers, "public, max-age=30", answer.body))
+}
+
+fn compute(entry: &SiteEntry, context: &engine::Context, now: engine::Timestamp) -> Answer {
+    let matches = entry.index.resolve(context, now);
     // The body is a function of the content version and the matches: hash those, not the body.
-    let mut hasher = std::hash::DefaultHasher::new();
+    let mut hasher = rustc_hash::FxHasher::default();
     entry.site.content_version.hash(&mut hasher);
     for found in &matches {
         (
@@ -35,10 +57,21 @@ pub async fn resolve(
             .hash(&mut hasher);
         found.reason.locale.hash(&mut hasher);
     }
-    let etag = hasher.finish();
-    Ok(respond_json(etag, &headers, "public, max-age=30", || {
-        write_help_body(&entry.card_prefixes, &matches)
-    }))
+    Answer {
+        etag: super::etag(hasher.finish()),
+        body: write_help_body(&entry.card_prefixes, &matches).into(),
+        valid_until: entry.index.next_change_after(now),
+    }
+}
+
+/// The `site` parameter, found without parsing the rest of the query.
+pub fn site_parameter(raw_query: &str) -> Result<std::borrow::Cow<'_, str>, ApiError> {
+    let mut sites = form_urlencoded::parse(raw_query.as_bytes()).filter(|(name, _)| name == "site");
+    let site = sites.next().map(|(_, value)| value).unwrap_or_default();
+    if sites.next().is_some() {
+        return Err(ApiError::InvalidQuery("duplicate field `site`".into()));
+    }
+    Ok(site)
 }
 
 /// The site named by a public key, if the calling browser origin (when there is one) may use it.

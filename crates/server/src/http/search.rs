@@ -2,11 +2,13 @@
 
 use super::convert::{context_from_wire, search_hit_to_wire};
 use super::help::{site_for_request, unix_now};
-use super::{ApiError, Query, respond_json};
+use super::{ApiError, Query, cors, respond_json};
 use crate::AppState;
+use crate::indexes::SiteEntry;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::header::ORIGIN;
+use axum::response::{IntoResponse, Response};
 use std::hash::{Hash, Hasher};
 
 pub const DEFAULT_LIMIT: u32 = 10;
@@ -15,9 +17,30 @@ pub const MAX_LIMIT: u32 = 50;
 pub async fn query(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<wire::SearchQuery>,
+    query: Result<Query<wire::SearchQuery>, ApiError>,
+) -> Response {
+    let entry = match query
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|Query(query)| site_for_request(&state, &query.site, &headers))
+    {
+        Ok(entry) => entry,
+        Err(error) => return cors::grant(error.into_response(), None),
+    };
+    let response = match query {
+        Ok(Query(query)) => search(entry, query, &headers)
+            .await
+            .unwrap_or_else(IntoResponse::into_response),
+        Err(error) => error.into_response(),
+    };
+    cors::grant(response, headers.get(ORIGIN))
+}
+
+async fn search(
+    entry: std::sync::Arc<SiteEntry>,
+    query: wire::SearchQuery,
+    headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let entry = site_for_request(&state, &query.site, &headers)?;
     let context = context_from_wire(&query.context())?;
     if query.q.trim().is_empty() {
         return Err(ApiError::MissingParameter("q"));
@@ -49,7 +72,12 @@ pub async fn query(
     .map_err(|error| ApiError::Internal(error.to_string()))?
     .map_err(|error| ApiError::Internal(error.to_string()))?;
     let body = serde_json::to_vec(&hits).map_err(|error| ApiError::Internal(error.to_string()))?;
-    let mut hasher = std::hash::DefaultHasher::new();
+    let mut hasher = rustc_hash::FxHasher::default();
     body.hash(&mut hasher);
-    Ok(respond_json(hasher.finish(), &headers, "public, max-age=30", || body))
+    Ok(respond_json(
+        super::etag(hasher.finish()),
+        headers,
+        "public, max-age=30",
+        body.into(),
+    ))
 }

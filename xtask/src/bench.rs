@@ -1,0 +1,353 @@
+//! `cargo xtask bench`: the engine's criterion benches, then the release service loaded with
+//! 100k synthetic snippets and measured with wrk on loopback against its own trivial route.
+
+use crate::{Workspace, cargo, prerequisites, run, run_with_env};
+use anyhow::{Context as _, bail};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SITE: &str = "pk_bench";
+const SEED: u64 = 7;
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Snippets in the loaded service.
+    #[arg(long, default_value_t = 100_000)]
+    snippets: usize,
+    /// Seconds of load per endpoint.
+    #[arg(long, default_value_t = 5)]
+    seconds: u32,
+    /// Concurrent connections wrk keeps open.
+    #[arg(long, default_value_t = 32)]
+    connections: u32,
+    /// Site sizes for the engine benches (comma-separated).
+    #[arg(long, default_value = "1000,10000,100000,1000000")]
+    engine_sizes: String,
+    /// Skip the engine benches (criterion).
+    #[arg(long)]
+    service_only: bool,
+    /// Skip the loaded service.
+    #[arg(long)]
+    engine_only: bool,
+}
+
+pub fn run_bench(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
+    if !args.service_only {
+        run_with_env(
+            workspace,
+            &cargo(),
+            &[
+                "bench",
+                "--package",
+                "engine",
+                "--features",
+                "synthetic",
+                "--bench",
+                "engine",
+            ],
+            &[("CUECARD_BENCH_SIZES", &args.engine_sizes)],
+        )?;
+    }
+    if !args.engine_only {
+        service(workspace, args)?;
+    }
+    Ok(())
+}
+
+/// One HTTP/1.1 GET; the status code, or `None` when nothing answers.
+fn status_of(address: &str, path: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect(address).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split_whitespace().nth(1)?.parse().ok()
+}
+
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts `cuecard serve` on a free port; returns once `probe` answers 200, with the time
+    /// that took.
+    fn start(binary: &Path, database_url: &str, probe: &str) -> anyhow::Result<(Server, Duration)> {
+        let started = Instant::now();
+        let mut child = Command::new(binary)
+            .args(["serve", "--listen", "127.0.0.1:0", "--refresh-secs", "3600"])
+            .env("CUECARD_DATABASE_URL", database_url)
+            .env("CUECARD_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting cuecard serve")?;
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
+        let address = line.trim().rsplit("http://").next().unwrap_or_default().to_owned();
+        let server = Server { child, address };
+        while status_of(&server.address, probe) != Some(200) {
+            if started.elapsed() > Duration::from_secs(120) {
+                bail!("cuecard did not answer {probe} within two minutes");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok((server, started.elapsed()))
+    }
+
+    /// Resident memory, from /proc.
+    fn resident_bytes(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+        let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kilobytes * 1024)
+    }
+}
+
+/// Writes the synthetic site as Markdown files, unless the same site is already there.
+fn write_site(dir: &Path, count: usize) -> anyhow::Result<()> {
+    let stamp = dir.join(".generated");
+    let expected = format!("{count} {SEED}");
+    if std::fs::read_to_string(&stamp).is_ok_and(|found| found == expected) {
+        return Ok(());
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    for index in 0..count {
+        let snippet = engine::synthetic::snippet(index, SEED);
+        let file = dir.join(format!("{}.md", snippet.slug));
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut front = format!(
+            "---\ntitle: {}\nmoment: {}\nlocale: {}\npriority: {}\n",
+            serde_json::to_string(&snippet.title)?,
+            snippet.moment.as_str(),
+            snippet.locale,
+            snippet.priority
+        );
+        if !snippet.roles.is_empty() {
+            front.push_str(&format!("roles: [{}]\n", snippet.roles.join(", ")));
+        }
+        if !snippet.targets.is_empty() {
+            front.push_str("targets:\n");
+            for target in &snippet.targets {
+                let (kind, value) = match target {
+                    engine::Target::Key(key) => ("key", key),
+                    engine::Target::Route(route) => ("route", route),
+                    engine::Target::UrlPattern(pattern) => ("url", pattern),
+                };
+                front.push_str(&format!("  - {kind}: {}\n", serde_json::to_string(value)?));
+            }
+        }
+        std::fs::write(file, format!("{front}---\n{}", snippet.markdown))?;
+    }
+    std::fs::write(stamp, expected)?;
+    Ok(())
+}
+
+fn query_string<T: serde::Serialize>(query: &T) -> anyhow::Result<String> {
+    Ok(serde_urlencoded::to_string(query)?)
+}
+
+/// Request paths for wrk: `/v1/help` and `/v1/search` over realistic contexts and queries.
+fn request_paths(site_size: usize) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let contexts = engine::synthetic::contexts(256, site_size, SEED);
+    let queries = engine::synthetic::queries(256, SEED);
+    let mut help = Vec::new();
+    let mut search = Vec::new();
+    for (context, text) in contexts.iter().zip(&queries) {
+        let help_query = wire::HelpQuery {
+            site: SITE.into(),
+            path: context.path.clone(),
+            route: context.route.clone(),
+            keys: Some(context.keys.join(",")),
+            roles: Some(context.roles.join(",")),
+            locale: context.locale.as_ref().map(ToString::to_string),
+            app_version: None,
+        };
+        help.push(format!("/v1/help?{}", query_string(&help_query)?));
+        let search_query = wire::SearchQuery {
+            site: SITE.into(),
+            q: text.clone(),
+            limit: Some(10),
+            path: help_query.path.clone(),
+            route: help_query.route.clone(),
+            keys: help_query.keys.clone(),
+            roles: help_query.roles.clone(),
+            locale: help_query.locale.clone(),
+            app_version: None,
+        };
+        search.push(format!("/v1/search?{}", query_string(&search_query)?));
+    }
+    Ok((help, search))
+}
+
+#[derive(Debug)]
+struct Load {
+    requests_per_second: f64,
+    p50: String,
+    p99: String,
+    errors: String,
+}
+
+/// Runs wrk for a bounded time against `paths` (rotated by a Lua script).
+fn load(scratch: &Path, address: &str, name: &str, paths: &[String], args: &BenchArgs) -> anyhow::Result<Load> {
+    let script = scratch.join(format!("{name}.lua"));
+    let list: Vec<String> = paths.iter().map(|path| format!("  {path:?},")).collect();
+    std::fs::write(
+        &script,
+        format!(
+            "local paths = {{\n{}\n}}\nlocal i = 0\nrequest = function()\n  i = (i % #paths) + 1\n  return wrk.format(\"GET\", paths[i])\nend\n",
+            list.join("\n")
+        ),
+    )?;
+    let output = Command::new("wrk")
+        .args(["--threads", "1", "--latency"])
+        .arg(format!("--connections={}", args.connections))
+        .arg(format!("--duration={}s", args.seconds))
+        .arg("--script")
+        .arg(&script)
+        .arg(format!("http://{address}"))
+        .output()
+        .context("running wrk")?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        bail!("wrk failed: {text}{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find(|line| line.starts_with(prefix))
+            .and_then(|line| line.split_whitespace().last())
+            .unwrap_or("?")
+            .to_owned()
+    };
+    let errors = text
+        .lines()
+        .filter(|line| line.contains("Non-2xx") || line.contains("Socket errors"))
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("; ");
+    Ok(Load {
+        requests_per_second: field("Requests/sec:").parse().unwrap_or(0.0),
+        p50: field("50%"),
+        p99: field("99%"),
+        errors,
+    })
+}
+
+fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
+    prerequisites::wrk()?;
+    run(
+        workspace,
+        &cargo(),
+        &["build", "--release", "--package", "server", "--bin", "cuecard"],
+    )?;
+    let binary = workspace.target_dir.join("release/cuecard");
+    let scratch = workspace.target_dir.join("bench");
+    std::fs::create_dir_all(&scratch)?;
+    let help_dir = scratch.join(format!("help-{}", args.snippets));
+    let generating = Instant::now();
+    write_site(&help_dir, args.snippets)?;
+    eprintln!(
+        "synthetic site of {} snippets ready in {:.1?}",
+        args.snippets,
+        generating.elapsed()
+    );
+
+    let database = |name: &str| -> anyhow::Result<String> {
+        let file = scratch.join(name);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut stale = file.as_os_str().to_owned();
+            stale.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(stale));
+        }
+        Ok(format!("sqlite://{}", file.display()))
+    };
+    let cuecard = |database_url: &str, arguments: &[&str]| -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let status = Command::new(&binary)
+            .args(arguments)
+            .env("CUECARD_DATABASE_URL", database_url)
+            .env("CUECARD_LOG", "warn")
+            .stdout(Stdio::null())
+            .status()?;
+        if !status.success() {
+            bail!("cuecard {} failed", arguments.join(" "));
+        }
+        Ok(started.elapsed())
+    };
+
+    // The same binary with no content, for the memory baseline.
+    let empty_url = database("empty.db")?;
+    cuecard(&empty_url, &["site", "put", SITE, "--name", "Bench"])?;
+    let (empty, _) = Server::start(&binary, &empty_url, "/readyz")?;
+    let baseline = empty.resident_bytes().unwrap_or(0);
+    drop(empty);
+
+    let loaded_url = database("loaded.db")?;
+    cuecard(&loaded_url, &["site", "put", SITE, "--name", "Bench"])?;
+    let help_dir_text = help_dir.to_string_lossy().into_owned();
+    let import_time = cuecard(&loaded_url, &["import", &help_dir_text, "--site", SITE])?;
+    let (help_paths, search_paths) = request_paths(args.snippets)?;
+    let (server, startup) = Server::start(&binary, &loaded_url, &help_paths[0])?;
+    let resident = server.resident_bytes().unwrap_or(0);
+
+    let hello = load(&scratch, &server.address, "hello", &["/healthz".to_owned()], args)?;
+    let help = load(&scratch, &server.address, "help", &help_paths, args)?;
+    let search = load(&scratch, &server.address, "search", &search_paths, args)?;
+    let resident_after = server.resident_bytes().unwrap_or(0);
+    drop(server);
+
+    println!();
+    println!(
+        "cuecard (release) with {} synthetic snippets, wrk 1 thread, {} connections, {} s per endpoint, loopback",
+        args.snippets, args.connections, args.seconds
+    );
+    println!("  import (cuecard import):          {:.1?}", import_time);
+    println!("  start until /v1/help answers:     {:.2?}", startup);
+    println!(
+        "  memory: {:.0} MiB resident ({:.0} MiB empty) = {:.1} KiB per snippet; {:.0} MiB after load",
+        resident as f64 / 1048576.0,
+        baseline as f64 / 1048576.0,
+        resident.saturating_sub(baseline) as f64 / 1024.0 / args.snippets as f64,
+        resident_after as f64 / 1048576.0
+    );
+    println!();
+    println!(
+        "  {:<24} {:>12} {:>10} {:>10} {:>16}",
+        "endpoint", "requests/s", "p50", "p99", "vs hello-world"
+    );
+    for (name, result) in [
+        ("GET /healthz (hello)", &hello),
+        ("GET /v1/help", &help),
+        ("GET /v1/search", &search),
+    ] {
+        println!(
+            "  {name:<24} {:>12.0} {:>10} {:>10} {:>15.0}%{}",
+            result.requests_per_second,
+            result.p50,
+            result.p99,
+            100.0 * result.requests_per_second / hello.requests_per_second.max(1.0),
+            if result.errors.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", result.errors)
+            }
+        );
+    }
+    Ok(())
+}
