@@ -304,6 +304,15 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
     let import_time = cuecard(&loaded_url, &["import", &help_dir_text, "--site", SITE])?;
     let (help_paths, search_paths) = request_paths(args.snippets)?;
     let (server, startup) = Server::start(&binary, &loaded_url, &help_paths[0])?;
+    let mut search_ready = startup;
+    let polled = Instant::now();
+    while status_of(&server.address, &search_paths[0]) != Some(200) {
+        if polled.elapsed() > Duration::from_secs(120) {
+            bail!("search did not become ready within two minutes");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    search_ready += polled.elapsed();
     let resident = server.resident_bytes().unwrap_or(0);
 
     let hello = load(&scratch, &server.address, "hello", &["/healthz".to_owned()], args)?;
@@ -318,7 +327,10 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
         args.snippets, args.connections, args.seconds
     );
     println!("  import (cuecard import):          {:.1?}", import_time);
-    println!("  start until /v1/help answers:     {:.2?}", startup);
+    println!(
+        "  start until /v1/help answers:     {:.2?} (search ready after {:.2?})",
+        startup, search_ready
+    );
     println!(
         "  memory: {:.0} MiB resident ({:.0} MiB empty) = {:.1} KiB per snippet; {:.0} MiB after load",
         resident as f64 / 1048576.0,

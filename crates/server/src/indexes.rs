@@ -14,7 +14,8 @@ pub struct SiteEntry {
     pub site: Site,
     /// Published snippets only: what workers see.
     pub index: SiteIndex,
-    pub search: SearchIndex,
+    /// Empty only while a site's first search index is being built.
+    pub search: std::sync::OnceLock<SearchIndex>,
     /// Each snippet's card as JSON up to its reason (`{"id":…,"moment":"apply","reason":`), by
     /// position in the index: answers are assembled from these, not serialized per request.
     pub card_prefixes: Vec<Box<str>>,
@@ -65,48 +66,91 @@ impl Indexes {
 
     /// Rebuilds the indexes of sites whose content changed since they were built, and drops
     /// sites that no longer exist. Returns how many were rebuilt.
-    pub async fn refresh(&self, store: &dyn Store) -> Result<usize, RefreshError> {
+    ///
+    /// A site already serving keeps its old entry, search included, until the new one is
+    /// complete. A site seen for the first time serves `/v1/help` at once; with
+    /// [`SearchReadiness::InBackground`] its search index follows on a blocking thread.
+    pub async fn refresh(&self, store: &dyn Store, readiness: SearchReadiness) -> Result<usize, RefreshError> {
         let sites = store.sites().await?;
         let mut rebuilt = 0;
         for site in &sites {
             let current = self.get(&site.public_key);
-            if current.is_some_and(|entry| entry.site == *site) {
+            if current.as_ref().is_some_and(|entry| entry.site == *site) {
                 continue;
             }
+            let started = std::time::Instant::now();
             let snippets = store.servable_snippets(site.id).await?;
+            let loaded = started.elapsed();
             let site_for_build = site.clone();
-            let entry = tokio::task::spawn_blocking(move || {
-                let mut builder = SiteIndex::builder(SiteSettings {
-                    default_locale: site_for_build.default_locale.clone(),
+            let entry = Arc::new(tokio::task::spawn_blocking(move || build_entry(site_for_build, snippets)).await??);
+            let first_time = current.is_none();
+            let entry = if first_time && readiness == SearchReadiness::InBackground {
+                let entry_for_search = entry.clone();
+                tokio::task::spawn_blocking(move || {
+                    let started = std::time::Instant::now();
+                    let key = entry_for_search.site.public_key.clone();
+                    let searchable = SearchIndex::build(&entry_for_search.index)
+                        .map(|search| entry_for_search.search.set(search).is_ok());
+                    match searchable {
+                        Ok(_) => tracing::info!(site = %key, elapsed = ?started.elapsed(), "search index built"),
+                        Err(error) => tracing::error!(site = %key, %error, "search index failed; search unavailable"),
+                    }
                 });
-                for snippet in snippets {
-                    builder.add(snippet).map_err(|error| RefreshError::Engine {
-                        site: site_for_build.public_key.clone(),
+                entry
+            } else {
+                tokio::task::spawn_blocking(move || {
+                    let search = SearchIndex::build(&entry.index).map_err(|error| RefreshError::Engine {
+                        site: entry.site.public_key.clone(),
                         error,
                     })?;
-                }
-                let index = builder.build();
-                let search = SearchIndex::build(&index).map_err(|error| RefreshError::Engine {
-                    site: site_for_build.public_key.clone(),
-                    error,
-                })?;
-                let card_prefixes = index.snippets().iter().map(crate::http::convert::card_prefix).collect();
-                Ok::<_, RefreshError>(SiteEntry {
-                    site: site_for_build,
-                    index,
-                    search,
-                    card_prefixes,
-                    answers: quick_cache::sync::Cache::new(CACHED_ANSWERS_PER_SITE),
+                    let _ = entry.search.set(search);
+                    Ok::<_, RefreshError>(entry)
                 })
-            })
-            .await??;
-            tracing::info!(site = %site.public_key, snippets = entry.index.len(), version = site.content_version, "index built");
+                .await??
+            };
+            tracing::info!(
+                site = %site.public_key,
+                snippets = entry.index.len(),
+                version = site.content_version,
+                ?loaded,
+                elapsed = ?started.elapsed(),
+                "index built"
+            );
             let mut by_key = self.by_key.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-            by_key.insert(site.public_key.clone(), Arc::new(entry));
+            by_key.insert(site.public_key.clone(), entry);
             rebuilt += 1;
         }
         let mut by_key = self.by_key.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         by_key.retain(|key, _| sites.iter().any(|site| site.public_key == *key));
         Ok(rebuilt)
     }
+}
+
+/// Whether a site's first search index is awaited or built while `/v1/help` already serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchReadiness {
+    Awaited,
+    InBackground,
+}
+
+/// Compiles a site's resolution index and prepared cards; search comes separately.
+fn build_entry(site: Site, snippets: Vec<engine::Snippet>) -> Result<SiteEntry, RefreshError> {
+    let mut builder = SiteIndex::builder(SiteSettings {
+        default_locale: site.default_locale.clone(),
+    });
+    for snippet in snippets {
+        builder.add(snippet).map_err(|error| RefreshError::Engine {
+            site: site.public_key.clone(),
+            error,
+        })?;
+    }
+    let index = builder.build();
+    let card_prefixes = index.snippets().iter().map(crate::http::convert::card_prefix).collect();
+    Ok(SiteEntry {
+        site,
+        index,
+        search: std::sync::OnceLock::new(),
+        card_prefixes,
+        answers: quick_cache::sync::Cache::new(CACHED_ANSWERS_PER_SITE),
+    })
 }

@@ -6,7 +6,7 @@ pub mod http;
 pub mod import;
 pub mod indexes;
 
-use indexes::{Indexes, RefreshError};
+use indexes::{Indexes, RefreshError, SearchReadiness};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,10 +21,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Loads every site's index before the first request is served.
+    /// Loads every site's indexes, search included, before the first request is served.
     pub async fn load(store: Arc<dyn Store>) -> Result<AppState, RefreshError> {
+        Self::load_with(store, SearchReadiness::Awaited).await
+    }
+
+    /// Loads what `/v1/help` needs and lets search indexes follow in the background, so a
+    /// large site starts serving sooner (search answers 503 until its index is ready).
+    pub async fn load_serving_first(store: Arc<dyn Store>) -> Result<AppState, RefreshError> {
+        Self::load_with(store, SearchReadiness::InBackground).await
+    }
+
+    async fn load_with(store: Arc<dyn Store>, readiness: SearchReadiness) -> Result<AppState, RefreshError> {
         let indexes = Arc::new(Indexes::default());
-        indexes.refresh(store.as_ref()).await?;
+        indexes.refresh(store.as_ref(), readiness).await?;
         Ok(AppState { store, indexes })
     }
 
@@ -36,7 +46,11 @@ impl AppState {
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticker.tick().await;
-                if let Err(error) = state.indexes.refresh(state.store.as_ref()).await {
+                if let Err(error) = state
+                    .indexes
+                    .refresh(state.store.as_ref(), SearchReadiness::InBackground)
+                    .await
+                {
                     tracing::error!(%error, "refreshing indexes failed; serving the previous ones");
                 }
             }

@@ -25,6 +25,8 @@ pub enum ApiError {
     OriginNotAllowed(String),
     #[error("no such resource")]
     NotFound,
+    #[error("search is starting up; retry in a moment")]
+    SearchWarmingUp,
     #[error("internal error")]
     Internal(String),
 }
@@ -40,6 +42,7 @@ impl ApiError {
             ApiError::UnknownSite(_) => (StatusCode::NOT_FOUND, "unknown_site"),
             ApiError::OriginNotAllowed(_) => (StatusCode::FORBIDDEN, "origin_not_allowed"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::SearchWarmingUp => (StatusCode::SERVICE_UNAVAILABLE, "search_warming_up"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -62,7 +65,13 @@ impl IntoResponse for ApiError {
             // The request id is on the surrounding span (TraceLayer), so the log line carries it.
             tracing::error!(%detail, "internal error");
         }
-        error_response(status, code, self.to_string())
+        let mut response = error_response(status, code, self.to_string());
+        if matches!(self, ApiError::SearchWarmingUp) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 

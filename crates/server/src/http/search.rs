@@ -58,12 +58,16 @@ async fn search(
             message: format!("between 1 and {MAX_LIMIT}"),
         });
     }
+    if entry.search.get().is_none() {
+        return Err(ApiError::SearchWarmingUp);
+    }
     let now = unix_now();
     // Searching is CPU work: keep it off the async workers.
     let hits = tokio::task::spawn_blocking(move || {
-        let hits = entry
-            .search
-            .search(&entry.index, &query.q, &context, now, limit as usize)?;
+        let Some(search) = entry.search.get() else {
+            return Ok(wire::SearchResponse::default());
+        };
+        let hits = search.search(&entry.index, &query.q, &context, now, limit as usize)?;
         Ok::<_, engine::Error>(wire::SearchResponse {
             hits: hits.iter().map(search_hit_to_wire).collect(),
         })
