@@ -6,6 +6,7 @@ use engine::render::Renderer;
 use engine::{Locale, Moment, Status, Target};
 use http_body_util::BodyExt;
 use server::http::{RouterOptions, router};
+use server::indexes::SearchReadiness;
 use server::{AppState, import};
 use std::path::Path;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ const ORIGIN: &str = "http://127.0.0.1:8081";
 
 struct Harness {
     app: axum::Router,
+    state: AppState,
     _directory: tempfile::TempDir,
 }
 
@@ -88,7 +90,8 @@ async fn harness() -> Harness {
         request_timeout: Duration::from_secs(5),
     };
     Harness {
-        app: router(state, options),
+        app: router(state.clone(), options),
+        state,
         _directory: directory,
     }
 }
@@ -491,4 +494,84 @@ async fn the_demo_help_content_imports_and_covers_every_moment_and_two_roles() {
         .await
         .unwrap();
     assert_eq!(report.created.len(), count);
+}
+
+#[tokio::test]
+async fn content_changes_replace_cached_answers() {
+    let harness = harness().await;
+    let uri = "/v1/help?site=pk_test_acme&route=/claims/new";
+    let (_, before_headers, before) = get(&harness.app, uri).await;
+    assert!(titles(&before).contains(&"About new-claim".to_owned()));
+
+    let mut renamed = draft("new-claim", vec![Target::Route("/claims/new".into())]);
+    renamed.title = "Starting a claim".into();
+    harness.state.store.import("pk_test_acme", vec![renamed]).await.unwrap();
+    // Until the index is rebuilt, the old answer stands; after, the new one, with a new ETag.
+    assert_eq!(get(&harness.app, uri).await.2, before);
+    let rebuilt = harness
+        .state
+        .indexes
+        .refresh(harness.state.store.as_ref(), SearchReadiness::Awaited)
+        .await
+        .unwrap();
+    assert_eq!(rebuilt, 1, "only the changed site is rebuilt");
+    let (_, after_headers, after) = get(&harness.app, uri).await;
+    assert!(titles(&after).contains(&"Starting a claim".to_owned()), "{after}");
+    assert_ne!(before_headers[header::ETAG], after_headers[header::ETAG]);
+}
+
+#[tokio::test]
+async fn a_snippet_appears_when_its_window_opens_even_with_answers_cached() {
+    let harness = harness().await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let soon = SnippetDraft {
+        publish_at: Some(now + 2),
+        ..draft("announcement", vec![Target::Route("/claims/new".into())])
+    };
+    harness.state.store.import("pk_test_acme", vec![soon]).await.unwrap();
+    harness
+        .state
+        .indexes
+        .refresh(harness.state.store.as_ref(), SearchReadiness::Awaited)
+        .await
+        .unwrap();
+    let uri = "/v1/help?site=pk_test_acme&route=/claims/new";
+    assert!(!titles(&get(&harness.app, uri).await.2).contains(&"About announcement".to_owned()));
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert!(titles(&get(&harness.app, uri).await.2).contains(&"About announcement".to_owned()));
+}
+
+#[tokio::test]
+async fn search_answers_503_until_its_index_is_built() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("warm.db").display());
+    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+    let spec = SiteSpec {
+        public_key: "pk_test_warm".into(),
+        name: "Warm".into(),
+        origins: vec![],
+        default_locale: Locale::parse("en").unwrap(),
+    };
+    store.put_site(&spec).await.unwrap();
+    let many: Vec<SnippetDraft> = (0..2000).map(|n| draft(&format!("s{n}"), vec![])).collect();
+    store.import("pk_test_warm", many).await.unwrap();
+    let state = AppState::load_serving_first(Arc::new(store)).await.unwrap();
+    let options = RouterOptions { widget_dir: directory.path().into(), request_timeout: Duration::from_secs(5) };
+    let app = router(state, options);
+    // Help serves at once; search serves as soon as its index is there, and says when to retry
+    // until then.
+    assert_eq!(get(&app, "/v1/help?site=pk_test_warm").await.0, StatusCode::OK);
+    let mut saw_warming = false;
+    let status = loop {
+        let (status, headers, json) = get(&app, "/v1/search?site=pk_test_warm&q=help").await;
+        if status != StatusCode::SERVICE_UNAVAILABLE {
+            break status;
+        }
+        saw_warming = true;
+        assert_eq!(json["error"]["code"], "search_warming_up");
+        assert_eq!(headers[header::RETRY_AFTER], "1");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(status, StatusCode::OK);
+    assert!(saw_warming, "2000 snippets take longer to index than one request");
 }
