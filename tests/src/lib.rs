@@ -48,11 +48,7 @@ pub fn router(options: HostOptions) -> Router {
 }
 
 fn content_type(path: &Path) -> &'static str {
-    match path
-        .extension()
-        .and_then(|extension| extension.to_str())
-        .unwrap_or_default()
-    {
+    match path.extension().and_then(|extension| extension.to_str()).unwrap_or_default() {
         "html" => "text/html; charset=utf-8",
         "css" => "text/css; charset=utf-8",
         "js" => "text/javascript; charset=utf-8",
@@ -97,9 +93,11 @@ async fn serve(State(options): State<Arc<HostOptions>>, request: Request) -> Res
     if !content_type.starts_with("text/html") {
         return ([(header::CONTENT_TYPE, content_type)], bytes).into_response();
     }
-    let page = String::from_utf8_lossy(&bytes)
-        .replace(DEMO_API_ORIGIN, &options.api_origin)
-        .replacen("<head>", &format!("<head>{}", options.head_prefix), 1);
+    let page = String::from_utf8_lossy(&bytes).replace(DEMO_API_ORIGIN, &options.api_origin).replacen(
+        "<head>",
+        &format!("<head>{}", options.head_prefix),
+        1,
+    );
     let mut response = ([(header::CONTENT_TYPE, content_type)], page).into_response();
     if let Some(policy) = options.content_security_policy.as_deref()
         && let Ok(value) = HeaderValue::from_str(policy)
@@ -118,10 +116,7 @@ mod tests {
         let root = demo_site_dir();
         assert_eq!(file_for(&root, "/"), Some(root.join("index.html")));
         assert_eq!(file_for(&root, "/claims/"), Some(root.join("claims/index.html")));
-        assert_eq!(
-            file_for(&root, "/approvals/CLM-1042/history"),
-            Some(root.join("approvals/index.html"))
-        );
+        assert_eq!(file_for(&root, "/approvals/CLM-1042/history"), Some(root.join("approvals/index.html")));
         assert_eq!(file_for(&root, "/help/general/expense-policy.md"), None);
         assert_eq!(file_for(&root, "/../Cargo.toml"), None);
         assert_eq!(file_for(&root, "/nothing.html"), None);

@@ -29,30 +29,13 @@ async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
             titles.iter().any(|title| title == "How a new claim is put together")
         })
         .await;
-    assert_eq!(
-        titles.first().map(String::as_str),
-        Some("How a new claim is put together"),
-        "{titles:?}"
-    );
-    assert!(
-        titles.contains(&"Acme expense policy at a glance".to_owned()),
-        "site-wide help is listed: {titles:?}"
-    );
-    assert!(
-        !titles.iter().any(|title| title == "Enter the VAT number"),
-        "no field has focus yet: {titles:?}"
-    );
+    assert_eq!(titles.first().map(String::as_str), Some("How a new claim is put together"), "{titles:?}");
+    assert!(titles.contains(&"Acme expense policy at a glance".to_owned()), "site-wide help is listed: {titles:?}");
+    assert!(!titles.iter().any(|title| title == "Enter the VAT number"), "no field has focus yet: {titles:?}");
 
     // Escape closes the panel and puts focus back on the launcher.
     let escape = "\u{E00C}";
-    browser
-        .client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys(escape)
-        .await
-        .unwrap();
+    browser.client.active_element().await.unwrap().send_keys(escape).await.unwrap();
     eventually("the panel to close and focus to return", || async {
         let state = browser
             .js(r#"var root = document.querySelector("cuecard-widget").shadowRoot;
@@ -71,10 +54,7 @@ async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
         })
         .await;
     let position = |wanted: &str| titles.iter().position(|title| title == wanted);
-    assert!(
-        position("Why we ask for tax details") > Some(0),
-        "ancestor key next: {titles:?}"
-    );
+    assert!(position("Why we ask for tax details") > Some(0), "ancestor key next: {titles:?}");
     assert!(
         position("Why we ask for tax details") < position("Checklist before you submit"),
         "the nearer ancestor first: {titles:?}"
@@ -88,19 +68,15 @@ async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
     browser.click_in_widget(".cc-item:first-child .cc-card").await;
     let body = eventually("the snippet's text", || async {
         let text = browser
-            .js(
-                r#"var body = document.querySelector("cuecard-widget").shadowRoot.querySelector(".cc-body");
-                   return body ? body.textContent : null;"#,
-            )
+            .js(r#"var body = document.querySelector("cuecard-widget").shadowRoot.querySelector(".cc-body");
+                   return body ? body.textContent : null;"#)
             .await;
         text.as_str().filter(|text| !text.is_empty()).map(str::to_owned)
     })
     .await;
     assert!(body.contains("VAT identification number"), "{body}");
     browser.click_in_widget(".cc-back").await;
-    browser
-        .wait_for_cards("the list again", |titles| titles.len() > 1)
-        .await;
+    browser.wait_for_cards("the list again", |titles| titles.len() > 1).await;
 
     browser.assert_page_clean().await;
     assert_eq!(browser.new_globals().await, ["Cuecard"], "the widget adds one global");
@@ -109,11 +85,7 @@ async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
                return [root.adoptedStyleSheets.length, root.querySelectorAll("style, [style]").length,
                        document.querySelector("cuecard-widget").hasAttribute("style")];"#)
         .await;
-    assert_eq!(
-        styling,
-        serde_json::json!([1, 0, false]),
-        "one adopted sheet, no style elements or attributes"
-    );
+    assert_eq!(styling, serde_json::json!([1, 0, false]), "one adopted sheet, no style elements or attributes");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,15 +104,10 @@ async fn the_context_follows_single_page_navigation() {
     browser.click("a.claim-link[data-claim='CLM-1042']").await;
     let titles = browser
         .wait_for_cards("a claim's help", |titles| {
-            titles
-                .iter()
-                .any(|title| title == "Reviewing a claim before you decide")
+            titles.iter().any(|title| title == "Reviewing a claim before you decide")
         })
         .await;
-    assert!(
-        !titles.iter().any(|title| title == "Approving claims: how it works"),
-        "{titles:?}"
-    );
+    assert!(!titles.iter().any(|title| title == "Approving claims: how it works"), "{titles:?}");
     let path = browser.js("return location.pathname;").await;
     assert_eq!(path, "/approvals/CLM-1042");
 
@@ -153,9 +120,7 @@ async fn the_context_follows_single_page_navigation() {
         })
         .await;
     assert!(
-        !titles
-            .iter()
-            .any(|title| title == "Reviewing a claim before you decide"),
+        !titles.iter().any(|title| title == "Reviewing a claim before you decide"),
         "stale route dropped: {titles:?}"
     );
 
@@ -163,9 +128,7 @@ async fn the_context_follows_single_page_navigation() {
     browser.client.back().await.unwrap();
     browser
         .wait_for_cards("the claim's help after going back", |titles| {
-            titles
-                .iter()
-                .any(|title| title == "Reviewing a claim before you decide")
+            titles.iter().any(|title| title == "Reviewing a claim before you decide")
                 && !titles.iter().any(|title| title == "Reading the audit trail")
         })
         .await;

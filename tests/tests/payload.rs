@@ -10,11 +10,7 @@ const TOTAL_BUDGET: usize = 100 * 1024;
 
 fn brotli(bytes: &[u8]) -> usize {
     let mut output = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        lgwin: 22,
-        ..Default::default()
-    };
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
     brotli::BrotliCompress(&mut &bytes[..], &mut output, &params).unwrap();
     output.len()
 }
@@ -27,9 +23,7 @@ fn gzip(bytes: &[u8]) -> usize {
 
 /// The file names the loader imports, which the build content-hashed.
 fn referenced(loader: &str, extension: &str) -> String {
-    let end = loader
-        .find(extension)
-        .unwrap_or_else(|| panic!("the loader names no {extension} file"));
+    let end = loader.find(extension).unwrap_or_else(|| panic!("the loader names no {extension} file"));
     let start = loader[..end].rfind('"').unwrap() + 1;
     loader[start..end + extension.len()].to_owned()
 }
@@ -40,10 +34,7 @@ fn the_widget_fits_its_payload_budget() {
     let loader = std::fs::read_to_string(dir.join("cuecard.js")).unwrap();
     let glue = referenced(&loader, ".js\"").trim_end_matches('"').to_owned();
     let wasm = referenced(&loader, ".wasm");
-    assert!(
-        glue.starts_with("cuecard-") && wasm.starts_with("cuecard-"),
-        "hashed names: {glue}, {wasm}"
-    );
+    assert!(glue.starts_with("cuecard-") && wasm.starts_with("cuecard-"), "hashed names: {glue}, {wasm}");
 
     let mut total = 0;
     println!("{:<28} {:>8} {:>8} {:>8}", "file", "raw", "gzip", "brotli");
@@ -52,16 +43,10 @@ fn the_widget_fits_its_payload_budget() {
         let compressed = brotli(&bytes);
         println!("{name:<28} {:>8} {:>8} {:>8}", bytes.len(), gzip(&bytes), compressed);
         if name == "cuecard.js" {
-            assert!(
-                compressed <= LOADER_BUDGET,
-                "the loader is {compressed} B brotli, over {LOADER_BUDGET}"
-            );
+            assert!(compressed <= LOADER_BUDGET, "the loader is {compressed} B brotli, over {LOADER_BUDGET}");
         }
         total += compressed;
     }
     println!("{:<28} {:>8} {:>8} {total:>8}", "total", "", "");
-    assert!(
-        total <= TOTAL_BUDGET,
-        "the widget is {total} B brotli, over its {TOTAL_BUDGET} B budget"
-    );
+    assert!(total <= TOTAL_BUDGET, "the widget is {total} B brotli, over its {TOTAL_BUDGET} B budget");
 }

@@ -25,12 +25,29 @@ impl Picker {
 
 fn patterns(picker: &mut Picker) -> Vec<String> {
     let parts = [
-        "orders", "approvals", "a", "b", "c-1", "x.y", "v2", ":id", ":tab", ":rest*", ":opt?", "*", "(\\d+)",
-        ":num(\\d+)", "{:lang}?", "edit", "new", "history", "%20", "é",
+        "orders",
+        "approvals",
+        "a",
+        "b",
+        "c-1",
+        "x.y",
+        "v2",
+        ":id",
+        ":tab",
+        ":rest*",
+        ":opt?",
+        "*",
+        "(\\d+)",
+        ":num(\\d+)",
+        "{:lang}?",
+        "edit",
+        "new",
+        "history",
+        "%20",
+        "é",
     ];
-    let mut generated: Vec<String> = ["/", "/orders", "/orders/:id", "/orders/:id/edit", "/approvals/:id/history", "/*"]
-        .map(String::from)
-        .to_vec();
+    let mut generated: Vec<String> =
+        ["/", "/orders", "/orders/:id", "/orders/:id/edit", "/approvals/:id/history", "/*"].map(String::from).to_vec();
     while generated.len() < 80 {
         let length = 1 + picker.count(4);
         let segments: Vec<&str> = (0..length).map(|_| picker.pick(&parts)).collect();
@@ -45,9 +62,10 @@ fn patterns(picker: &mut Picker) -> Vec<String> {
 
 fn paths(picker: &mut Picker) -> Vec<String> {
     let parts = ["orders", "approvals", "a", "b", "42", "7", "c-1", "x.y", "edit", "history", "", "%20", "é", "A"];
-    let mut generated: Vec<String> = ["/", "/orders", "/orders/42", "/orders/42/edit", "/orders/42/", "/approvals/CLM-1/history"]
-        .map(String::from)
-        .to_vec();
+    let mut generated: Vec<String> =
+        ["/", "/orders", "/orders/42", "/orders/42/edit", "/orders/42/", "/approvals/CLM-1/history"]
+            .map(String::from)
+            .to_vec();
     while generated.len() < 50 {
         let length = 1 + picker.count(4);
         let segments: Vec<&str> = (0..length).map(|_| picker.pick(&parts)).collect();
@@ -92,7 +110,8 @@ async fn engine_url_patterns_agree_with_chromium() {
                     compared += 1;
                     matched += usize::from(verdict == &Value::Bool(true));
                     if Some(matcher.matches(path)) != verdict.as_bool() {
-                        disagreements.push(format!("{pattern} on {path}: engine {}, Chromium {verdict}", matcher.matches(path)));
+                        disagreements
+                            .push(format!("{pattern} on {path}: engine {}, Chromium {verdict}", matcher.matches(path)));
                     }
                 }
             }

@@ -44,9 +44,7 @@ pub async fn fetch_help(api_base: &str, query: &wire::HelpQuery) -> Result<Vec<w
         Closure::once(move || controller.abort())
     };
     let timer = web_sys::window().and_then(|window| {
-        window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), TIMEOUT_MS)
-            .ok()
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), TIMEOUT_MS).ok()
     });
     let url = format!("{}/v1/help", api_base.trim_end_matches('/'));
     let response = Request::get(&url)

@@ -35,11 +35,7 @@ pub struct ContextUpdate {
 
 impl PageContext {
     pub fn new(path: &str, page_locale: Option<String>) -> PageContext {
-        PageContext {
-            path: path.to_owned(),
-            page_locale,
-            ..PageContext::default()
-        }
+        PageContext { path: path.to_owned(), page_locale, ..PageContext::default() }
     }
 
     pub fn update(&mut self, update: ContextUpdate) {
@@ -111,9 +107,7 @@ pub fn collect_keys<'a>(attributes: impl IntoIterator<Item = &'a str>) -> Vec<St
         let key = attribute.trim();
         let well_formed = !key.is_empty()
             && key.len() <= 128
-            && key
-                .chars()
-                .all(|character| character.is_ascii_alphanumeric() || "._-:".contains(character));
+            && key.chars().all(|character| character.is_ascii_alphanumeric() || "._-:".contains(character));
         if well_formed && !keys.iter().any(|known| known == key) && keys.len() < 32 {
             keys.push(key.to_owned());
         }
@@ -132,10 +126,7 @@ mod tests {
     #[test]
     fn route_from_set_context_is_sent_while_on_its_path() {
         let mut context = PageContext::new("/approvals/CLM-1042", Some("en".into()));
-        context.update(ContextUpdate {
-            route: Some(Some("/approvals/:id".into())),
-            ..ContextUpdate::default()
-        });
+        context.update(ContextUpdate { route: Some(Some("/approvals/:id".into())), ..ContextUpdate::default() });
         assert_eq!(context.to_query("pk").route.as_deref(), Some("/approvals/:id"));
 
         // The app navigates without describing the new screen: the old route is stale.
@@ -145,10 +136,8 @@ mod tests {
         assert_eq!(query.path.as_deref(), Some("/approvals/CLM-1042/history"));
 
         // It describes it after the move: that route applies.
-        context.update(ContextUpdate {
-            route: Some(Some("/approvals/:id/history".into())),
-            ..ContextUpdate::default()
-        });
+        context
+            .update(ContextUpdate { route: Some(Some("/approvals/:id/history".into())), ..ContextUpdate::default() });
         assert_eq!(context.to_query("pk").route.as_deref(), Some("/approvals/:id/history"));
     }
 
@@ -156,10 +145,7 @@ mod tests {
     fn focus_gives_keys_and_navigation_resets_them() {
         let mut context = PageContext::new("/claims/new", None);
         context.focused(strings(&["claim.vat-number", "claim.tax", "claim.form"]));
-        assert_eq!(
-            context.to_query("pk").keys.as_deref(),
-            Some("claim.vat-number,claim.tax,claim.form")
-        );
+        assert_eq!(context.to_query("pk").keys.as_deref(), Some("claim.vat-number,claim.tax,claim.form"));
         context.navigated("/claims/new", Vec::new());
         assert!(context.to_query("pk").keys.is_some(), "same path is not a navigation");
         context.navigated("/claims", Vec::new());
@@ -182,11 +168,7 @@ mod tests {
         assert_eq!(query.keys.as_deref(), Some("b"));
         assert_eq!(query.roles.as_deref(), Some("approver,employee"));
         assert_eq!(query.locale.as_deref(), Some("fr-CA"));
-        context.update(ContextUpdate {
-            locale: Some(None),
-            keys: Some(Vec::new()),
-            ..ContextUpdate::default()
-        });
+        context.update(ContextUpdate { locale: Some(None), keys: Some(Vec::new()), ..ContextUpdate::default() });
         let query = context.to_query("pk_demo");
         assert_eq!(query.locale.as_deref(), Some("de"));
         assert_eq!(query.keys.as_deref(), Some("a"));
@@ -200,14 +182,7 @@ mod tests {
 
     #[test]
     fn keys_are_deduplicated_and_checked() {
-        let keys = collect_keys([
-            "claim.vat-number",
-            " claim.tax ",
-            "",
-            "bad key",
-            "claim.tax",
-            "claim.form",
-        ]);
+        let keys = collect_keys(["claim.vat-number", " claim.tax ", "", "bad key", "claim.tax", "claim.form"]);
         assert_eq!(keys, strings(&["claim.vat-number", "claim.tax", "claim.form"]));
     }
 }

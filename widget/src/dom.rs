@@ -12,9 +12,7 @@ pub fn document() -> Option<Document> {
 }
 
 pub fn current_path() -> String {
-    window()
-        .and_then(|window| window.location().pathname().ok())
-        .unwrap_or_else(|| "/".to_owned())
+    window().and_then(|window| window.location().pathname().ok()).unwrap_or_else(|| "/".to_owned())
 }
 
 /// Help keys of `element` and its ancestors, innermost first.

@@ -34,11 +34,7 @@ fn string_field(object: &JsValue, name: &str) -> Option<String> {
 /// A field that may be absent (leave as is), null (clear) or a string.
 fn optional_string_field(object: &JsValue, name: &str) -> Option<Option<String>> {
     let value = Reflect::get(object, &JsValue::from_str(name)).ok()?;
-    if value.is_undefined() {
-        None
-    } else {
-        Some(value.as_string())
-    }
+    if value.is_undefined() { None } else { Some(value.as_string()) }
 }
 
 /// A list given as an array of strings or one comma-separated string.
@@ -133,9 +129,5 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     });
     document.add_event_listener_with_callback("focusin", focus_listener.as_ref().unchecked_ref())?;
 
-    Ok(Widget {
-        ui,
-        host,
-        _focus_listener: focus_listener,
-    })
+    Ok(Widget { ui, host, _focus_listener: focus_listener })
 }

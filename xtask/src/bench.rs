@@ -39,15 +39,7 @@ pub fn run_bench(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> 
         run_with_env(
             workspace,
             &cargo(),
-            &[
-                "bench",
-                "--package",
-                "engine",
-                "--features",
-                "synthetic",
-                "--bench",
-                "engine",
-            ],
+            &["bench", "--package", "engine", "--features", "synthetic", "--bench", "engine"],
             &[("CUECARD_BENCH_SIZES", &args.engine_sizes)],
         )?;
     }
@@ -61,11 +53,7 @@ pub fn run_bench(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> 
 fn status_of(address: &str, path: &str) -> Option<u16> {
     let mut stream = TcpStream::connect(address).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     response.split_whitespace().nth(1)?.parse().ok()
@@ -251,22 +239,14 @@ fn load(scratch: &Path, address: &str, name: &str, paths: &[String], args: &Benc
 
 fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
     prerequisites::wrk()?;
-    run(
-        workspace,
-        &cargo(),
-        &["build", "--release", "--package", "server", "--bin", "cuecard"],
-    )?;
+    run(workspace, &cargo(), &["build", "--release", "--package", "server", "--bin", "cuecard"])?;
     let binary = workspace.target_dir.join("release/cuecard");
     let scratch = workspace.target_dir.join("bench");
     std::fs::create_dir_all(&scratch)?;
     let help_dir = scratch.join(format!("help-{}", args.snippets));
     let generating = Instant::now();
     write_site(&help_dir, args.snippets)?;
-    eprintln!(
-        "synthetic site of {} snippets ready in {:.1?}",
-        args.snippets,
-        generating.elapsed()
-    );
+    eprintln!("synthetic site of {} snippets ready in {:.1?}", args.snippets, generating.elapsed());
 
     let database = |name: &str| -> anyhow::Result<String> {
         let file = scratch.join(name);
@@ -327,10 +307,7 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
         args.snippets, args.connections, args.seconds
     );
     println!("  import (cuecard import):          {:.1?}", import_time);
-    println!(
-        "  start until /v1/help answers:     {:.2?} (search ready after {:.2?})",
-        startup, search_ready
-    );
+    println!("  start until /v1/help answers:     {:.2?} (search ready after {:.2?})", startup, search_ready);
     println!(
         "  memory: {:.0} MiB resident ({:.0} MiB empty) = {:.1} KiB per snippet; {:.0} MiB after load",
         resident as f64 / 1048576.0,
@@ -339,26 +316,15 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
         resident_after as f64 / 1048576.0
     );
     println!();
-    println!(
-        "  {:<24} {:>12} {:>10} {:>10} {:>16}",
-        "endpoint", "requests/s", "p50", "p99", "vs hello-world"
-    );
-    for (name, result) in [
-        ("GET /healthz (hello)", &hello),
-        ("GET /v1/help", &help),
-        ("GET /v1/search", &search),
-    ] {
+    println!("  {:<24} {:>12} {:>10} {:>10} {:>16}", "endpoint", "requests/s", "p50", "p99", "vs hello-world");
+    for (name, result) in [("GET /healthz (hello)", &hello), ("GET /v1/help", &help), ("GET /v1/search", &search)] {
         println!(
             "  {name:<24} {:>12.0} {:>10} {:>10} {:>15.0}%{}",
             result.requests_per_second,
             result.p50,
             result.p99,
             100.0 * result.requests_per_second / hello.requests_per_second.max(1.0),
-            if result.errors.is_empty() {
-                String::new()
-            } else {
-                format!("  ({})", result.errors)
-            }
+            if result.errors.is_empty() { String::new() } else { format!("  ({})", result.errors) }
         );
     }
     Ok(())

@@ -17,11 +17,7 @@ pub struct DemoArgs {
 
 pub fn run_demo(workspace: &Workspace, args: &DemoArgs) -> anyhow::Result<()> {
     widget::build(workspace)?;
-    run(
-        workspace,
-        &cargo(),
-        &["build", "--package", "server", "--bin", "cuecard"],
-    )?;
+    run(workspace, &cargo(), &["build", "--package", "server", "--bin", "cuecard"])?;
     let binary = workspace.target_dir.join("debug/cuecard");
     let data_dir = workspace.target_dir.join("demo");
     std::fs::create_dir_all(&data_dir)?;
@@ -70,10 +66,7 @@ pub fn run_demo(workspace: &Workspace, args: &DemoArgs) -> anyhow::Result<()> {
             .kill_on_drop(true)
             .spawn()
             .context("starting cuecard serve")?;
-        let host = cuecard_e2e::router(cuecard_e2e::HostOptions::new(
-            demo_site_dir(workspace),
-            api_origin.clone(),
-        ));
+        let host = cuecard_e2e::router(cuecard_e2e::HostOptions::new(demo_site_dir(workspace), api_origin.clone()));
         println!();
         println!(
             "  Cuecard API and widget:  {api_origin}   (try {api_origin}/v1/help?site=pk_demo_acme&route=/claims/new)"

@@ -48,10 +48,8 @@ pub struct Workspace {
 
 impl Workspace {
     fn locate() -> anyhow::Result<Workspace> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .context("xtask lives inside the workspace")?
-            .to_owned();
+        let root =
+            Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("xtask lives inside the workspace")?.to_owned();
         let output = Command::new(cargo())
             .args(["metadata", "--format-version", "1", "--no-deps"])
             .current_dir(&root)
@@ -61,10 +59,8 @@ impl Workspace {
             bail!("cargo metadata failed: {}", String::from_utf8_lossy(&output.stderr));
         }
         let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-        let target_dir = metadata["target_directory"]
-            .as_str()
-            .context("cargo metadata has no target_directory")?
-            .into();
+        let target_dir =
+            metadata["target_directory"].as_str().context("cargo metadata has no target_directory")?.into();
         Ok(Workspace { root, target_dir })
     }
 

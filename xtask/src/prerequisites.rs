@@ -16,27 +16,19 @@ fn succeeds(program: &str, args: &[&str]) -> bool {
 
 fn output(program: &str, args: &[&str]) -> Option<String> {
     let output = Command::new(program).args(args).stderr(Stdio::null()).output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Finds `name` on PATH.
 pub fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
 }
 
 fn install_with_rustup(args: &[&str], what: &str) -> anyhow::Result<()> {
     eprintln!("installing {what}: rustup {}", args.join(" "));
     if !succeeds("rustup", args) {
-        bail!(
-            "{what} is missing and `rustup {}` failed; install it and retry",
-            args.join(" ")
-        );
+        bail!("{what} is missing and `rustup {}` failed; install it and retry", args.join(" "));
     }
     Ok(())
 }
@@ -46,10 +38,7 @@ pub fn wasm_target() -> anyhow::Result<()> {
     if installed.lines().any(|line| line.trim() == "wasm32-unknown-unknown") {
         return Ok(());
     }
-    install_with_rustup(
-        &["target", "add", "wasm32-unknown-unknown"],
-        "the wasm32-unknown-unknown target",
-    )
+    install_with_rustup(&["target", "add", "wasm32-unknown-unknown"], "the wasm32-unknown-unknown target")
 }
 
 pub fn rust_components() -> anyhow::Result<()> {
@@ -66,13 +55,9 @@ pub fn rust_components() -> anyhow::Result<()> {
 pub fn chromium() -> anyhow::Result<(PathBuf, PathBuf)> {
     let find = || {
         let chrome = std::env::var_os("CUECARD_CHROME").map(PathBuf::from).or_else(|| {
-            ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
-                .into_iter()
-                .find_map(which)
+            ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"].into_iter().find_map(which)
         });
-        let driver = std::env::var_os("CUECARD_CHROMEDRIVER")
-            .map(PathBuf::from)
-            .or_else(|| which("chromedriver"));
+        let driver = std::env::var_os("CUECARD_CHROMEDRIVER").map(PathBuf::from).or_else(|| which("chromedriver"));
         chrome.zip(driver)
     };
     if let Some(found) = find() {
@@ -84,14 +69,7 @@ pub fn chromium() -> anyhow::Result<(PathBuf, PathBuf)> {
         let env = [("DEBIAN_FRONTEND", "noninteractive")];
         let update = Command::new("apt-get").args(["update", "-qq"]).envs(env).status();
         let install = Command::new("apt-get")
-            .args([
-                "install",
-                "-y",
-                "-qq",
-                "--no-install-recommends",
-                "chromium",
-                "chromium-driver",
-            ])
+            .args(["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
             .envs(env)
             .status();
         if !(update.is_ok_and(|status| status.success()) && install.is_ok_and(|status| status.success())) {
@@ -115,10 +93,7 @@ fn apt_install(program: &str, package: &str) -> anyhow::Result<()> {
         eprintln!("installing {package} from Debian: apt-get install {package}");
         let env = [("DEBIAN_FRONTEND", "noninteractive")];
         let _ = Command::new("apt-get").args(["update", "-qq"]).envs(env).status();
-        let _ = Command::new("apt-get")
-            .args(["install", "-y", "-qq", package])
-            .envs(env)
-            .status();
+        let _ = Command::new("apt-get").args(["install", "-y", "-qq", package]).envs(env).status();
     }
     if which(program).is_none() {
         bail!("`{program}` is needed: install Debian's `{package}` (apt-get install {package})");
@@ -140,10 +115,7 @@ pub fn wasm_opt(workspace: &Workspace) -> Option<PathBuf> {
     let from_npm = tools.join("node_modules/.bin/wasm-opt");
     let version_of = |program: &Path| {
         let text = output(program.to_str()?, &["--version"])?;
-        text.split(|character: char| !character.is_ascii_digit())
-            .find(|part| !part.is_empty())?
-            .parse::<u32>()
-            .ok()
+        text.split(|character: char| !character.is_ascii_digit()).find(|part| !part.is_empty())?.parse::<u32>().ok()
     };
     if from_npm.is_file() {
         return Some(from_npm);
@@ -154,10 +126,7 @@ pub fn wasm_opt(workspace: &Workspace) -> Option<PathBuf> {
         return Some(on_path);
     }
     which("npm")?;
-    eprintln!(
-        "installing wasm-opt: npm install {NPM_PACKAGE} into {}",
-        tools.display()
-    );
+    eprintln!("installing wasm-opt: npm install {NPM_PACKAGE} into {}", tools.display());
     std::fs::create_dir_all(&tools).ok()?;
     let installed = Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])

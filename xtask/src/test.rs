@@ -14,16 +14,7 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
     run(
         workspace,
         &cargo,
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--all-features",
-            "--locked",
-            "--",
-            "-D",
-            "warnings",
-        ],
+        &["clippy", "--workspace", "--all-targets", "--all-features", "--locked", "--", "-D", "warnings"],
     )?;
     run(
         workspace,
@@ -50,11 +41,7 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
         workspace,
         &cargo,
         &["test", "--workspace", "--locked"],
-        &[
-            ("CUECARD_CHROME", &chrome),
-            ("CUECARD_CHROMEDRIVER", &chromedriver),
-            ("CUECARD_WIDGET_DIR", &dist),
-        ],
+        &[("CUECARD_CHROME", &chrome), ("CUECARD_CHROMEDRIVER", &chromedriver), ("CUECARD_WIDGET_DIR", &dist)],
     )?;
     println!("cargo xtask test: all checks passed");
     Ok(())
@@ -63,16 +50,7 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
 /// The widget must not pull the server's world into the browser.
 fn widget_stays_light(workspace: &Workspace) -> anyhow::Result<()> {
     let output = std::process::Command::new(cargo())
-        .args([
-            "tree",
-            "--package",
-            "widget",
-            "--edges",
-            "normal",
-            "--prefix",
-            "none",
-            "--locked",
-        ])
+        .args(["tree", "--package", "widget", "--edges", "normal", "--prefix", "none", "--locked"])
         .current_dir(&workspace.root)
         .output()
         .context("running cargo tree")?;

@@ -20,15 +20,7 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     run(
         workspace,
         &cargo(),
-        &[
-            "build",
-            "--package",
-            "widget",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--profile",
-            "widget",
-        ],
+        &["build", "--package", "widget", "--target", "wasm32-unknown-unknown", "--profile", "widget"],
     )?;
     let raw_wasm = workspace.target_dir.join("wasm32-unknown-unknown/widget/widget.wasm");
     let loader_template = std::fs::read_to_string(workspace.root.join("widget/loader/cuecard.js"))?;
@@ -87,25 +79,16 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     // The default path is never used (the loader passes the hashed one) but keep it truthful.
     let glue_source = glue_source.replace("widget_bg.wasm", &wasm_name);
     let glue_name = format!("cuecard-{}.js", short_hash(glue_source.as_bytes()));
-    let loader_source = loader_template
-        .replace("__CUECARD_GLUE__", &glue_name)
-        .replace("__CUECARD_WASM__", &wasm_name);
+    let loader_source = loader_template.replace("__CUECARD_GLUE__", &glue_name).replace("__CUECARD_WASM__", &wasm_name);
 
-    let result = Dist {
-        loader: dist.join("cuecard.js"),
-        glue: dist.join(&glue_name),
-        wasm: dist.join(&wasm_name),
-    };
+    let result = Dist { loader: dist.join("cuecard.js"), glue: dist.join(&glue_name), wasm: dist.join(&wasm_name) };
     std::fs::write(&result.loader, loader_source)?;
     std::fs::write(&result.glue, glue_source)?;
     std::fs::write(&result.wasm, wasm_bytes)?;
     for file in [&result.loader, &result.glue, &result.wasm] {
         precompress(file)?;
     }
-    std::fs::write(
-        dist.join(".build-key"),
-        format!("{build_key}\n{glue_name}\n{wasm_name}\n"),
-    )?;
+    std::fs::write(dist.join(".build-key"), format!("{build_key}\n{glue_name}\n{wasm_name}\n"))?;
     print_sizes(&result)?;
     Ok(result)
 }
@@ -118,23 +101,14 @@ fn existing_dist(dist: &Path, build_key: &str) -> Option<Dist> {
     if lines.next()? != build_key {
         return None;
     }
-    let result = Dist {
-        loader: dist.join("cuecard.js"),
-        glue: dist.join(lines.next()?),
-        wasm: dist.join(lines.next()?),
-    };
-    [&result.loader, &result.glue, &result.wasm]
-        .iter()
-        .all(|file| file.is_file())
-        .then_some(result)
+    let result =
+        Dist { loader: dist.join("cuecard.js"), glue: dist.join(lines.next()?), wasm: dist.join(lines.next()?) };
+    [&result.loader, &result.glue, &result.wasm].iter().all(|file| file.is_file()).then_some(result)
 }
 
 /// Sizes as sent: raw, and the precompressed copies the server picks for browsers.
 fn print_sizes(dist: &Dist) -> anyhow::Result<()> {
-    println!(
-        "{:<28} {:>9} {:>9} {:>9}",
-        "widget payload", "raw", "gzip -9", "brotli 11"
-    );
+    println!("{:<28} {:>9} {:>9} {:>9}", "widget payload", "raw", "gzip -9", "brotli 11");
     let mut totals = [0usize; 3];
     for file in [&dist.loader, &dist.glue, &dist.wasm] {
         let size_of = |suffix: &str| -> anyhow::Result<usize> {
@@ -146,10 +120,7 @@ fn print_sizes(dist: &Dist) -> anyhow::Result<()> {
         for (total, size) in totals.iter_mut().zip(sizes) {
             *total += size;
         }
-        let name = file
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = file.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
         println!("{name:<28} {:>9} {:>9} {:>9}", sizes[0], sizes[1], sizes[2]);
     }
     println!("{:<28} {:>9} {:>9} {:>9}", "total", totals[0], totals[1], totals[2]);
@@ -169,11 +140,7 @@ pub fn gzip(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
 
 pub fn brotli(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut output = Vec::new();
-    let params = brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        lgwin: 22,
-        ..Default::default()
-    };
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
     brotli::BrotliCompress(&mut &bytes[..], &mut output, &params)?;
     Ok(output)
 }

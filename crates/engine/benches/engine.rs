@@ -19,9 +19,7 @@ fn sizes() -> Vec<usize> {
 
 fn site(size: usize) -> SiteIndex {
     let started = Instant::now();
-    let mut builder = SiteIndex::builder(SiteSettings {
-        default_locale: engine::Locale::parse("en").unwrap(),
-    });
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: engine::Locale::parse("en").unwrap() });
     for snippet in synthetic::engine_snippets(size, SEED) {
         builder.add(snippet).unwrap();
     }
@@ -32,10 +30,7 @@ fn site(size: usize) -> SiteIndex {
 
 fn benches(criterion: &mut Criterion) {
     let mut resolve = criterion.benchmark_group("resolve");
-    resolve
-        .sample_size(30)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4));
+    resolve.sample_size(30).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
     let mut search_sites = Vec::new();
     for size in sizes() {
         let index = site(size);
@@ -54,10 +49,7 @@ fn benches(criterion: &mut Criterion) {
     resolve.finish();
 
     let mut search = criterion.benchmark_group("search");
-    search
-        .sample_size(20)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5));
+    search.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
     for (size, index) in &search_sites {
         let started = Instant::now();
         let search_index = SearchIndex::build(index).unwrap();
@@ -68,12 +60,7 @@ fn benches(criterion: &mut Criterion) {
         search.bench_with_input(BenchmarkId::from_parameter(size), index, |bencher, index| {
             bencher.iter(|| {
                 next = (next + 1) % queries.len();
-                black_box(
-                    search_index
-                        .search(index, &queries[next], &contexts[next], 0, 10)
-                        .unwrap()
-                        .len(),
-                )
+                black_box(search_index.search(index, &queries[next], &contexts[next], 0, 10).unwrap().len())
             });
         });
     }

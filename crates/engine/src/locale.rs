@@ -125,15 +125,9 @@ mod tests {
     fn fallbacks_walk_prefixes_then_the_site_default() {
         let site_default = Locale::parse("en").unwrap();
         let requested = Locale::parse("fr-CA").unwrap();
-        assert_eq!(
-            Locale::fallbacks(Some(&requested), &site_default).as_slice(),
-            ["fr-CA", "fr", "en"]
-        );
+        assert_eq!(Locale::fallbacks(Some(&requested), &site_default).as_slice(), ["fr-CA", "fr", "en"]);
         let requested = Locale::parse("en-GB").unwrap();
-        assert_eq!(
-            Locale::fallbacks(Some(&requested), &site_default).as_slice(),
-            ["en-GB", "en"]
-        );
+        assert_eq!(Locale::fallbacks(Some(&requested), &site_default).as_slice(), ["en-GB", "en"]);
         let site_default = Locale::parse("de-AT").unwrap();
         assert_eq!(Locale::fallbacks(None, &site_default).as_slice(), ["de-AT", "de"]);
     }

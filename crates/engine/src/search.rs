@@ -62,10 +62,7 @@ const LANGUAGES: &[(&str, Language)] = &[
 /// The analyser family for a locale tag: its stemming language's subtag, or `xx` (no stemming).
 fn family(tag: &str) -> &'static str {
     let primary = tag.split('-').next().unwrap_or_default();
-    LANGUAGES
-        .iter()
-        .find(|(tag, _)| *tag == primary)
-        .map_or("xx", |(tag, _)| *tag)
+    LANGUAGES.iter().find(|(tag, _)| *tag == primary).map_or("xx", |(tag, _)| *tag)
 }
 
 /// English stop words: Lucene's list plus the words of a question ("how do I …"), which
@@ -79,9 +76,7 @@ const ENGLISH_STOP_WORDS: &[&str] = &[
 
 fn stop_words(language: Language) -> Option<StopWordFilter> {
     match language {
-        Language::English => Some(StopWordFilter::remove(
-            ENGLISH_STOP_WORDS.iter().map(|word| (*word).to_owned()),
-        )),
+        Language::English => Some(StopWordFilter::remove(ENGLISH_STOP_WORDS.iter().map(|word| (*word).to_owned()))),
         other => StopWordFilter::new(other),
     }
 }
@@ -91,10 +86,7 @@ fn analyzer(family: &str) -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .dynamic();
-    let language = LANGUAGES
-        .iter()
-        .find(|(tag, _)| *tag == family)
-        .map(|(_, language)| *language);
+    let language = LANGUAGES.iter().find(|(tag, _)| *tag == family).map(|(_, language)| *language);
     let builder = match language.and_then(stop_words) {
         Some(stop_words) => builder.filter_dynamic(stop_words),
         None => builder,
@@ -135,10 +127,7 @@ pub struct SearchIndex {
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter
-            .debug_struct("SearchIndex")
-            .field("documents", &self.documents)
-            .finish_non_exhaustive()
+        formatter.debug_struct("SearchIndex").field("documents", &self.documents).finish_non_exhaustive()
     }
 }
 
@@ -156,18 +145,14 @@ impl SearchIndex {
         families.dedup();
         let mut by_family = HashMap::new();
         for family in &families {
-            let indexing = TextFieldIndexing::default()
-                .set_tokenizer(family)
-                .set_index_option(IndexRecordOption::WithFreqs);
+            let indexing =
+                TextFieldIndexing::default().set_tokenizer(family).set_index_option(IndexRecordOption::WithFreqs);
             let options = TextOptions::default().set_indexing_options(indexing);
-            let fields = TextFields {
-                text: schema.add_text_field(&format!("text_{family}"), options),
-            };
+            let fields = TextFields { text: schema.add_text_field(&format!("text_{family}"), options) };
             by_family.insert(*family, fields);
         }
-        let keys_indexing = TextFieldIndexing::default()
-            .set_tokenizer("xx")
-            .set_index_option(IndexRecordOption::WithFreqs);
+        let keys_indexing =
+            TextFieldIndexing::default().set_tokenizer("xx").set_index_option(IndexRecordOption::WithFreqs);
         let keys = schema.add_text_field("keys", TextOptions::default().set_indexing_options(keys_indexing));
         let index = Index::create_in_ram(schema.build());
         let mut analyzers = HashMap::new();
@@ -176,12 +161,9 @@ impl SearchIndex {
             analyzers.insert(*family, analyzer(family));
         }
 
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |count| count.get())
-            .min(4);
-        let mut writer = index
-            .writer_with_num_threads::<TantivyDocument>(threads, threads * 40_000_000)
-            .map_err(search_error)?;
+        let threads = std::thread::available_parallelism().map_or(1, |count| count.get()).min(4);
+        let mut writer =
+            index.writer_with_num_threads::<TantivyDocument>(threads, threads * 40_000_000).map_err(search_error)?;
         for (position_value, snippet) in site.snippets().iter().enumerate() {
             let fields = by_family[family(snippet.locale.as_str())];
             let mut document = TantivyDocument::default();
@@ -204,13 +186,7 @@ impl SearchIndex {
         }
         writer.wait_merging_threads().map_err(search_error)?;
         let reader = index.reader().map_err(search_error)?;
-        Ok(SearchIndex {
-            reader,
-            keys,
-            by_family,
-            analyzers,
-            documents: site.len(),
-        })
+        Ok(SearchIndex { reader, keys, by_family, analyzers, documents: site.len() })
     }
 
     /// Snippets matching `text` that this worker may see, best first, one per slug.
@@ -268,11 +244,8 @@ impl SearchIndex {
             .collect();
         // Locales and roles are checked on the hits (the language fields already keep other
         // languages out); fetch more while too many hits belong to others.
-        let context_matches: HashMap<usize, Reason<'a>> = site
-            .resolve(context, now)
-            .into_iter()
-            .map(|found| (found.position, found.reason))
-            .collect();
+        let context_matches: HashMap<usize, Reason<'a>> =
+            site.resolve(context, now).into_iter().map(|found| (found.position, found.reason)).collect();
         let mut wanted = limit.saturating_mul(4).saturating_add(20);
         let mut columns: HashMap<u32, tantivy::columnar::Column<u64>> = HashMap::new();
         let best_per_slug = loop {
@@ -298,9 +271,7 @@ impl SearchIndex {
                     continue;
                 };
                 let snippet = &site.snippets()[position];
-                let entry = best_per_slug
-                    .entry(snippet.slug.as_str())
-                    .or_insert((position, score, locale_rank));
+                let entry = best_per_slug.entry(snippet.slug.as_str()).or_insert((position, score, locale_rank));
                 if locale_rank < entry.2 {
                     *entry = (position, score, locale_rank);
                 }
@@ -332,18 +303,14 @@ impl SearchIndex {
             })
             .collect();
         hits.sort_by(|left, right| {
-            right
-                .score
-                .total_cmp(&left.score)
-                .then_with(|| left.snippet.id.cmp(&right.snippet.id))
+            right.score.total_cmp(&left.score).then_with(|| left.snippet.id.cmp(&right.snippet.id))
         });
         hits.truncate(limit);
         let mut matchers: HashMap<&'static str, Vec<WordMatcher>> = HashMap::new();
         for hit in &mut hits {
             let family = family(hit.snippet.locale.as_str());
-            let family_matchers = matchers
-                .entry(family)
-                .or_insert_with(|| self.word_matchers(family, &text, prefix_last));
+            let family_matchers =
+                matchers.entry(family).or_insert_with(|| self.word_matchers(family, &text, prefix_last));
             let mut analyzer = self.analyzers[family].clone();
             hit.excerpt = excerpt(&mut analyzer, &hit.snippet.text, family_matchers);
         }
@@ -365,21 +332,13 @@ impl SearchIndex {
                 break;
             }
             let query = if required == word_count {
-                let clauses = word_clauses
-                    .iter()
-                    .map(|clause| (Occur::Must, clause.box_clone()))
-                    .collect();
+                let clauses = word_clauses.iter().map(|clause| (Occur::Must, clause.box_clone())).collect();
                 BooleanQuery::new(clauses)
             } else {
-                let clauses = word_clauses
-                    .iter()
-                    .map(|clause| (Occur::Should, clause.box_clone()))
-                    .collect();
+                let clauses = word_clauses.iter().map(|clause| (Occur::Should, clause.box_clone())).collect();
                 BooleanQuery::with_minimum_required_clauses(clauses, required)
             };
-            top = searcher
-                .search(&query, &TopDocs::with_limit(wanted).order_by_score())
-                .map_err(search_error)?;
+            top = searcher.search(&query, &TopDocs::with_limit(wanted).order_by_score()).map_err(search_error)?;
             if !top.is_empty() {
                 break;
             }
@@ -402,10 +361,7 @@ impl SearchIndex {
     /// How to recognise the query's words in text of this language family.
     fn word_matchers(&self, family: &'static str, query: &str, prefix_last: bool) -> Vec<WordMatcher> {
         let mut analyzer = self.analyzers[family].clone();
-        let forms: Vec<String> = tokens(&mut analyzer, query)
-            .into_iter()
-            .map(|(form, _, _)| form)
-            .collect();
+        let forms: Vec<String> = tokens(&mut analyzer, query).into_iter().map(|(form, _, _)| form).collect();
         let count = forms.len();
         forms
             .into_iter()
@@ -415,11 +371,7 @@ impl SearchIndex {
                     0 => None,
                     distance => Some(levenshtein_builder(distance).build_dfa(&form)),
                 };
-                WordMatcher {
-                    prefix: prefix_last && index + 1 == count,
-                    typos,
-                    form,
-                }
+                WordMatcher { prefix: prefix_last && index + 1 == count, typos, form }
             })
             .collect()
     }
@@ -437,37 +389,23 @@ impl WordMatcher {
     fn accepts(&self, form: &str) -> bool {
         form == self.form
             || (self.prefix && form.starts_with(self.form.as_str()))
-            || self
-                .typos
-                .as_ref()
-                .is_some_and(|dfa| matches!(dfa.eval(form), Distance::Exact(_)))
+            || self.typos.as_ref().is_some_and(|dfa| matches!(dfa.eval(form), Distance::Exact(_)))
     }
 
     /// A cheap test on the lower-cased token before stemming it: stemming keeps a word's first
     /// letters, and a typo within the edit distance leaves the word close enough for the DFA.
     fn may_accept(&self, lowercase: &str) -> bool {
-        let probe_len = self
-            .form
-            .char_indices()
-            .nth(2)
-            .map_or(self.form.len(), |(index, _)| index);
+        let probe_len = self.form.char_indices().nth(2).map_or(self.form.len(), |(index, _)| index);
         lowercase.starts_with(&self.form[..probe_len])
-            || self
-                .typos
-                .as_ref()
-                .is_some_and(|dfa| matches!(dfa.eval(lowercase), Distance::Exact(_)))
+            || self.typos.as_ref().is_some_and(|dfa| matches!(dfa.eval(lowercase), Distance::Exact(_)))
     }
 }
 
 /// Building a Levenshtein automaton builder is expensive; there is one per distance.
 fn levenshtein_builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
     static BUILDERS: std::sync::OnceLock<[LevenshteinAutomatonBuilder; 2]> = std::sync::OnceLock::new();
-    let builders = BUILDERS.get_or_init(|| {
-        [
-            LevenshteinAutomatonBuilder::new(1, true),
-            LevenshteinAutomatonBuilder::new(2, true),
-        ]
-    });
+    let builders =
+        BUILDERS.get_or_init(|| [LevenshteinAutomatonBuilder::new(1, true), LevenshteinAutomatonBuilder::new(2, true)]);
     &builders[usize::from(distance.clamp(1, 2)) - 1]
 }
 
@@ -475,9 +413,7 @@ fn levenshtein_builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
 /// Only words that may match are stemmed: stemming every word of every hit would cost more
 /// than the search itself.
 fn excerpt(analyzer: &mut TextAnalyzer, text: &str, matchers: &[WordMatcher]) -> String {
-    let mut plain = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(LowerCaser)
-        .build();
+    let mut plain = TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).build();
     let marks: Vec<(usize, usize)> = tokens(&mut plain, text)
         .into_iter()
         .filter(|(lowercase, _, _)| {
@@ -511,10 +447,7 @@ fn word_queries(field: Field, word: &str, weight: f32, typos: Typos, prefix: boo
     let term = Term::from_field_text(field, word);
     let mut queries: Vec<(Occur, Box<dyn Query>)> = vec![(
         Occur::Should,
-        Box::new(BoostQuery::new(
-            Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-            weight * 2.0,
-        )),
+        Box::new(BoostQuery::new(Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)), weight * 2.0)),
     )];
     let distance = typo_distance(word);
     if typos == Typos::Yes && distance > 0 {
@@ -546,10 +479,7 @@ fn excerpt_html(text: &str, marks: &[(usize, usize)]) -> String {
     let window_start = {
         let mut best = (0usize, 0usize); // (marks in window, start)
         for (index, (start, _)) in marks.iter().enumerate() {
-            let count = marks[index..]
-                .iter()
-                .take_while(|(_, end)| end - start <= EXCERPT_CHARS)
-                .count();
+            let count = marks[index..].iter().take_while(|(_, end)| end - start <= EXCERPT_CHARS).count();
             if count > best.0 {
                 best = (count, *start);
             }
@@ -560,9 +490,7 @@ fn excerpt_html(text: &str, marks: &[(usize, usize)]) -> String {
             start -= 1;
         }
         if start > 0 {
-            start = text[start..]
-                .find(char::is_whitespace)
-                .map_or(start, |space| start + space + 1);
+            start = text[start..].find(char::is_whitespace).map_or(start, |space| start + space + 1);
         }
         start.min(best.1)
     };
@@ -571,20 +499,15 @@ fn excerpt_html(text: &str, marks: &[(usize, usize)]) -> String {
         window_end += 1;
     }
     if window_end < text.len() {
-        window_end = text[..window_end]
-            .rfind(char::is_whitespace)
-            .filter(|end| *end > window_start)
-            .unwrap_or(window_end);
+        window_end =
+            text[..window_end].rfind(char::is_whitespace).filter(|end| *end > window_start).unwrap_or(window_end);
     }
     let mut html = String::with_capacity(EXCERPT_CHARS + 64);
     if window_start > 0 {
         html.push('…');
     }
     let mut cursor = window_start;
-    for &(start, end) in marks
-        .iter()
-        .filter(|(start, end)| *start >= window_start && *end <= window_end)
-    {
+    for &(start, end) in marks.iter().filter(|(start, end)| *start >= window_start && *end <= window_end) {
         escape_into(&mut html, &text[cursor..start]);
         html.push_str("<mark>");
         escape_into(&mut html, &text[start..end]);

@@ -107,9 +107,7 @@ pub fn parse_app_versions(text: &str) -> Result<semver::VersionReq, Error> {
 pub fn validate_route(route: &str) -> Result<(), Error> {
     let well_formed = route.starts_with('/')
         && route.len() <= Target::ROUTE_MAX_LEN
-        && !route
-            .chars()
-            .any(|character| character.is_whitespace() || character.is_control());
+        && !route.chars().any(|character| character.is_whitespace() || character.is_control());
     if !well_formed {
         return Err(Error::InvalidRoute(route.chars().take(520).collect()));
     }
@@ -209,12 +207,8 @@ mod tests {
 
     #[test]
     fn app_versions_are_read_leniently_as_semver() {
-        for (input, expected) in [
-            ("2", "2.0.0"),
-            ("2.3", "2.3.0"),
-            ("v2.3.1", "2.3.1"),
-            ("2.4-beta.1", "2.4.0-beta.1"),
-        ] {
+        for (input, expected) in [("2", "2.0.0"), ("2.3", "2.3.0"), ("v2.3.1", "2.3.1"), ("2.4-beta.1", "2.4.0-beta.1")]
+        {
             assert_eq!(parse_app_version(input).unwrap().to_string(), expected, "{input}");
         }
         for bad in ["", "two", "2.x", "1.2.3.4"] {

@@ -238,11 +238,7 @@ pub fn snippet(index: usize, seed: u64) -> SyntheticSnippet {
             ],
         }
     };
-    let roles = if rng.u32(0..100) < 30 {
-        vec![ROLES[rng.usize(0..ROLES.len())].to_owned()]
-    } else {
-        Vec::new()
-    };
+    let roles = if rng.u32(0..100) < 30 { vec![ROLES[rng.usize(0..ROLES.len())].to_owned()] } else { Vec::new() };
     let locale = match rng.u32(0..100) {
         0..70 => "en",
         70..90 => "fr",
@@ -252,12 +248,7 @@ pub fn snippet(index: usize, seed: u64) -> SyntheticSnippet {
     let title_words = rng.usize(3..7);
     let title = words(&mut rng, title_words);
     let body_words = rng.usize(30..60);
-    let markdown = format!(
-        "{}.\n\n- **{}**\n- {}\n",
-        words(&mut rng, body_words),
-        word(&mut rng),
-        words(&mut rng, 6)
-    );
+    let markdown = format!("{}.\n\n- **{}**\n- {}\n", words(&mut rng, body_words), word(&mut rng), words(&mut rng, 6));
     SyntheticSnippet {
         slug: format!("s{screen}/n{index}"),
         locale,

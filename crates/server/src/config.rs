@@ -10,12 +10,7 @@ use std::time::Duration;
 #[command(name = "cuecard", version, about, propagate_version = true)]
 pub struct Config {
     /// Where content lives: `sqlite://FILE` (created if missing).
-    #[arg(
-        long,
-        env = "CUECARD_DATABASE_URL",
-        default_value = "sqlite://cuecard.db",
-        global = true
-    )]
+    #[arg(long, env = "CUECARD_DATABASE_URL", default_value = "sqlite://cuecard.db", global = true)]
     pub database_url: String,
 
     /// Hosts whose https images snippets may show (comma-separated); none by default.

@@ -49,10 +49,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .with_state(state)
         // Innermost first: each layer wraps the ones above it.
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            options.request_timeout,
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, options.request_timeout))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(error::json_error_bodies))
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -62,9 +59,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
 
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    response
-        .headers_mut()
-        .insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response.headers_mut().insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
 }
 
@@ -95,15 +90,7 @@ pub fn respond_json(
     if cached {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    (
-        headers,
-        [(
-            axum::http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response()
+    (headers, [(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
 /// A strong ETag from a 64-bit hash.

@@ -76,9 +76,7 @@ fn parse_time(text: &str) -> Result<i64, String> {
     let date: jiff::civil::Date = text
         .parse()
         .map_err(|_| format!("`{text}` is not a date (`2027-01-01`) or an RFC 3339 time (`2027-01-01T08:00:00Z`)"))?;
-    let midnight = date
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .map_err(|error| error.to_string())?;
+    let midnight = date.to_zoned_datetime(jiff::tz::TimeZone::UTC).map_err(|error| error.to_string())?;
     Ok(midnight.timestamp().as_second())
 }
 
@@ -123,11 +121,8 @@ pub fn read_dir(dir: &Path, default_locale: &Locale) -> Result<Vec<SourceFile>, 
 }
 
 fn collect_markdown(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), ImportError> {
-    let unreadable = |error: std::io::Error| ImportError {
-        file: dir.to_owned(),
-        line: None,
-        message: error.to_string(),
-    };
+    let unreadable =
+        |error: std::io::Error| ImportError { file: dir.to_owned(), line: None, message: error.to_string() };
     for entry in std::fs::read_dir(dir).map_err(unreadable)? {
         let path = entry.map_err(unreadable)?.path();
         let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
@@ -178,18 +173,13 @@ pub fn parse(relative_path: &str, text: &str, default_locale: &Locale) -> Result
     })?;
 
     let at_line = |needle: &str| {
-        yaml.lines()
-            .position(|line| line.trim_start().starts_with(needle))
-            .map(|index| index as u64 + 2)
+        yaml.lines().position(|line| line.trim_start().starts_with(needle)).map(|index| index as u64 + 2)
     };
     let locale = match (front.locale.as_deref(), file_locale) {
         (Some(declared), file_locale) => {
             let declared = Locale::parse(declared).map_err(|error| (at_line("locale:"), error.to_string()))?;
             if file_locale.as_ref().is_some_and(|from_name| *from_name != declared) {
-                return Err((
-                    at_line("locale:"),
-                    format!("locale `{declared}` disagrees with the file name"),
-                ));
+                return Err((at_line("locale:"), format!("locale `{declared}` disagrees with the file name")));
             }
             declared
         }
@@ -211,9 +201,7 @@ pub fn parse(relative_path: &str, text: &str, default_locale: &Locale) -> Result
         })
         .collect();
     let time = |field: &str, value: Option<&str>| {
-        value
-            .map(|value| parse_time(value.trim()).map_err(|message| (at_line(field), message)))
-            .transpose()
+        value.map(|value| parse_time(value.trim()).map_err(|message| (at_line(field), message))).transpose()
     };
     let publish_at = time("publish_at:", front.publish_at.as_deref())?;
     let expire_at = time("expire_at:", front.expire_at.as_deref())?;
@@ -287,10 +275,7 @@ mod tests {
         let draft = parse("rates.md", text, &en()).unwrap();
         assert_eq!(draft.publish_at, Some(1_798_761_600));
         assert_eq!(draft.expire_at, Some(1_798_761_600 + 30 * 86_400));
-        assert_eq!(
-            draft.app_versions.map(|range| range.to_string()).as_deref(),
-            Some(">=2.3, <3")
-        );
+        assert_eq!(draft.app_versions.map(|range| range.to_string()).as_deref(), Some(">=2.3, <3"));
         let bad = "---\ntitle: x\nmoment: change\npublish_at: next monday\n---\n";
         assert_eq!(parse("x.md", bad, &en()).unwrap_err().0, Some(4));
         let bad = "---\ntitle: x\nmoment: change\napp_versions: soon\n---\n";
@@ -301,10 +286,7 @@ mod tests {
     fn the_file_name_gives_the_translation_locale() {
         let text = "---\ntitle: TVA\nmoment: apply\n---\nx";
         let draft = parse("claim-form/vat-number.fr.md", text, &en()).unwrap();
-        assert_eq!(
-            (draft.slug.as_str(), draft.locale.as_str()),
-            ("claim-form/vat-number", "fr")
-        );
+        assert_eq!((draft.slug.as_str(), draft.locale.as_str()), ("claim-form/vat-number", "fr"));
         let draft = parse("guide.pt-BR.md", text, &en()).unwrap();
         assert_eq!((draft.slug.as_str(), draft.locale.as_str()), ("guide", "pt-BR"));
         let draft = parse("release.notes.md", text, &en()).unwrap();
@@ -316,31 +298,11 @@ mod tests {
         let cases = [
             ("no front matter", "# Title\n", Some(1), "starts with `---`"),
             ("unclosed", "---\ntitle: x\n", None, "no closing"),
-            (
-                "unknown field",
-                "---\ntitle: x\nmoment: apply\ntitel: y\n---\n",
-                Some(4),
-                "titel",
-            ),
-            (
-                "bad moment",
-                "---\ntitle: x\nmoment: later\n---\n",
-                Some(3),
-                "moment of need",
-            ),
-            (
-                "bad pattern",
-                "---\ntitle: x\nmoment: new\ntargets:\n  - url: /a/(\n---\n",
-                None,
-                "URL pattern",
-            ),
+            ("unknown field", "---\ntitle: x\nmoment: apply\ntitel: y\n---\n", Some(4), "titel"),
+            ("bad moment", "---\ntitle: x\nmoment: later\n---\n", Some(3), "moment of need"),
+            ("bad pattern", "---\ntitle: x\nmoment: new\ntargets:\n  - url: /a/(\n---\n", None, "URL pattern"),
             ("bad yaml", "---\ntitle: [x\nmoment: new\n---\n", Some(2), ""),
-            (
-                "locale clash",
-                "---\ntitle: x\nmoment: new\nlocale: de\n---\n",
-                Some(4),
-                "disagrees",
-            ),
+            ("locale clash", "---\ntitle: x\nmoment: new\nlocale: de\n---\n", Some(4), "disagrees"),
         ];
         for (name, text, line, needle) in cases {
             let (found_line, message) = parse("a.fr.md", text, &en()).unwrap_err();

@@ -99,10 +99,8 @@ impl Indexes {
                 entry
             } else {
                 tokio::task::spawn_blocking(move || {
-                    let search = SearchIndex::build(&entry.index).map_err(|error| RefreshError::Engine {
-                        site: entry.site.public_key.clone(),
-                        error,
-                    })?;
+                    let search = SearchIndex::build(&entry.index)
+                        .map_err(|error| RefreshError::Engine { site: entry.site.public_key.clone(), error })?;
                     let _ = entry.search.set(search);
                     Ok::<_, RefreshError>(entry)
                 })
@@ -135,14 +133,9 @@ pub enum SearchReadiness {
 
 /// Compiles a site's resolution index and prepared cards; search comes separately.
 fn build_entry(site: Site, snippets: Vec<engine::Snippet>) -> Result<SiteEntry, RefreshError> {
-    let mut builder = SiteIndex::builder(SiteSettings {
-        default_locale: site.default_locale.clone(),
-    });
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: site.default_locale.clone() });
     for snippet in snippets {
-        builder.add(snippet).map_err(|error| RefreshError::Engine {
-            site: site.public_key.clone(),
-            error,
-        })?;
+        builder.add(snippet).map_err(|error| RefreshError::Engine { site: site.public_key.clone(), error })?;
     }
     let index = builder.build();
     let card_prefixes = index.snippets().iter().map(crate::http::convert::card_prefix).collect();

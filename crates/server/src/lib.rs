@@ -46,11 +46,7 @@ impl AppState {
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticker.tick().await;
-                if let Err(error) = state
-                    .indexes
-                    .refresh(state.store.as_ref(), SearchReadiness::InBackground)
-                    .await
-                {
+                if let Err(error) = state.indexes.refresh(state.store.as_ref(), SearchReadiness::InBackground).await {
                     tracing::error!(%error, "refreshing indexes failed; serving the previous ones");
                 }
             }
@@ -67,9 +63,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let refresher = state.spawn_refresher(refresh_every);
-    let result = axum::serve(listener, http::router(state, options))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = axum::serve(listener, http::router(state, options)).with_graceful_shutdown(shutdown).await;
     refresher.abort();
     result
 }

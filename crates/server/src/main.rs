@@ -29,10 +29,7 @@ async fn main() -> anyhow::Result<()> {
 async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let renderer = Renderer::new(config.image_hosts.clone());
     if !config.database_url.starts_with("sqlite:") {
-        bail!(
-            "unsupported database URL `{}`: expected `sqlite://FILE`",
-            config.database_url
-        );
+        bail!("unsupported database URL `{}`: expected `sqlite://FILE`", config.database_url);
     }
     let store = SqliteStore::open(&config.database_url, renderer)
         .await
@@ -44,19 +41,15 @@ async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> anyhow::Result<()>
     if !config.widget_dir.join("cuecard.js").is_file() {
         tracing::warn!(dir = %config.widget_dir.display(), "no built widget here; /widget/ will answer 404 (build it with `cargo xtask widget`)");
     }
-    let state = AppState::load_serving_first(store)
-        .await
-        .context("loading site indexes")?;
+    let state = AppState::load_serving_first(store).await.context("loading site indexes")?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "cuecard serving");
     println!("cuecard serving on http://{address}");
-    let options = http::RouterOptions {
-        widget_dir: config.widget_dir.clone(),
-        request_timeout: config.request_timeout(),
-    };
+    let options =
+        http::RouterOptions { widget_dir: config.widget_dir.clone(), request_timeout: config.request_timeout() };
     server::run(listener, state, options, config.refresh_interval(), shutdown_signal()).await?;
     tracing::info!("cuecard stopped");
     Ok(())
@@ -89,11 +82,7 @@ async fn import_dir(config: ImportConfig, store: &dyn Store) -> anyhow::Result<(
     let files = import::read_dir(&config.dir, &site.default_locale)?;
     let drafts: Vec<_> = files.into_iter().map(|file| file.draft).collect();
     if config.dry_run {
-        println!(
-            "dry run: {} snippet file(s) read from {}, nothing written",
-            drafts.len(),
-            config.dir.display()
-        );
+        println!("dry run: {} snippet file(s) read from {}, nothing written", drafts.len(), config.dir.display());
         for draft in &drafts {
             println!("  {} ({}) — {}", draft.slug, draft.locale, draft.title);
         }
@@ -124,24 +113,13 @@ async fn put_site(site: SitePut, store: &dyn Store) -> anyhow::Result<()> {
         default_locale: Locale::parse(&site.default_locale)?,
     };
     let saved = store.put_site(&spec).await?;
-    println!(
-        "site {} saved: {} (origins: {})",
-        saved.public_key,
-        saved.name,
-        saved.origins.join(", ")
-    );
+    println!("site {} saved: {} (origins: {})", saved.public_key, saved.name, saved.origins.join(", "));
     Ok(())
 }
 
 async fn list_sites(store: &dyn Store) -> anyhow::Result<()> {
     for site in store.sites().await? {
-        println!(
-            "{}\t{}\t{}\t{}",
-            site.public_key,
-            site.name,
-            site.default_locale,
-            site.origins.join(",")
-        );
+        println!("{}\t{}\t{}\t{}", site.public_key, site.name, site.default_locale, site.origins.join(","));
     }
     Ok(())
 }

@@ -62,22 +62,13 @@ async fn harness() -> Harness {
         draft("tax", vec![Target::Key("claim.tax".into())]),
         draft("new-claim", vec![Target::Route("/claims/new".into())]),
         draft("approval", vec![Target::UrlPattern("/approvals/:id".into())]),
-        SnippetDraft {
-            roles: vec!["approver".into()],
-            ..draft("limits", vec![Target::Route("/claims/new".into())])
-        },
+        SnippetDraft { roles: vec!["approver".into()], ..draft("limits", vec![Target::Route("/claims/new".into())]) },
         draft("policy", vec![]),
-        SnippetDraft {
-            status: Status::Draft,
-            ..draft("secret-draft", vec![Target::Key("claim.vat-number".into())])
-        },
+        SnippetDraft { status: Status::Draft, ..draft("secret-draft", vec![Target::Key("claim.vat-number".into())]) },
     ];
     store.import("pk_test_acme", drafts).await.unwrap();
     store
-        .import(
-            "pk_test_other",
-            vec![draft("other-site-only", vec![Target::Route("/claims/new".into())])],
-        )
+        .import("pk_test_other", vec![draft("other-site-only", vec![Target::Route("/claims/new".into())])])
         .await
         .unwrap();
     let widget_dir = directory.path().join("widget");
@@ -85,15 +76,8 @@ async fn harness() -> Harness {
     std::fs::write(widget_dir.join("cuecard.js"), "/* loader */").unwrap();
     std::fs::write(widget_dir.join("cuecard-0123abcd.wasm"), b"\0asm").unwrap();
     let state = AppState::load(Arc::new(store)).await.unwrap();
-    let options = RouterOptions {
-        widget_dir,
-        request_timeout: Duration::from_secs(5),
-    };
-    Harness {
-        app: router(state.clone(), options),
-        state,
-        _directory: directory,
-    }
+    let options = RouterOptions { widget_dir, request_timeout: Duration::from_secs(5) };
+    Harness { app: router(state.clone(), options), state, _directory: directory }
 }
 
 async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
@@ -115,12 +99,7 @@ async fn get(app: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMa
 }
 
 fn titles(json: &serde_json::Value) -> Vec<String> {
-    json["snippets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|card| card["title"].as_str().unwrap().to_owned())
-        .collect()
+    json["snippets"].as_array().unwrap().iter().map(|card| card["title"].as_str().unwrap().to_owned()).collect()
 }
 
 #[tokio::test]
@@ -133,23 +112,14 @@ async fn help_ranks_field_then_ancestor_then_route_then_site_wide() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "application/json");
-    assert_eq!(
-        titles(&json),
-        ["About vat", "About tax", "About new-claim", "About policy"]
-    );
+    assert_eq!(titles(&json), ["About vat", "About tax", "About new-claim", "About policy"]);
     let first = &json["snippets"][0];
     assert_eq!(first["html"], "<p>Help on <em>vat</em>.</p>\n");
     assert_eq!(first["moment"], "apply");
-    assert_eq!(
-        first["reason"],
-        serde_json::json!({"kind": "field_key", "target": "claim.vat-number", "locale": "en"})
-    );
+    assert_eq!(first["reason"], serde_json::json!({"kind": "field_key", "target": "claim.vat-number", "locale": "en"}));
     assert_eq!(json["snippets"][1]["reason"]["kind"], "ancestor_key");
     assert_eq!(json["snippets"][2]["reason"]["kind"], "route");
-    assert_eq!(
-        json["snippets"][3]["reason"],
-        serde_json::json!({"kind": "site_wide", "locale": "en"})
-    );
+    assert_eq!(json["snippets"][3]["reason"], serde_json::json!({"kind": "site_wide", "locale": "en"}));
     assert!(first["id"].is_i64());
     assert!(headers.contains_key("x-request-id"));
 }
@@ -157,19 +127,11 @@ async fn help_ranks_field_then_ancestor_then_route_then_site_wide() {
 #[tokio::test]
 async fn roles_locales_and_url_patterns_shape_the_answer() {
     let harness = harness().await;
-    let (_, _, json) = get(
-        &harness.app,
-        "/v1/help?site=pk_test_acme&route=/claims/new&roles=approver",
-    )
-    .await;
+    let (_, _, json) = get(&harness.app, "/v1/help?site=pk_test_acme&route=/claims/new&roles=approver").await;
     assert_eq!(titles(&json), ["About limits", "About new-claim", "About policy"]);
     assert_eq!(json["snippets"][0]["reason"]["role"], "approver");
 
-    let (_, _, json) = get(
-        &harness.app,
-        "/v1/help?site=pk_test_acme&keys=claim.vat-number&locale=fr-CA",
-    )
-    .await;
+    let (_, _, json) = get(&harness.app, "/v1/help?site=pk_test_acme&keys=claim.vat-number&locale=fr-CA").await;
     assert_eq!(titles(&json), ["Le numéro de TVA", "About policy"]);
     assert_eq!(json["snippets"][0]["reason"]["locale"], "fr");
 
@@ -186,25 +148,11 @@ async fn search_is_typo_tolerant_and_boosted_by_the_context() {
     assert!(headers.contains_key(header::ETAG));
     let hits = json["hits"].as_array().unwrap();
     assert!(hits.len() >= 5, "a typo still finds the snippets: {json}");
-    assert!(
-        hits.iter()
-            .all(|hit| hit["excerpt"].as_str().unwrap().contains("<mark>Help</mark>")),
-        "{json}"
-    );
-    assert!(
-        !hits.iter().any(|hit| hit["title"] == "About secret-draft"),
-        "drafts are never found"
-    );
-    assert!(
-        !hits.iter().any(|hit| hit["title"] == "About other-site-only"),
-        "other sites are never searched"
-    );
+    assert!(hits.iter().all(|hit| hit["excerpt"].as_str().unwrap().contains("<mark>Help</mark>")), "{json}");
+    assert!(!hits.iter().any(|hit| hit["title"] == "About secret-draft"), "drafts are never found");
+    assert!(!hits.iter().any(|hit| hit["title"] == "About other-site-only"), "other sites are never searched");
 
-    let (_, _, json) = get(
-        &harness.app,
-        "/v1/search?site=pk_test_acme&q=help&keys=claim.vat-number&limit=3",
-    )
-    .await;
+    let (_, _, json) = get(&harness.app, "/v1/search?site=pk_test_acme&q=help&keys=claim.vat-number&limit=3").await;
     let hits = json["hits"].as_array().unwrap();
     assert_eq!(hits.len(), 3);
     assert_eq!(hits[0]["title"], "About vat");
@@ -213,11 +161,7 @@ async fn search_is_typo_tolerant_and_boosted_by_the_context() {
     assert!(hits[0]["score"].as_f64().unwrap() > hits[1]["score"].as_f64().unwrap());
 
     let (_, _, json) = get(&harness.app, "/v1/search?site=pk_test_acme&q=limits").await;
-    assert_eq!(
-        json["hits"].as_array().unwrap().len(),
-        0,
-        "role-specific snippets need the role: {json}"
-    );
+    assert_eq!(json["hits"].as_array().unwrap().len(), 0, "role-specific snippets need the role: {json}");
     let (_, _, json) = get(&harness.app, "/v1/search?site=pk_test_acme&q=limits&roles=approver").await;
     assert_eq!(json["hits"][0]["title"], "About limits");
 }
@@ -238,18 +182,12 @@ async fn etag_revalidation_answers_304() {
     let (_, headers, _) = get(&harness.app, uri).await;
     let etag = headers[header::ETAG].to_str().unwrap().to_owned();
     assert!(headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age"));
-    let request = Request::get(uri)
-        .header(header::IF_NONE_MATCH, &etag)
-        .body(Body::empty())
-        .unwrap();
+    let request = Request::get(uri).header(header::IF_NONE_MATCH, &etag).body(Body::empty()).unwrap();
     let (status, headers, body) = send(&harness.app, request).await;
     assert_eq!(status, StatusCode::NOT_MODIFIED);
     assert_eq!(headers[header::ETAG], etag.as_str());
     assert_eq!(body, serde_json::Value::Null);
-    let request = Request::get(uri)
-        .header(header::IF_NONE_MATCH, "\"stale\"")
-        .body(Body::empty())
-        .unwrap();
+    let request = Request::get(uri).header(header::IF_NONE_MATCH, "\"stale\"").body(Body::empty()).unwrap();
     assert_eq!(send(&harness.app, request).await.0, StatusCode::OK);
 }
 
@@ -263,129 +201,36 @@ async fn bad_input_gets_a_clear_json_4xx() {
         ("/v1/help".into(), StatusCode::BAD_REQUEST, "missing_parameter"),
         ("/v1/help?site=".into(), StatusCode::BAD_REQUEST, "missing_parameter"),
         ("/v1/help?site=pk_nobody".into(), StatusCode::NOT_FOUND, "unknown_site"),
-        (
-            format!("/v1/help?site={long_site}"),
-            StatusCode::BAD_REQUEST,
-            "parameter_too_long",
-        ),
-        (
-            format!("/v1/help?site=pk_test_acme&path={long_path}"),
-            StatusCode::BAD_REQUEST,
-            "parameter_too_long",
-        ),
-        (
-            format!("/v1/help?site=pk_test_acme&keys={many_keys}"),
-            StatusCode::BAD_REQUEST,
-            "parameter_too_long",
-        ),
-        (
-            "/v1/help?site=pk_test_acme&locale=en_US!".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_locale",
-        ),
-        (
-            "/v1/help?site=pk_test_acme&locale=xx-toolongsubtag".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_locale",
-        ),
-        (
-            "/v1/help?site=pk_test_acme&path=relative".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-        ),
-        (
-            "/v1/help?site=pk_test_acme&path=/a%3Fb".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-        ),
-        (
-            "/v1/help?site=pk_test_acme&route=no-slash".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-        ),
-        (
-            "/v1/help?site=pk_test_acme&keys=has%20space".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-        ),
-        (
-            "/v1/help?site=pk_test_acme&roles=%3Cscript%3E".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-        ),
-        (
-            "/v1/help?site=a&site=b".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-        ),
-        (
-            "/v1/help?site=pk_test_acme&keys=%FF".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-        ),
+        (format!("/v1/help?site={long_site}"), StatusCode::BAD_REQUEST, "parameter_too_long"),
+        (format!("/v1/help?site=pk_test_acme&path={long_path}"), StatusCode::BAD_REQUEST, "parameter_too_long"),
+        (format!("/v1/help?site=pk_test_acme&keys={many_keys}"), StatusCode::BAD_REQUEST, "parameter_too_long"),
+        ("/v1/help?site=pk_test_acme&locale=en_US!".into(), StatusCode::BAD_REQUEST, "invalid_locale"),
+        ("/v1/help?site=pk_test_acme&locale=xx-toolongsubtag".into(), StatusCode::BAD_REQUEST, "invalid_locale"),
+        ("/v1/help?site=pk_test_acme&path=relative".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        ("/v1/help?site=pk_test_acme&path=/a%3Fb".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        ("/v1/help?site=pk_test_acme&route=no-slash".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        ("/v1/help?site=pk_test_acme&keys=has%20space".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        ("/v1/help?site=pk_test_acme&roles=%3Cscript%3E".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        ("/v1/help?site=a&site=b".into(), StatusCode::BAD_REQUEST, "invalid_query"),
+        ("/v1/help?site=pk_test_acme&keys=%FF".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
         ("/v1/nothing-here".into(), StatusCode::NOT_FOUND, "not_found"),
-        (
-            "/v1/help?site=pk_test_acme&app_version=two".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-        ),
-        (
-            "/v1/help?site=pk_test_acme&path=/a/../b".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-        ),
-        (
-            "/v1/search?site=pk_test_acme".into(),
-            StatusCode::BAD_REQUEST,
-            "missing_parameter",
-        ),
-        (
-            "/v1/search?site=pk_test_acme&q=%20".into(),
-            StatusCode::BAD_REQUEST,
-            "missing_parameter",
-        ),
+        ("/v1/help?site=pk_test_acme&app_version=two".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        ("/v1/help?site=pk_test_acme&path=/a/../b".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        ("/v1/search?site=pk_test_acme".into(), StatusCode::BAD_REQUEST, "missing_parameter"),
+        ("/v1/search?site=pk_test_acme&q=%20".into(), StatusCode::BAD_REQUEST, "missing_parameter"),
         ("/v1/search?q=vat".into(), StatusCode::BAD_REQUEST, "missing_parameter"),
-        (
-            "/v1/search?site=pk_nobody&q=vat".into(),
-            StatusCode::NOT_FOUND,
-            "unknown_site",
-        ),
-        (
-            "/v1/search?site=pk_test_acme&q=vat&limit=0".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-        ),
-        (
-            "/v1/search?site=pk_test_acme&q=vat&limit=51".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-        ),
-        (
-            "/v1/search?site=pk_test_acme&q=vat&limit=ten".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-        ),
-        (
-            format!("/v1/search?site=pk_test_acme&q={}", "a".repeat(201)),
-            StatusCode::BAD_REQUEST,
-            "parameter_too_long",
-        ),
-        (
-            "/v1/search?site=pk_test_acme&q=vat&locale=!!".into(),
-            StatusCode::BAD_REQUEST,
-            "invalid_locale",
-        ),
+        ("/v1/search?site=pk_nobody&q=vat".into(), StatusCode::NOT_FOUND, "unknown_site"),
+        ("/v1/search?site=pk_test_acme&q=vat&limit=0".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        ("/v1/search?site=pk_test_acme&q=vat&limit=51".into(), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        ("/v1/search?site=pk_test_acme&q=vat&limit=ten".into(), StatusCode::BAD_REQUEST, "invalid_query"),
+        (format!("/v1/search?site=pk_test_acme&q={}", "a".repeat(201)), StatusCode::BAD_REQUEST, "parameter_too_long"),
+        ("/v1/search?site=pk_test_acme&q=vat&locale=!!".into(), StatusCode::BAD_REQUEST, "invalid_locale"),
     ];
     for (uri, expected_status, expected_code) in cases {
         let (status, headers, json) = get(&harness.app, &uri).await;
         assert_eq!(status, expected_status, "{uri}: {json}");
         assert_eq!(json["error"]["code"], expected_code, "{uri}: {json}");
-        assert!(
-            json["error"]["message"]
-                .as_str()
-                .is_some_and(|message| !message.is_empty()),
-            "{uri}"
-        );
+        assert!(json["error"]["message"].as_str().is_some_and(|message| !message.is_empty()), "{uri}");
         assert_eq!(headers[header::CONTENT_TYPE], "application/json", "{uri}");
     }
 
@@ -399,20 +244,14 @@ async fn bad_input_gets_a_clear_json_4xx() {
 async fn cors_allows_only_the_sites_origins() {
     let harness = harness().await;
     let uri = "/v1/help?site=pk_test_acme&route=/claims/new";
-    let request = Request::get(uri)
-        .header(header::ORIGIN, ORIGIN)
-        .body(Body::empty())
-        .unwrap();
+    let request = Request::get(uri).header(header::ORIGIN, ORIGIN).body(Body::empty()).unwrap();
     let (status, headers, _) = send(&harness.app, request).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], ORIGIN);
 
     // Another site's origin, or a stranger, is refused and gets no CORS grant.
     for origin in ["https://other.example", "https://evil.example", "http://127.0.0.1:8082"] {
-        let request = Request::get(uri)
-            .header(header::ORIGIN, origin)
-            .body(Body::empty())
-            .unwrap();
+        let request = Request::get(uri).header(header::ORIGIN, origin).body(Body::empty()).unwrap();
         let (status, headers, json) = send(&harness.app, request).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{origin}");
         assert_eq!(json["error"]["code"], "origin_not_allowed");
@@ -451,10 +290,7 @@ async fn widget_assets_are_public_and_cached_by_name() {
     assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
     assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
     let (status, _, json) = get(&harness.app, "/widget/missing.js").await;
-    assert_eq!(
-        (status, json["error"]["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("not_found"))
-    );
+    assert_eq!((status, json["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     let (status, _, _) = get(&harness.app, "/widget/../Cargo.toml").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -465,15 +301,9 @@ async fn the_demo_help_content_imports_and_covers_every_moment_and_two_roles() {
     let files = import::read_dir(&dir, &Locale::parse("en").unwrap()).unwrap();
     assert!(files.len() >= 15, "{} snippets", files.len());
     for moment in [Moment::New, Moment::More, Moment::Apply, Moment::Solve, Moment::Change] {
-        assert!(
-            files.iter().any(|file| file.draft.moment == moment),
-            "no {moment:?} snippet"
-        );
+        assert!(files.iter().any(|file| file.draft.moment == moment), "no {moment:?} snippet");
     }
-    let mut roles: Vec<&str> = files
-        .iter()
-        .flat_map(|file| file.draft.roles.iter().map(String::as_str))
-        .collect();
+    let mut roles: Vec<&str> = files.iter().flat_map(|file| file.draft.roles.iter().map(String::as_str)).collect();
     roles.sort_unstable();
     roles.dedup();
     assert!(roles.len() >= 2, "{roles:?}");
@@ -489,10 +319,7 @@ async fn the_demo_help_content_imports_and_covers_every_moment_and_two_roles() {
     };
     store.put_site(&spec).await.unwrap();
     let count = files.len();
-    let report = store
-        .import("pk_demo_acme", files.into_iter().map(|file| file.draft).collect())
-        .await
-        .unwrap();
+    let report = store.import("pk_demo_acme", files.into_iter().map(|file| file.draft).collect()).await.unwrap();
     assert_eq!(report.created.len(), count);
 }
 
@@ -508,12 +335,7 @@ async fn content_changes_replace_cached_answers() {
     harness.state.store.import("pk_test_acme", vec![renamed]).await.unwrap();
     // Until the index is rebuilt, the old answer stands; after, the new one, with a new ETag.
     assert_eq!(get(&harness.app, uri).await.2, before);
-    let rebuilt = harness
-        .state
-        .indexes
-        .refresh(harness.state.store.as_ref(), SearchReadiness::Awaited)
-        .await
-        .unwrap();
+    let rebuilt = harness.state.indexes.refresh(harness.state.store.as_ref(), SearchReadiness::Awaited).await.unwrap();
     assert_eq!(rebuilt, 1, "only the changed site is rebuilt");
     let (_, after_headers, after) = get(&harness.app, uri).await;
     assert!(titles(&after).contains(&"Starting a claim".to_owned()), "{after}");
@@ -524,17 +346,10 @@ async fn content_changes_replace_cached_answers() {
 async fn a_snippet_appears_when_its_window_opens_even_with_answers_cached() {
     let harness = harness().await;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let soon = SnippetDraft {
-        publish_at: Some(now + 2),
-        ..draft("announcement", vec![Target::Route("/claims/new".into())])
-    };
+    let soon =
+        SnippetDraft { publish_at: Some(now + 2), ..draft("announcement", vec![Target::Route("/claims/new".into())]) };
     harness.state.store.import("pk_test_acme", vec![soon]).await.unwrap();
-    harness
-        .state
-        .indexes
-        .refresh(harness.state.store.as_ref(), SearchReadiness::Awaited)
-        .await
-        .unwrap();
+    harness.state.indexes.refresh(harness.state.store.as_ref(), SearchReadiness::Awaited).await.unwrap();
     let uri = "/v1/help?site=pk_test_acme&route=/claims/new";
     assert!(!titles(&get(&harness.app, uri).await.2).contains(&"About announcement".to_owned()));
     tokio::time::sleep(Duration::from_millis(3100)).await;

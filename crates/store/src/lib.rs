@@ -71,9 +71,7 @@ impl SiteSpec {
 
 /// An origin as browsers send it: scheme, host and optional port, nothing else.
 fn validate_origin(origin: &str) -> Result<()> {
-    let rest = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"));
+    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
     let well_formed = rest.is_some_and(|host_port| {
         !host_port.is_empty()
             && host_port.len() <= 253
@@ -120,10 +118,7 @@ impl SnippetDraft {
             && self.slug.len() <= 200
             && !self.slug.starts_with('/')
             && !self.slug.contains("..")
-            && self
-                .slug
-                .bytes()
-                .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'/' | b'.'));
+            && self.slug.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'/' | b'.'));
         if !slug_ok {
             return invalid("a slug has 1 to 200 letters, digits, `-`, `_`, `.` or `/`".into());
         }

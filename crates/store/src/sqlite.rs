@@ -134,12 +134,7 @@ impl SnippetRow {
             targets,
             publish_at: self.publish_at,
             expire_at: self.expire_at,
-            app_versions: self
-                .app_versions
-                .as_deref()
-                .map(engine::parse_app_versions)
-                .transpose()
-                .map_err(corrupt)?,
+            app_versions: self.app_versions.as_deref().map(engine::parse_app_versions).transpose().map_err(corrupt)?,
         })
     }
 }
@@ -153,10 +148,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let store = SqliteStore { pool, renderer };
         store.fill_missing_text().await?;
@@ -249,10 +241,7 @@ impl SqliteStore {
         transaction.commit().await?;
         let mut targets: HashMap<i64, Vec<Target>> = HashMap::new();
         for row in target_rows {
-            targets
-                .entry(row.snippet_id)
-                .or_default()
-                .push(target_from_parts(&row.kind, row.value)?);
+            targets.entry(row.snippet_id).or_default().push(target_from_parts(&row.kind, row.value)?);
         }
         rows.into_iter()
             .map(|row| {
@@ -296,10 +285,7 @@ impl SqliteStore {
         .await?;
         let mut targets: HashMap<i64, Vec<Target>> = HashMap::new();
         for row in target_rows {
-            targets
-                .entry(row.snippet_id)
-                .or_default()
-                .push(target_from_parts(&row.kind, row.value)?);
+            targets.entry(row.snippet_id).or_default().push(target_from_parts(&row.kind, row.value)?);
         }
         Ok(targets)
     }
@@ -348,9 +334,7 @@ impl Store for SqliteStore {
         .bind(at)
         .execute(&self.pool)
         .await?;
-        self.site_by_key(&spec.public_key)
-            .await?
-            .ok_or_else(|| Error::UnknownSite(spec.public_key.clone()))
+        self.site_by_key(&spec.public_key).await?.ok_or_else(|| Error::UnknownSite(spec.public_key.clone()))
     }
 
     async fn site(&self, public_key: &str) -> Result<Option<Site>> {
@@ -377,10 +361,7 @@ impl Store for SqliteStore {
                 )));
             }
         }
-        let site = self
-            .site_by_key(public_key)
-            .await?
-            .ok_or_else(|| Error::UnknownSite(public_key.to_owned()))?;
+        let site = self.site_by_key(public_key).await?.ok_or_else(|| Error::UnknownSite(public_key.to_owned()))?;
         // IMMEDIATE takes the write lock up front, so concurrent writers queue instead of failing.
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut existing: HashMap<(String, String), (i64, SnippetDraft)> = HashMap::new();
@@ -487,9 +468,7 @@ impl Store for SqliteStore {
                 .collect();
             let mut snippets = Vec::new();
             for part in parts {
-                let loaded = part
-                    .await
-                    .map_err(|error| Error::Corrupt(format!("load task failed: {error}")))??;
+                let loaded = part.await.map_err(|error| Error::Corrupt(format!("load task failed: {error}")))??;
                 snippets.extend(loaded);
             }
             if self.content_version(site_id).await? == version_before {

@@ -37,18 +37,11 @@ fn spec() -> SiteSpec {
 
 async fn resolve_slugs(store: &dyn Store, context: &Context) -> Vec<String> {
     let site = store.site("pk_test_acme").await.unwrap().unwrap();
-    let mut builder = SiteIndex::builder(SiteSettings {
-        default_locale: site.default_locale.clone(),
-    });
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: site.default_locale.clone() });
     for snippet in store.servable_snippets(site.id).await.unwrap() {
         builder.add(snippet).unwrap();
     }
-    builder
-        .build()
-        .resolve(context, 0)
-        .into_iter()
-        .map(|found| found.snippet.slug.clone())
-        .collect()
+    builder.build().resolve(context, 0).into_iter().map(|found| found.snippet.slug.clone()).collect()
 }
 
 #[tokio::test]
@@ -60,42 +53,17 @@ async fn sqlite_story() {
     // A site is created, then updated in place by its key.
     let site = store.put_site(&spec()).await.unwrap();
     assert_eq!(site.origins, ["http://127.0.0.1:8081"]);
-    let renamed = store
-        .put_site(&SiteSpec {
-            name: "Acme Corp".into(),
-            ..spec()
-        })
-        .await
-        .unwrap();
+    let renamed = store.put_site(&SiteSpec { name: "Acme Corp".into(), ..spec() }).await.unwrap();
     assert_eq!((renamed.id, renamed.name.as_str()), (site.id, "Acme Corp"));
-    assert!(
-        store
-            .put_site(&SiteSpec {
-                public_key: "sk_nope".into(),
-                ..spec()
-            })
-            .await
-            .is_err()
-    );
-    assert!(
-        store
-            .put_site(&SiteSpec {
-                origins: vec!["http://x/path".into()],
-                ..spec()
-            })
-            .await
-            .is_err()
-    );
+    assert!(store.put_site(&SiteSpec { public_key: "sk_nope".into(), ..spec() }).await.is_err());
+    assert!(store.put_site(&SiteSpec { origins: vec!["http://x/path".into()], ..spec() }).await.is_err());
 
     // Content is imported and resolves.
     let content = vec![
         draft("vat", vec![Target::Key("claim.vat-number".into())]),
         draft("new-claim", vec![Target::Route("/claims/new".into())]),
         draft("policy", vec![]),
-        SnippetDraft {
-            status: Status::Draft,
-            ..draft("unfinished", vec![Target::Key("claim.vat-number".into())])
-        },
+        SnippetDraft { status: Status::Draft, ..draft("unfinished", vec![Target::Key("claim.vat-number".into())]) },
     ];
     let report = store.import("pk_test_acme", content.clone()).await.unwrap();
     assert_eq!(report.created.len(), 4);
@@ -115,14 +83,8 @@ async fn sqlite_story() {
     // Re-importing the same files changes nothing, not even the content version.
     let version_before = store.site("pk_test_acme").await.unwrap().unwrap().content_version;
     let report = store.import("pk_test_acme", content.clone()).await.unwrap();
-    assert_eq!(
-        (report.created.len(), report.updated.len(), report.unchanged),
-        (0, 0, 4)
-    );
-    assert_eq!(
-        store.site("pk_test_acme").await.unwrap().unwrap().content_version,
-        version_before
-    );
+    assert_eq!((report.created.len(), report.updated.len(), report.unchanged), (0, 0, 4));
+    assert_eq!(store.site("pk_test_acme").await.unwrap().unwrap().content_version, version_before);
 
     // One changed file updates one row and bumps the version.
     let mut changed = content.clone();
@@ -135,22 +97,13 @@ async fn sqlite_story() {
     let mut broken = changed.clone();
     broken[0].title = "VAT, renamed".into();
     broken.push(draft("bad", vec![Target::UrlPattern("/orders/(".into())]));
-    assert!(matches!(
-        store.import("pk_test_acme", broken).await,
-        Err(Error::Invalid(_))
-    ));
+    assert!(matches!(store.import("pk_test_acme", broken).await, Err(Error::Invalid(_))));
     let stored = store.servable_snippets(site.id).await.unwrap();
-    assert_eq!(
-        stored.iter().find(|snippet| snippet.slug == "vat").unwrap().title,
-        "About vat"
-    );
+    assert_eq!(stored.iter().find(|snippet| snippet.slug == "vat").unwrap().title, "About vat");
     assert!(!stored.iter().any(|snippet| snippet.slug == "bad"));
 
     // Unknown sites are refused by name.
-    assert!(matches!(
-        store.import("pk_test_other", changed).await,
-        Err(Error::UnknownSite(_))
-    ));
+    assert!(matches!(store.import("pk_test_other", changed).await, Err(Error::UnknownSite(_))));
 
     // Everything is on disk: a fresh store on the same file sees it.
     drop(store);

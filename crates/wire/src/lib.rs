@@ -195,10 +195,7 @@ pub struct ErrorDetail {
 
 /// Splits a comma-separated list parameter, dropping empty items and surrounding spaces.
 pub fn split_list(list: Option<&str>) -> impl Iterator<Item = &str> {
-    list.unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
+    list.unwrap_or_default().split(',').map(str::trim).filter(|item| !item.is_empty())
 }
 
 #[cfg(test)]

@@ -89,24 +89,12 @@ impl Stack {
         };
         store.put_site(&spec).await.unwrap();
         let files = server::import::read_dir(&repository_root().join("demo-site/help"), &default_locale).unwrap();
-        store
-            .import(SITE_KEY, files.into_iter().map(|file| file.draft).collect())
-            .await
-            .unwrap();
+        store.import(SITE_KEY, files.into_iter().map(|file| file.draft).collect()).await.unwrap();
         let state = server::AppState::load(Arc::new(store)).await.unwrap();
-        let options = server::http::RouterOptions {
-            widget_dir: widget_dir(),
-            request_timeout: Duration::from_secs(10),
-        };
+        let options =
+            server::http::RouterOptions { widget_dir: widget_dir(), request_timeout: Duration::from_secs(10) };
         let api = tokio::spawn(async move {
-            let _ = server::run(
-                api_listener,
-                state,
-                options,
-                Duration::from_secs(1),
-                std::future::pending(),
-            )
-            .await;
+            let _ = server::run(api_listener, state, options, Duration::from_secs(1), std::future::pending()).await;
         });
 
         let mut host_options = cuecard_e2e::HostOptions::new(cuecard_e2e::demo_site_dir(), api_origin.clone());
@@ -118,12 +106,7 @@ impl Stack {
         let site = tokio::spawn(async move {
             let _ = axum::serve(site_listener, host).await;
         });
-        Stack {
-            api_origin,
-            site_origin,
-            tasks: vec![api, site],
-            _data: data,
-        }
+        Stack { api_origin, site_origin, tasks: vec![api, site], _data: data }
     }
 
     pub fn page(&self, path: &str) -> String {
@@ -142,18 +125,12 @@ pub struct Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         // Chromium is ChromeDriver's child; killing the group leaves no orphan browser behind.
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.driver_pid)])
-            .status();
+        let _ = std::process::Command::new("kill").args(["-KILL", "--", &format!("-{}", self.driver_pid)]).status();
     }
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl Browser {
@@ -192,12 +169,7 @@ impl Browser {
                 .await
             {
                 Ok(client) => {
-                    return Browser {
-                        client,
-                        driver_pid,
-                        _driver: driver,
-                        _profile: profile,
-                    };
+                    return Browser { client, driver_pid, _driver: driver, _profile: profile };
                 }
                 Err(error) => {
                     last_error = Some(error);

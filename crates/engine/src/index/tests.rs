@@ -40,51 +40,26 @@ fn pattern(name: &str) -> Target {
 fn fixture() -> Vec<Snippet> {
     let mut snippets = vec![
         snippet(1, "vat", vec![key("claim.vat-number")]),
-        Snippet {
-            locale: locale("fr"),
-            title: "TVA".into(),
-            ..snippet(2, "vat", vec![key("claim.vat-number")])
-        },
+        Snippet { locale: locale("fr"), title: "TVA".into(), ..snippet(2, "vat", vec![key("claim.vat-number")]) },
         snippet(3, "tax", vec![key("claim.tax")]),
         snippet(4, "form", vec![key("claim.form")]),
         snippet(5, "new-claim", vec![route("/claims/new")]),
         snippet(6, "approval", vec![pattern("/approvals/:id")]),
         snippet(7, "policy", vec![]),
-        Snippet {
-            roles: vec!["approver".into()],
-            ..snippet(8, "limits", vec![route("/claims/new")])
-        },
-        Snippet {
-            status: Status::Draft,
-            ..snippet(9, "draft", vec![key("claim.vat-number")])
-        },
-        Snippet {
-            status: Status::Archived,
-            ..snippet(10, "archived", vec![route("/claims/new")])
-        },
-        Snippet {
-            publish_at: Some(100),
-            expire_at: Some(200),
-            ..snippet(11, "rates", vec![])
-        },
-        Snippet {
-            priority: 5,
-            ..snippet(12, "urgent", vec![route("/claims/new")])
-        },
+        Snippet { roles: vec!["approver".into()], ..snippet(8, "limits", vec![route("/claims/new")]) },
+        Snippet { status: Status::Draft, ..snippet(9, "draft", vec![key("claim.vat-number")]) },
+        Snippet { status: Status::Archived, ..snippet(10, "archived", vec![route("/claims/new")]) },
+        Snippet { publish_at: Some(100), expire_at: Some(200), ..snippet(11, "rates", vec![]) },
+        Snippet { priority: 5, ..snippet(12, "urgent", vec![route("/claims/new")]) },
         snippet(13, "both", vec![key("claim.form"), route("/claims/new")]),
-        Snippet {
-            locale: locale("de"),
-            ..snippet(14, "german-only", vec![])
-        },
+        Snippet { locale: locale("de"), ..snippet(14, "german-only", vec![]) },
     ];
     snippets[1].moment = Moment::More;
     snippets
 }
 
 fn index_of(snippets: Vec<Snippet>) -> SiteIndex {
-    let mut builder = SiteIndex::builder(SiteSettings {
-        default_locale: locale("en"),
-    });
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: locale("en") });
     for snippet in snippets {
         builder.add(snippet).unwrap();
     }
@@ -152,10 +127,8 @@ fn wildcard_keys_rank_below_exact_keys_and_longer_prefixes_first() {
         snippet(5, "other", vec![key("order.*")]),
     ]);
     let found = index.resolve(&context("/", None, &["invoice.vat.number", "invoice"], &[], None), 0);
-    let reasons: Vec<(i64, MatchKind, Option<&str>)> = found
-        .iter()
-        .map(|found| (found.snippet.id, found.reason.kind, found.reason.target))
-        .collect();
+    let reasons: Vec<(i64, MatchKind, Option<&str>)> =
+        found.iter().map(|found| (found.snippet.id, found.reason.kind, found.reason.target)).collect();
     assert_eq!(
         reasons,
         vec![
@@ -197,29 +170,11 @@ fn app_version_ranges_follow_the_host_apps_releases() {
 #[test]
 fn ties_break_on_priority_then_id_and_locale_before_priority() {
     let index = index_of(vec![
-        Snippet {
-            priority: 1,
-            ..snippet(30, "c", vec![route("/r")])
-        },
-        Snippet {
-            priority: 1,
-            ..snippet(10, "a", vec![route("/r")])
-        },
-        Snippet {
-            priority: 9,
-            locale: locale("en"),
-            ..snippet(20, "b", vec![route("/r")])
-        },
-        Snippet {
-            priority: 0,
-            locale: locale("de-CH"),
-            ..snippet(40, "d", vec![route("/r")])
-        },
-        Snippet {
-            priority: 0,
-            locale: locale("de"),
-            ..snippet(50, "e", vec![route("/r")])
-        },
+        Snippet { priority: 1, ..snippet(30, "c", vec![route("/r")]) },
+        Snippet { priority: 1, ..snippet(10, "a", vec![route("/r")]) },
+        Snippet { priority: 9, locale: locale("en"), ..snippet(20, "b", vec![route("/r")]) },
+        Snippet { priority: 0, locale: locale("de-CH"), ..snippet(40, "d", vec![route("/r")]) },
+        Snippet { priority: 0, locale: locale("de"), ..snippet(50, "e", vec![route("/r")]) },
     ]);
     let found = index.resolve(&context("/r", Some("/r"), &[], &[], Some("de-CH")), 0);
     assert_eq!(ids(&found), vec![40, 50, 20, 10, 30]);
@@ -229,13 +184,7 @@ fn ties_break_on_priority_then_id_and_locale_before_priority() {
 fn reasons_name_what_matched() {
     let index = index_of(fixture());
     let found = index.resolve(
-        &context(
-            "/claims/new",
-            Some("/claims/new"),
-            &["claim.vat-number", "claim.form"],
-            &["approver"],
-            Some("fr"),
-        ),
+        &context("/claims/new", Some("/claims/new"), &["claim.vat-number", "claim.form"], &["approver"], Some("fr")),
         0,
     );
     type Row<'a> = (i64, MatchKind, Option<&'a str>, Option<&'a str>, &'a str);
@@ -243,13 +192,7 @@ fn reasons_name_what_matched() {
         .iter()
         .map(|found| {
             let reason = &found.reason;
-            (
-                found.snippet.id,
-                reason.kind,
-                reason.target,
-                reason.role,
-                reason.locale.as_str(),
-            )
+            (found.snippet.id, reason.kind, reason.target, reason.role, reason.locale.as_str())
         })
         .collect();
     assert_eq!(
@@ -276,10 +219,7 @@ fn the_index_knows_when_time_alone_changes_answers() {
 
 #[test]
 fn drafts_are_served_only_by_a_preview_index() {
-    let mut builder = SiteIndex::builder(SiteSettings {
-        default_locale: locale("en"),
-    })
-    .include_drafts(true);
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: locale("en") }).include_drafts(true);
     for snippet in fixture() {
         builder.add(snippet).unwrap();
     }
@@ -291,15 +231,8 @@ fn drafts_are_served_only_by_a_preview_index() {
 
 #[test]
 fn invalid_targets_are_refused_when_building() {
-    let mut builder = SiteIndex::builder(SiteSettings {
-        default_locale: locale("en"),
-    });
-    for bad in [
-        pattern("/orders/(unclosed"),
-        pattern("no-slash"),
-        key("has space"),
-        route("relative"),
-    ] {
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: locale("en") });
+    for bad in [pattern("/orders/(unclosed"), pattern("no-slash"), key("has space"), route("relative")] {
         assert!(builder.add(snippet(1, "bad", vec![bad.clone()])).is_err(), "{bad:?}");
     }
 }

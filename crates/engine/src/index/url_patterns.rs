@@ -10,20 +10,22 @@
 use crate::{Error, Target};
 use compact_str::CompactString;
 use rustc_hash::FxHashMap as HashMap;
+use smallvec::SmallVec;
 use urlpattern::{UrlPattern, UrlPatternInit, UrlPatternMatchInput, UrlPatternOptions};
 
 /// A compiled pathname pattern.
 #[derive(Debug)]
 pub enum UrlPatternMatcher {
     /// Only literal and `:name` segments: equal segment counts, literals equal, names non-empty.
-    Segments(Vec<Segment>),
+    /// Stored inline, so testing a typical pattern touches one or two cache lines.
+    Segments(SmallVec<[Segment; 4]>),
     /// Anything else, with the full URLPattern machinery.
     Full(Box<UrlPattern>),
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Segment {
-    Literal(String),
+    Literal(CompactString),
     Name,
 }
 
@@ -57,23 +59,21 @@ impl UrlPatternMatcher {
 }
 
 /// The segments of a pattern made only of literal and `:name` segments, if it is one.
-fn simple_segments(pattern: &str) -> Option<Vec<Segment>> {
+fn simple_segments(pattern: &str) -> Option<SmallVec<[Segment; 4]>> {
     let rest = pattern.strip_prefix('/')?;
     if rest.is_empty() {
         return None; // `/` alone: leave the edge cases to the full implementation.
     }
-    let mut names = Vec::new();
-    let mut segments = Vec::new();
+    let mut names: SmallVec<[&str; 4]> = SmallVec::new();
+    let mut segments = SmallVec::new();
     for part in rest.split('/') {
         if is_literal(part) {
-            segments.push(Segment::Literal(part.to_owned()));
+            segments.push(Segment::Literal(part.into()));
             continue;
         }
         let name = part.strip_prefix(':')?;
         let mut characters = name.chars();
-        let first_ok = characters
-            .next()
-            .is_some_and(|first| first.is_ascii_alphabetic() || first == '_');
+        let first_ok = characters.next().is_some_and(|first| first.is_ascii_alphabetic() || first == '_');
         if !first_ok || !characters.all(|character| character.is_ascii_alphanumeric() || character == '_') {
             return None;
         }
@@ -88,37 +88,25 @@ fn simple_segments(pattern: &str) -> Option<Vec<Segment>> {
 }
 
 pub(crate) fn compile(pattern: &str) -> Result<UrlPattern, Error> {
-    let invalid = |reason: String| Error::InvalidUrlPattern {
-        pattern: pattern.chars().take(520).collect(),
-        reason,
-    };
+    let invalid = |reason: String| Error::InvalidUrlPattern { pattern: pattern.chars().take(520).collect(), reason };
     if !pattern.starts_with('/') || pattern.len() > Target::ROUTE_MAX_LEN {
-        return Err(invalid(
-            "a pathname pattern starts with `/` and has at most 512 characters".into(),
-        ));
+        return Err(invalid("a pathname pattern starts with `/` and has at most 512 characters".into()));
     }
-    let init = UrlPatternInit {
-        pathname: Some(pattern.to_owned()),
-        ..UrlPatternInit::default()
-    };
+    let init = UrlPatternInit { pathname: Some(pattern.to_owned()), ..UrlPatternInit::default() };
     UrlPattern::parse(init, UrlPatternOptions::default()).map_err(|error| invalid(error.to_string()))
 }
 
 /// Whether `pattern` matches `path` with WHATWG URLPattern semantics (pathname only).
 pub fn matches(pattern: &UrlPattern, path: &str) -> bool {
-    let input = UrlPatternMatchInput::Init(UrlPatternInit {
-        pathname: Some(path.to_owned()),
-        ..UrlPatternInit::default()
-    });
+    let input =
+        UrlPatternMatchInput::Init(UrlPatternInit { pathname: Some(path.to_owned()), ..UrlPatternInit::default() });
     pattern.test(input).unwrap_or(false)
 }
 
 /// A segment the pattern syntax leaves alone and URL canonicalization does not rewrite.
 fn is_literal(segment: &str) -> bool {
     !segment.is_empty()
-        && segment
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~'))
+        && segment.bytes().all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~'))
         && segment != "."
         && segment != ".."
 }
@@ -136,15 +124,15 @@ fn literal_prefix(pattern: &str) -> Vec<&str> {
 
 #[derive(Debug)]
 pub(crate) struct CompiledPattern<Idx> {
-    pub source: String,
     pub pattern: UrlPatternMatcher,
-    pub snippets: Vec<Idx>,
+    pub snippets: SmallVec<[Idx; 4]>,
+    pub source: CompactString,
 }
 
 #[derive(Debug, Default)]
 struct Node {
+    patterns: SmallVec<[u32; 4]>,
     children: HashMap<CompactString, u32>,
-    patterns: Vec<u32>,
 }
 
 /// Distinct compiled patterns, each with the snippets that target it, and the trie over them.
@@ -157,15 +145,11 @@ pub(crate) struct PatternSet<Idx> {
 
 impl<Idx: Copy> Default for PatternSet<Idx> {
     fn default() -> Self {
-        PatternSet {
-            patterns: Vec::new(),
-            by_source: HashMap::default(),
-            nodes: vec![Node::default()],
-        }
+        PatternSet { patterns: Vec::new(), by_source: HashMap::default(), nodes: vec![Node::default()] }
     }
 }
 
-impl<Idx: Copy> PatternSet<Idx> {
+impl<Idx: Copy + std::fmt::Debug> PatternSet<Idx> {
     /// Compiles `source` unless it is known; returns its id.
     pub fn intern(&mut self, source: &str) -> Result<u32, Error> {
         if let Some(&id) = self.by_source.get(source) {
@@ -183,11 +167,7 @@ impl<Idx: Copy> PatternSet<Idx> {
             node = child as usize;
         }
         self.nodes[node].patterns.push(id);
-        self.patterns.push(CompiledPattern {
-            source: source.to_owned(),
-            pattern,
-            snippets: Vec::new(),
-        });
+        self.patterns.push(CompiledPattern { pattern, snippets: SmallVec::new(), source: source.into() });
         self.by_source.insert(source.to_owned(), id);
         Ok(id)
     }
@@ -235,44 +215,22 @@ mod tests {
     #[test]
     fn simple_patterns_are_matched_by_segments() {
         assert_eq!(
-            simple_segments("/orders/:id/edit"),
-            Some(vec![
-                Segment::Literal("orders".into()),
-                Segment::Name,
-                Segment::Literal("edit".into())
-            ])
+            simple_segments("/orders/:id/edit").map(SmallVec::into_vec),
+            Some(vec![Segment::Literal("orders".into()), Segment::Name, Segment::Literal("edit".into())])
         );
-        for complex in [
-            "/",
-            "/orders/*",
-            "/orders/:id?",
-            "/:id.json",
-            "/a/:id/:id",
-            "/(\\d+)",
-            "/a/{b}?",
-            "/a%20b",
-        ] {
+        for complex in ["/", "/orders/*", "/orders/:id?", "/:id.json", "/a/:id/:id", "/(\\d+)", "/a/{b}?", "/a%20b"] {
             assert_eq!(simple_segments(complex), None, "{complex}");
         }
-        assert!(
-            UrlPatternMatcher::compile("/a/:id/:id").is_err(),
-            "duplicate names are refused"
-        );
+        assert!(UrlPatternMatcher::compile("/a/:id/:id").is_err(), "duplicate names are refused");
     }
 
     #[test]
     fn the_trie_finds_exactly_the_matching_patterns() {
         let mut set = PatternSet::<u32>::default();
-        for (snippet, source) in [
-            "/approvals/:id",
-            "/approvals",
-            "/approvals/:id/history",
-            "/:any",
-            "/orders/*",
-            "/a/b",
-        ]
-        .into_iter()
-        .enumerate()
+        for (snippet, source) in
+            ["/approvals/:id", "/approvals", "/approvals/:id/history", "/:any", "/orders/*", "/a/b"]
+                .into_iter()
+                .enumerate()
         {
             let id = set.intern(source).unwrap();
             set.attach(id, snippet as u32);
@@ -282,7 +240,7 @@ mod tests {
         assert_eq!(set.patterns.len(), 6);
         let matching = |path: &str| {
             let mut sources = Vec::new();
-            set.for_each_match(path, |found| sources.push(found.source.clone()));
+            set.for_each_match(path, |found| sources.push(found.source.to_string()));
             sources.sort();
             sources
         };
@@ -322,13 +280,13 @@ mod tests {
             for segments in paths {
                 let path = format!("/{}", segments.join("/"));
                 let mut through_trie = Vec::new();
-                set.for_each_match(&path, |found| through_trie.push(found.source.clone()));
+                set.for_each_match(&path, |found| through_trie.push(found.source.to_string()));
                 through_trie.sort();
                 let mut brute_force: Vec<String> = set
                     .patterns
                     .iter()
                     .filter(|candidate| matches(&compile(&candidate.source).unwrap(), &path))
-                    .map(|candidate| candidate.source.clone())
+                    .map(|candidate| candidate.source.to_string())
                     .collect();
                 brute_force.sort();
                 proptest::prop_assert_eq!(through_trie, brute_force, "path {}", path);

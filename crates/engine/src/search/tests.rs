@@ -56,60 +56,25 @@ fn site() -> SiteIndex {
         Snippet {
             locale: locale("fr"),
             targets: key("claim.vat-number"),
-            ..snippet(
-                4,
-                "vat",
-                "Saisir le numéro de TVA",
-                "Copiez le numéro de TVA du commerçant depuis le reçu.",
-            )
+            ..snippet(4, "vat", "Saisir le numéro de TVA", "Copiez le numéro de TVA du commerçant depuis le reçu.")
         },
         Snippet {
             locale: locale("de"),
-            ..snippet(
-                5,
-                "kostenstelle",
-                "Die richtige Kostenstelle finden",
-                "Die Kostenstelle steht in Ihrem Profil.",
-            )
+            ..snippet(5, "kostenstelle", "Die richtige Kostenstelle finden", "Die Kostenstelle steht in Ihrem Profil.")
         },
         Snippet {
             roles: vec!["approver".into()],
-            ..snippet(
-                6,
-                "limits",
-                "Approval limits for receipts",
-                "Approvers may approve receipts up to 5000 euros.",
-            )
+            ..snippet(6, "limits", "Approval limits for receipts", "Approvers may approve receipts up to 5000 euros.")
         },
         Snippet {
             targets: key("claim.cost-centre"),
-            ..snippet(
-                7,
-                "cost-centre",
-                "Finding your team code",
-                "Ask your manager if unsure.",
-            )
+            ..snippet(7, "cost-centre", "Finding your team code", "Ask your manager if unsure.")
         },
-        Snippet {
-            status: Status::Draft,
-            ..snippet(8, "draft", "Receipt rules draft", "Receipts receipts receipts.")
-        },
-        snippet(
-            9,
-            "escaping",
-            "Odd characters",
-            "Use <b>bold</b> & \"quotes\" when the receipt says so.",
-        ),
-        snippet(
-            10,
-            "vat-rates",
-            "VAT rates explained",
-            "Which VAT rate applies: the VAT rate printed on the receipt.",
-        ),
+        Snippet { status: Status::Draft, ..snippet(8, "draft", "Receipt rules draft", "Receipts receipts receipts.") },
+        snippet(9, "escaping", "Odd characters", "Use <b>bold</b> & \"quotes\" when the receipt says so."),
+        snippet(10, "vat-rates", "VAT rates explained", "Which VAT rate applies: the VAT rate printed on the receipt."),
     ];
-    let mut builder = SiteIndex::builder(SiteSettings {
-        default_locale: locale("en"),
-    });
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: locale("en") });
     for snippet in snippets {
         builder.add(snippet).unwrap();
     }
@@ -117,19 +82,11 @@ fn site() -> SiteIndex {
 }
 
 fn search(site: &SiteIndex, index: &SearchIndex, text: &str, context: &Context) -> Vec<i64> {
-    index
-        .search(site, text, context, 0, 10)
-        .unwrap()
-        .iter()
-        .map(|hit| hit.snippet.id)
-        .collect()
+    index.search(site, text, context, 0, 10).unwrap().iter().map(|hit| hit.snippet.id).collect()
 }
 
 fn english() -> Context {
-    Context {
-        locale: Some(locale("en")),
-        ..Context::default()
-    }
+    Context { locale: Some(locale("en")), ..Context::default() }
 }
 
 #[test]
@@ -157,29 +114,16 @@ fn answers_respect_locale_roles_and_status() {
     let site = site();
     let index = SearchIndex::build(&site).unwrap();
     // French reads the French translation in place of the English one.
-    let french = Context {
-        locale: Some(locale("fr-CA")),
-        ..Context::default()
-    };
+    let french = Context { locale: Some(locale("fr-CA")), ..Context::default() };
     assert_eq!(search(&site, &index, "numéro TVA", &french), vec![4]);
-    assert_eq!(
-        search(&site, &index, "VAT number", &french),
-        vec![4],
-        "one hit per slug, best locale"
-    );
+    assert_eq!(search(&site, &index, "VAT number", &french), vec![4], "one hit per slug, best locale");
     // A German-only snippet does not reach English readers.
     assert_eq!(search(&site, &index, "Kostenstelle", &english()), Vec::<i64>::new());
-    let german = Context {
-        locale: Some(locale("de")),
-        ..Context::default()
-    };
+    let german = Context { locale: Some(locale("de")), ..Context::default() };
     assert_eq!(search(&site, &index, "Kostenstellen", &german), vec![5]);
     // Role-specific snippets need the role; drafts are never found.
     assert!(!search(&site, &index, "receipts", &english()).contains(&6));
-    let approver = Context {
-        roles: vec!["approver".into()],
-        ..english()
-    };
+    let approver = Context { roles: vec!["approver".into()], ..english() };
     assert!(search(&site, &index, "approval limits", &approver).contains(&6));
     assert!(!search(&site, &index, "receipts rules", &approver).contains(&8));
 }
@@ -187,41 +131,22 @@ fn answers_respect_locale_roles_and_status() {
 #[test]
 fn the_context_boosts_its_own_snippets() {
     // Two equally relevant snippets: id breaks the tie, until one matches the context.
-    let mut builder = SiteIndex::builder(SiteSettings {
-        default_locale: locale("en"),
-    });
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: locale("en") });
     let targeted = |id, slug: &str, target: Target| Snippet {
         targets: vec![target],
-        ..snippet(
-            id,
-            slug,
-            &format!("About {slug}"),
-            "Check the rate printed on the receipt.",
-        )
+        ..snippet(id, slug, &format!("About {slug}"), "Check the rate printed on the receipt.")
     };
-    builder
-        .add(targeted(1, "alpha", Target::Key("form.alpha".into())))
-        .unwrap();
-    builder
-        .add(targeted(2, "beta", Target::Key("form.beta".into())))
-        .unwrap();
-    builder
-        .add(targeted(3, "gamma", Target::Route("/claims/new".into())))
-        .unwrap();
+    builder.add(targeted(1, "alpha", Target::Key("form.alpha".into()))).unwrap();
+    builder.add(targeted(2, "beta", Target::Key("form.beta".into()))).unwrap();
+    builder.add(targeted(3, "gamma", Target::Route("/claims/new".into()))).unwrap();
     let site = builder.build();
     let index = SearchIndex::build(&site).unwrap();
     assert_eq!(search(&site, &index, "rate", &english()), vec![1, 2, 3]);
 
-    let on_beta = Context {
-        keys: vec!["form.beta".into()],
-        route: Some("/claims/new".into()),
-        ..english()
-    };
+    let on_beta = Context { keys: vec!["form.beta".into()], route: Some("/claims/new".into()), ..english() };
     let hits = index.search(&site, "rate", &on_beta, 0, 10).unwrap();
-    let order: Vec<(i64, Option<MatchKind>)> = hits
-        .iter()
-        .map(|hit| (hit.snippet.id, hit.context.as_ref().map(|reason| reason.kind)))
-        .collect();
+    let order: Vec<(i64, Option<MatchKind>)> =
+        hits.iter().map(|hit| (hit.snippet.id, hit.context.as_ref().map(|reason| reason.kind))).collect();
     assert_eq!(
         order,
         vec![(2, Some(MatchKind::FieldKey)), (3, Some(MatchKind::Route)), (1, None)],
@@ -241,20 +166,14 @@ fn excerpts_mark_matches_and_escape_the_rest() {
     );
     let receipt = hits.iter().find(|hit| hit.snippet.id == 1).unwrap();
     assert!(receipt.excerpt.contains("<mark>receipt</mark>"), "{}", receipt.excerpt);
-    assert!(
-        receipt.excerpt.contains("<mark>receipts</mark>"),
-        "stems match too: {}",
-        receipt.excerpt
-    );
+    assert!(receipt.excerpt.contains("<mark>receipts</mark>"), "stems match too: {}", receipt.excerpt);
 }
 
 #[test]
 fn long_bodies_are_cut_around_the_matches() {
     let filler = "lorem ipsum dolor sit amet ".repeat(20);
     let text = format!("{filler}the cost centre is on your badge. {filler}");
-    let mut builder = SiteIndex::builder(SiteSettings {
-        default_locale: locale("en"),
-    });
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: locale("en") });
     builder.add(snippet(1, "long", "Long", &text)).unwrap();
     let site = builder.build();
     let index = SearchIndex::build(&site).unwrap();
@@ -271,10 +190,6 @@ fn results_are_deterministic() {
     let first = SearchIndex::build(&site).unwrap();
     let second = SearchIndex::build(&site).unwrap();
     for text in ["receipt", "claim", "vat", "r"] {
-        assert_eq!(
-            search(&site, &first, text, &english()),
-            search(&site, &second, text, &english()),
-            "{text}"
-        );
+        assert_eq!(search(&site, &first, text, &english()), search(&site, &second, text, &english()), "{text}");
     }
 }

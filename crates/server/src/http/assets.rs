@@ -29,11 +29,7 @@ async fn asset_headers(request: Request, next: Next) -> Response {
     let headers = response.headers_mut();
     headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     headers.insert("cross-origin-resource-policy", HeaderValue::from_static("cross-origin"));
-    let cache = if is_loader {
-        "public, max-age=300"
-    } else {
-        "public, max-age=31536000, immutable"
-    };
+    let cache = if is_loader { "public, max-age=300" } else { "public, max-age=31536000, immutable" };
     headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
     response
 }

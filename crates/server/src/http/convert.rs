@@ -9,10 +9,7 @@ pub const KEYS_MAX: usize = 32;
 pub const ROLES_MAX: usize = 16;
 
 fn invalid(name: &'static str, error: impl ToString) -> ApiError {
-    ApiError::InvalidParameter {
-        name,
-        message: error.to_string(),
-    }
+    ApiError::InvalidParameter { name, message: error.to_string() }
 }
 
 /// Checks every context parameter against its limits and builds the engine's context.
@@ -20,10 +17,7 @@ pub fn context_from_wire(query: &wire::HelpQuery) -> Result<engine::Context, Api
     let path = match query.path.as_deref() {
         None | Some("") => None,
         Some(path) if path.len() > PATH_MAX_LEN => {
-            return Err(ApiError::ParameterTooLong {
-                name: "path",
-                max: PATH_MAX_LEN,
-            });
+            return Err(ApiError::ParameterTooLong { name: "path", max: PATH_MAX_LEN });
         }
         Some(path)
             if !path.starts_with('/')
@@ -41,10 +35,7 @@ pub fn context_from_wire(query: &wire::HelpQuery) -> Result<engine::Context, Api
     let route = match query.route.as_deref() {
         None | Some("") => None,
         Some(route) if route.len() > engine::Target::ROUTE_MAX_LEN => {
-            return Err(ApiError::ParameterTooLong {
-                name: "route",
-                max: engine::Target::ROUTE_MAX_LEN,
-            });
+            return Err(ApiError::ParameterTooLong { name: "route", max: engine::Target::ROUTE_MAX_LEN });
         }
         Some(route) => {
             engine::validate_route(route).map_err(|error| invalid("route", error))?;
@@ -61,14 +52,7 @@ pub fn context_from_wire(query: &wire::HelpQuery) -> Result<engine::Context, Api
         None | Some("") => None,
         Some(version) => Some(engine::parse_app_version(version).map_err(|error| invalid("app_version", error))?),
     };
-    Ok(engine::Context {
-        path,
-        route,
-        keys,
-        roles,
-        locale,
-        app_version,
-    })
+    Ok(engine::Context { path, route, keys, roles, locale, app_version })
 }
 
 fn list(
@@ -140,11 +124,7 @@ pub fn card_prefix(snippet: &engine::Snippet) -> Box<str> {
 
 /// `{"snippets":[…]}` for these matches, from the entry's prepared card prefixes.
 pub fn write_help_body(card_prefixes: &[Box<str>], matches: &[engine::Match<'_>]) -> Vec<u8> {
-    let capacity = matches
-        .iter()
-        .map(|found| card_prefixes[found.position].len() + 160)
-        .sum::<usize>()
-        + 16;
+    let capacity = matches.iter().map(|found| card_prefixes[found.position].len() + 160).sum::<usize>() + 16;
     let mut body = Vec::with_capacity(capacity);
     body.extend_from_slice(b"{\"snippets\":[");
     for (index, found) in matches.iter().enumerate() {
@@ -196,32 +176,20 @@ mod tests {
             app_versions: None,
             text: String::new(),
         };
-        let mut builder = SiteIndex::builder(SiteSettings {
-            default_locale: Locale::parse("en").unwrap(),
-        });
+        let mut builder = SiteIndex::builder(SiteSettings { default_locale: Locale::parse("en").unwrap() });
         builder
-            .add(snippet(
-                1,
-                "Quotes \" and \\ and \u{1}",
-                "<p>é \u{2028}</p>\n",
-                vec![Target::Key("a.b".into())],
-            ))
+            .add(snippet(1, "Quotes \" and \\ and \u{1}", "<p>é \u{2028}</p>\n", vec![Target::Key("a.b".into())]))
             .unwrap();
         builder.add(snippet(2, "Plain", "<p>x</p>", vec![])).unwrap();
         let index = builder.build();
         let prefixes: Vec<Box<str>> = index.snippets().iter().map(card_prefix).collect();
-        let context = engine::Context {
-            keys: vec!["a.b".into()],
-            roles: vec!["approver".into()],
-            ..engine::Context::default()
-        };
+        let context =
+            engine::Context { keys: vec!["a.b".into()], roles: vec!["approver".into()], ..engine::Context::default() };
         let matches = index.resolve(&context, 0);
         assert_eq!(matches.len(), 2);
         let fast = write_help_body(&prefixes, &matches);
-        let slow = serde_json::to_vec(&wire::HelpResponse {
-            snippets: matches.iter().map(card_to_wire).collect(),
-        })
-        .unwrap();
+        let slow =
+            serde_json::to_vec(&wire::HelpResponse { snippets: matches.iter().map(card_to_wire).collect() }).unwrap();
         assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
     }
 }

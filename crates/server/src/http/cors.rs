@@ -17,9 +17,7 @@ use axum::response::Response;
 
 /// The `site` parameter of a query string, percent-decoded.
 fn site_key(query: Option<&str>) -> Option<String> {
-    form_urlencoded::parse(query?.as_bytes())
-        .find(|(name, _)| name == "site")
-        .map(|(_, value)| value.into_owned())
+    form_urlencoded::parse(query?.as_bytes()).find(|(name, _)| name == "site").map(|(_, value)| value.into_owned())
 }
 
 /// A preflight (`OPTIONS` with `Origin`) for a public endpoint: allowed methods and headers
@@ -36,10 +34,7 @@ pub async fn preflight(State(state): State<AppState>, headers: HeaderMap, uri: U
     if granted.is_some() {
         let response_headers = response.headers_mut();
         response_headers.insert(ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
-        response_headers.insert(
-            ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("content-type, if-none-match"),
-        );
+        response_headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, if-none-match"));
         response_headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
     }
     grant(response, granted)
@@ -52,10 +47,7 @@ pub fn grant(mut response: Response, allowed_origin: Option<&HeaderValue>) -> Re
     headers.append(VARY, HeaderValue::from_static("origin"));
     if let Some(origin) = allowed_origin {
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-        headers.insert(
-            ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("etag, retry-after"),
-        );
+        headers.insert(ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("etag, retry-after"));
     }
     response
 }

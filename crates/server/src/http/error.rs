@@ -49,12 +49,7 @@ impl ApiError {
 }
 
 fn error_response(status: StatusCode, code: &str, message: String) -> Response {
-    let body = wire::ErrorBody {
-        error: wire::ErrorDetail {
-            code: code.to_owned(),
-            message,
-        },
-    };
+    let body = wire::ErrorBody { error: wire::ErrorDetail { code: code.to_owned(), message } };
     (status, axum::Json(body)).into_response()
 }
 
@@ -67,9 +62,7 @@ impl IntoResponse for ApiError {
         }
         let mut response = error_response(status, code, self.to_string());
         if matches!(self, ApiError::SearchWarmingUp) {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }
@@ -90,10 +83,8 @@ pub async fn not_found() -> ApiError {
 pub async fn json_error_bodies(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    let is_json =
+        response.headers().get(CONTENT_TYPE).is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }
@@ -114,8 +105,6 @@ pub async fn json_error_bodies(request: Request, next: Next) -> Response {
             replaced.headers_mut().insert(name.clone(), value.clone());
         }
     }
-    replaced
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    replaced.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     replaced
 }

@@ -17,10 +17,7 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
         Ok(sites) => (StatusCode::OK, Json(json!({ "status": "ready", "sites": sites.len() }))),
         Err(error) => {
             tracing::error!(%error, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable" })),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable" })))
         }
     }
 }

@@ -48,13 +48,7 @@ fn compute(entry: &SiteEntry, context: &engine::Context, now: engine::Timestamp)
     let mut hasher = rustc_hash::FxHasher::default();
     entry.site.content_version.hash(&mut hasher);
     for found in &matches {
-        (
-            found.snippet.id,
-            found.reason.kind,
-            found.reason.target,
-            found.reason.role,
-        )
-            .hash(&mut hasher);
+        (found.snippet.id, found.reason.kind, found.reason.target, found.reason.role).hash(&mut hasher);
         found.reason.locale.hash(&mut hasher);
     }
     Answer {
@@ -80,15 +74,9 @@ pub fn site_for_request(state: &AppState, key: &str, headers: &HeaderMap) -> Res
         return Err(ApiError::MissingParameter("site"));
     }
     if key.len() > SITE_KEY_MAX_LEN {
-        return Err(ApiError::ParameterTooLong {
-            name: "site",
-            max: SITE_KEY_MAX_LEN,
-        });
+        return Err(ApiError::ParameterTooLong { name: "site", max: SITE_KEY_MAX_LEN });
     }
-    let entry = state
-        .indexes
-        .get(key)
-        .ok_or_else(|| ApiError::UnknownSite(key.to_owned()))?;
+    let entry = state.indexes.get(key).ok_or_else(|| ApiError::UnknownSite(key.to_owned()))?;
     if let Some(origin) = headers.get(ORIGIN)
         && !entry.allows_origin(origin.as_bytes())
     {

@@ -28,9 +28,7 @@ pub async fn query(
         Err(error) => return cors::grant(error.into_response(), None),
     };
     let response = match query {
-        Ok(Query(query)) => search(entry, query, &headers)
-            .await
-            .unwrap_or_else(IntoResponse::into_response),
+        Ok(Query(query)) => search(entry, query, &headers).await.unwrap_or_else(IntoResponse::into_response),
         Err(error) => error.into_response(),
     };
     cors::grant(response, headers.get(ORIGIN))
@@ -46,17 +44,11 @@ async fn search(
         return Err(ApiError::MissingParameter("q"));
     }
     if query.q.len() > engine::search::QUERY_MAX_LEN {
-        return Err(ApiError::ParameterTooLong {
-            name: "q",
-            max: engine::search::QUERY_MAX_LEN,
-        });
+        return Err(ApiError::ParameterTooLong { name: "q", max: engine::search::QUERY_MAX_LEN });
     }
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::InvalidParameter {
-            name: "limit",
-            message: format!("between 1 and {MAX_LIMIT}"),
-        });
+        return Err(ApiError::InvalidParameter { name: "limit", message: format!("between 1 and {MAX_LIMIT}") });
     }
     if entry.search.get().is_none() {
         return Err(ApiError::SearchWarmingUp);
@@ -68,9 +60,7 @@ async fn search(
             return Ok(wire::SearchResponse::default());
         };
         let hits = search.search(&entry.index, &query.q, &context, now, limit as usize)?;
-        Ok::<_, engine::Error>(wire::SearchResponse {
-            hits: hits.iter().map(search_hit_to_wire).collect(),
-        })
+        Ok::<_, engine::Error>(wire::SearchResponse { hits: hits.iter().map(search_hit_to_wire).collect() })
     })
     .await
     .map_err(|error| ApiError::Internal(error.to_string()))?
@@ -78,10 +68,5 @@ async fn search(
     let body = serde_json::to_vec(&hits).map_err(|error| ApiError::Internal(error.to_string()))?;
     let mut hasher = rustc_hash::FxHasher::default();
     body.hash(&mut hasher);
-    Ok(respond_json(
-        super::etag(hasher.finish()),
-        headers,
-        "public, max-age=30",
-        body.into(),
-    ))
+    Ok(respond_json(super::etag(hasher.finish()), headers, "public, max-age=30", body.into()))
 }
