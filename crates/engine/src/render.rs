@@ -56,7 +56,11 @@ const TAGS: &[&str] = &[
 /// Turns author Markdown into HTML that cannot run script or leak the worker elsewhere.
 pub struct Renderer {
     sanitizer: ammonia::Builder<'static>,
+    fingerprint: String,
 }
+
+/// Raised whenever the rendering or sanitizing rules change, so stores re-render what they hold.
+const POLICY_VERSION: u32 = 1;
 
 impl std::fmt::Debug for Renderer {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -73,6 +77,10 @@ impl Default for Renderer {
 impl Renderer {
     /// `image_hosts`: hosts (`cdn.example.com`) whose https images snippets may show.
     pub fn new(image_hosts: Vec<String>) -> Renderer {
+        let mut sorted_hosts = image_hosts.clone();
+        sorted_hosts.sort();
+        sorted_hosts.dedup();
+        let fingerprint = format!("policy={POLICY_VERSION};img={}", sorted_hosts.join(","));
         let mut tags: HashSet<&'static str> = TAGS.iter().copied().collect();
         if !image_hosts.is_empty() {
             tags.insert("img");
@@ -96,7 +104,13 @@ impl Renderer {
                 }
                 Some(value.into())
             });
-        Renderer { sanitizer }
+        Renderer { sanitizer, fingerprint }
+    }
+
+    /// Names the policy (rules and allowed image hosts): stored HTML rendered under another
+    /// fingerprint must be rendered again.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     /// Markdown (CommonMark with tables and strikethrough) to sanitized HTML.

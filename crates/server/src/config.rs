@@ -31,9 +31,14 @@ pub enum Command {
     Serve(ServeConfig),
     /// Load a folder of Markdown snippets (with YAML front matter) into a site.
     Import(ImportConfig),
+    /// Write a site's snippets as Markdown files that `import` reads back to the same content.
+    Export(ExportConfig),
     /// Manage sites.
     #[command(subcommand)]
     Site(SiteCommand),
+    /// Manage a site's secret admin keys (`sk_…`).
+    #[command(subcommand)]
+    Keys(KeysCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -53,6 +58,19 @@ pub struct ServeConfig {
     /// Longest time a request may take before it gets a 408 (seconds).
     #[arg(long, env = "CUECARD_REQUEST_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub request_timeout_secs: u64,
+
+    /// Public API requests a client may make per site per minute, sustained; 0 for no limit.
+    #[arg(long, env = "CUECARD_PUBLIC_RATE_LIMIT", default_value_t = 1200)]
+    pub public_rate_limit: u32,
+
+    /// Public API requests a client may make at once before the per-minute rate applies.
+    #[arg(long, env = "CUECARD_PUBLIC_RATE_BURST", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub public_rate_burst: u32,
+
+    /// Behind a reverse proxy: the header holding the client's address (`x-forwarded-for`),
+    /// whose first address is used for rate limits. Unset, the socket's peer address is used.
+    #[arg(long, env = "CUECARD_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
 }
 
 impl ServeConfig {
@@ -77,6 +95,59 @@ pub struct ImportConfig {
     /// Print what would change, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Overwrite snippets edited through the admin API since the last import (otherwise they
+    /// are kept and reported as conflicts).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportConfig {
+    /// Folder to write `.md` files into (created if missing; existing files are overwritten).
+    pub dir: PathBuf,
+
+    /// Public key of the site to export (`pk_…`).
+    #[arg(long, env = "CUECARD_SITE")]
+    pub site: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a secret key and print it, once.
+    Create {
+        /// Public key of the site the key is for (`pk_…`).
+        #[arg(long, env = "CUECARD_SITE")]
+        site: String,
+        /// `viewer`, `author`, `publisher` or `owner`.
+        #[arg(long)]
+        role: String,
+        /// What the key is for, to recognise it in `keys list`.
+        #[arg(long)]
+        label: String,
+    },
+    /// List a site's keys (never their secrets).
+    List {
+        #[arg(long, env = "CUECARD_SITE")]
+        site: String,
+    },
+    /// Revoke a key at once.
+    Revoke {
+        #[arg(long, env = "CUECARD_SITE")]
+        site: String,
+        /// The key's id, from `keys list`.
+        id: i64,
+    },
+    /// Replace a key by a new one; the old one keeps working for the overlap.
+    Rotate {
+        #[arg(long, env = "CUECARD_SITE")]
+        site: String,
+        /// The key's id, from `keys list`.
+        id: i64,
+        /// How long the old key keeps working (seconds).
+        #[arg(long, default_value_t = 86_400)]
+        overlap_secs: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,4 +174,8 @@ pub struct SitePut {
     /// Locale used when a worker's locale has no snippet.
     #[arg(long, default_value = "en")]
     pub default_locale: String,
+
+    /// A further locale authors write in (`de`); repeat for several.
+    #[arg(long = "locale")]
+    pub locales: Vec<String>,
 }

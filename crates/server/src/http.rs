@@ -1,12 +1,20 @@
 //! The route table, and the layers every request goes through.
 
 mod assets;
+mod auth;
 pub mod convert;
 mod cors;
 mod error;
 mod health;
 mod help;
+mod keys;
+pub mod limits;
+pub mod openapi;
+mod preview;
+mod revisions;
 mod search;
+mod sites;
+mod snippets;
 
 pub use error::ApiError;
 
@@ -18,7 +26,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -34,16 +42,44 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 pub struct RouterOptions {
     pub widget_dir: PathBuf,
     pub request_timeout: Duration,
+    /// Limits on the public API per site and client; `None` for none.
+    pub public_limits: Option<limits::PublicLimits>,
 }
 
 pub fn router(state: AppState, options: RouterOptions) -> Router {
+    let public_limits = options.public_limits.clone();
     let public_api = Router::new()
         .route("/v1/help", get(help::resolve).options(cors::preflight))
-        .route("/v1/search", get(search::query).options(cors::preflight));
+        .route("/v1/search", get(search::query).options(cors::preflight))
+        .route_layer(middleware::from_fn(move |request, next| limits::enforce(public_limits.clone(), request, next)));
+    // No CORS here: browsers on widget origins can never call the admin API.
+    let site = "/admin/v1/sites/{site}";
+    let admin_api = Router::new()
+        .route(site, get(sites::read).patch(sites::update))
+        .route(&format!("{site}/snippets"), get(snippets::list).post(snippets::create))
+        .route(&format!("{site}/snippets/{{id}}"), get(snippets::read).put(snippets::update).delete(snippets::archive))
+        .route(&format!("{site}/snippets/{{id}}/publish"), post(snippets::publish))
+        .route(&format!("{site}/snippets/{{id}}/unpublish"), post(snippets::unpublish))
+        .route(&format!("{site}/snippets/{{id}}/revisions"), get(revisions::list))
+        .route(&format!("{site}/snippets/{{id}}/revisions/{{version}}/diff"), get(revisions::diff))
+        .route(&format!("{site}/snippets/{{id}}/revisions/{{version}}/restore"), post(revisions::restore))
+        .route(&format!("{site}/keys"), get(keys::list).post(keys::create))
+        .route(&format!("{site}/keys/{{id}}"), axum::routing::delete(keys::revoke))
+        .route(&format!("{site}/keys/{{id}}/rotate"), post(keys::rotate))
+        .route(&format!("{site}/preview"), get(preview::show));
+    let document = openapi::document();
     Router::new()
         .merge(public_api)
+        .merge(admin_api)
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { ([(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], document) }
+            }),
+        )
         .nest_service("/widget", assets::service(&options.widget_dir))
         .fallback(error::not_found)
         .with_state(state)
@@ -74,6 +110,48 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
             .map(Query)
             .map_err(|error| ApiError::InvalidQuery(error.to_string()))
     }
+}
+
+/// JSON body extractor whose rejections are JSON `ApiError`s naming what was wrong.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Json(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::PayloadTooLarge),
+            Err(rejection) if rejection.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Err(ApiError::InvalidBody("send JSON with `Content-Type: application/json`".into()))
+            }
+            Err(rejection) => Err(ApiError::InvalidBody(rejection.body_text())),
+        }
+    }
+}
+
+/// A snippet's ETag: its version.
+pub fn snippet_etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+}
+
+/// The version a change is based on, from `If-Match`: 428 without one. A value naming no
+/// version (`*`, a weak or foreign tag) can never match, so it gets the 412 with the current one.
+pub fn expected_version(headers: &HeaderMap) -> Result<i64, ApiError> {
+    let values = headers.get_all(axum::http::header::IF_MATCH);
+    let mut present = false;
+    for value in values {
+        present = true;
+        for candidate in value.to_str().unwrap_or_default().split(',') {
+            let candidate = candidate.trim();
+            if let Some(version) = candidate.strip_prefix('"').and_then(|rest| rest.strip_suffix('"'))
+                && let Ok(version) = version.parse::<i64>()
+            {
+                return Ok(version);
+            }
+        }
+    }
+    if present { Ok(-1) } else { Err(ApiError::PreconditionRequired) }
 }
 
 /// A JSON answer with a strong ETag derived from `etag`; 304 when the client already has it.

@@ -16,9 +16,12 @@
 //!
 //! The slug is the file's path below the folder without `.md`; `NAME.fr.md` is the French
 //! translation of `NAME`. `README.md` files are documentation for authors and are skipped.
+//!
+//! [`export_file`] is the way back: it writes a snippet as a file this module reads to the same
+//! draft, so a site can move to git and back without loss.
 
 use engine::{Locale, Moment, Status, Target};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use store::SnippetDraft;
@@ -42,34 +45,38 @@ impl fmt::Display for ImportError {
 
 impl std::error::Error for ImportError {}
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct FrontMatter {
     title: String,
     moment: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     targets: Vec<TargetSpec>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     roles: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     priority: i32,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     locale: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     status: Option<String>,
     /// Shown from this time on: `2027-01-01` (UTC midnight) or `2027-01-01T08:00:00+01:00`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     publish_at: Option<String>,
     /// Not shown from this time on.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     expire_at: Option<String>,
     /// Host app versions, as a semver range: `">=2.3, <3"`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     app_versions: Option<String>,
 }
 
+fn is_zero(number: &i32) -> bool {
+    *number == 0
+}
+
 /// An RFC 3339 timestamp or a date (midnight UTC), in unix seconds.
-fn parse_time(text: &str) -> Result<i64, String> {
+pub fn parse_time(text: &str) -> Result<i64, String> {
     if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
         return Ok(timestamp.as_second());
     }
@@ -80,7 +87,7 @@ fn parse_time(text: &str) -> Result<i64, String> {
     Ok(midnight.timestamp().as_second())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 enum TargetSpec {
     Key(String),
@@ -228,6 +235,41 @@ pub fn parse(relative_path: &str, text: &str, default_locale: &Locale) -> Result
     Ok(draft)
 }
 
+/// A snippet as a file: its path below the export folder and its text, which [`parse`] reads back
+/// to the same draft. The default locale's file is `SLUG.md`, others `SLUG.LOCALE.md`.
+pub fn export_file(draft: &SnippetDraft, default_locale: &Locale) -> Result<(PathBuf, String), String> {
+    // `guide.de` in the default locale would read back as `guide` in German: name the locale.
+    let ambiguous = split_locale_suffix(&draft.slug).1.is_some();
+    let path = if draft.locale == *default_locale && !ambiguous {
+        format!("{}.md", draft.slug)
+    } else {
+        format!("{}.{}.md", draft.slug, draft.locale)
+    };
+    let front = FrontMatter {
+        title: draft.title.clone(),
+        moment: draft.moment.as_str().to_owned(),
+        targets: draft
+            .targets
+            .iter()
+            .map(|target| match target {
+                Target::Key(key) => TargetSpec::Key(key.clone()),
+                Target::Route(route) => TargetSpec::Route(route.clone()),
+                Target::UrlPattern(pattern) => TargetSpec::Url(pattern.clone()),
+            })
+            .collect(),
+        roles: draft.roles.clone(),
+        priority: draft.priority,
+        locale: None,
+        status: (draft.status != Status::Published).then(|| draft.status.as_str().to_owned()),
+        publish_at: draft.publish_at.map(crate::http::convert::time_to_wire),
+        expire_at: draft.expire_at.map(crate::http::convert::time_to_wire),
+        app_versions: draft.app_versions.as_ref().map(ToString::to_string),
+    };
+    let yaml = serde_saphyr::to_string(&front).map_err(|error| error.to_string())?;
+    let newline = if yaml.ends_with('\n') { "" } else { "\n" };
+    Ok((PathBuf::from(path), format!("---\n{yaml}{newline}---\n{}", draft.markdown)))
+}
+
 /// Finds the closing `---` line; returns (yaml, body).
 fn split_front_matter(text: &str) -> Option<(&str, &str)> {
     let mut offset = 0;
@@ -291,6 +333,22 @@ mod tests {
         assert_eq!((draft.slug.as_str(), draft.locale.as_str()), ("guide", "pt-BR"));
         let draft = parse("release.notes.md", text, &en()).unwrap();
         assert_eq!((draft.slug.as_str(), draft.locale.as_str()), ("release.notes", "en"));
+    }
+
+    #[test]
+    fn exported_files_read_back_to_the_same_draft() {
+        let text = "---\ntitle: \"Rates: 2027\"\nmoment: change\ntargets:\n  - key: claim.*\n  - url: /approvals/:id\nroles: [approver, 'manager']\npriority: -3\nstatus: draft\npublish_at: 2027-01-01\nexpire_at: 2027-01-31T08:00:00+01:00\napp_versions: \">=2.3, <3\"\n---\n# Rates\n\n---\n\nNew *rates*.  \n";
+        let draft = parse("finance/rates.md", text, &en()).unwrap();
+        let (path, exported) = export_file(&draft, &en()).unwrap();
+        assert_eq!(path, PathBuf::from("finance/rates.md"));
+        assert_eq!(parse("finance/rates.md", &exported, &en()).unwrap(), draft, "{exported}");
+        let german = SnippetDraft { locale: Locale::parse("de").unwrap(), ..draft.clone() };
+        let (path, exported) = export_file(&german, &en()).unwrap();
+        assert_eq!(path, PathBuf::from("finance/rates.de.md"));
+        assert_eq!(parse(path.to_str().unwrap(), &exported, &en()).unwrap(), german);
+        let tricky = SnippetDraft { slug: "guide.de".into(), ..draft };
+        let (path, exported) = export_file(&tricky, &en()).unwrap();
+        assert_eq!(parse(path.to_str().unwrap(), &exported, &en()).unwrap(), tricky);
     }
 
     #[test]

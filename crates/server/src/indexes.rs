@@ -46,6 +46,8 @@ impl SiteEntry {
 #[derive(Debug, Default)]
 pub struct Indexes {
     by_key: RwLock<HashMap<String, Arc<SiteEntry>>>,
+    /// Wakes the refresher at once when this process changed content (the admin API).
+    changed: tokio::sync::Notify,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +61,16 @@ pub enum RefreshError {
 }
 
 impl Indexes {
+    /// Content changed: rebuild what changed now rather than at the next periodic look.
+    pub fn content_changed(&self) {
+        self.changed.notify_one();
+    }
+
+    /// Resolves at the next [`Indexes::content_changed`] (or at once if one is pending).
+    pub async fn wait_for_change(&self) {
+        self.changed.notified().await;
+    }
+
     pub fn get(&self, public_key: &str) -> Option<Arc<SiteEntry>> {
         let by_key = self.by_key.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         by_key.get(public_key).cloned()

@@ -45,7 +45,10 @@ impl AppState {
             let mut ticker = tokio::time::interval(every);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                ticker.tick().await;
+                tokio::select! {
+                    _ = ticker.tick() => {}
+                    () = state.indexes.wait_for_change() => {}
+                }
                 if let Err(error) = state.indexes.refresh(state.store.as_ref(), SearchReadiness::InBackground).await {
                     tracing::error!(%error, "refreshing indexes failed; serving the previous ones");
                 }
@@ -63,7 +66,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let refresher = state.spawn_refresher(refresh_every);
-    let result = axum::serve(listener, http::router(state, options)).with_graceful_shutdown(shutdown).await;
+    // Peer addresses are kept for rate limits per client.
+    let service = http::router(state, options).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
     refresher.abort();
     result
 }

@@ -4,10 +4,10 @@ use anyhow::{Context as _, bail};
 use clap::Parser;
 use engine::Locale;
 use engine::render::Renderer;
-use server::config::{Command, Config, ImportConfig, ServeConfig, SiteCommand, SitePut};
+use server::config::{Command, Config, ExportConfig, ImportConfig, KeysCommand, ServeConfig, SiteCommand, SitePut};
 use server::{AppState, http, import};
 use std::sync::Arc;
-use store::{SiteSpec, SqliteStore, Store};
+use store::{ImportOptions, Role, Site, SiteSpec, SnippetFilter, SqliteStore, Store};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -22,7 +22,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(serve_config) => serve(serve_config, store).await,
         Command::Import(import_config) => import_dir(import_config, store.as_ref()).await,
         Command::Site(SiteCommand::Put(site)) => put_site(site, store.as_ref()).await,
+        Command::Export(export_config) => export_dir(export_config, store.as_ref()).await,
         Command::Site(SiteCommand::List) => list_sites(store.as_ref()).await,
+        Command::Keys(command) => keys(command, store.as_ref()).await,
     }
 }
 
@@ -48,11 +50,38 @@ async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> anyhow::Result<()>
     let address = listener.local_addr()?;
     tracing::info!(%address, "cuecard serving");
     println!("cuecard serving on http://{address}");
-    let options =
-        http::RouterOptions { widget_dir: config.widget_dir.clone(), request_timeout: config.request_timeout() };
+    let public_limits = public_limits(&config)?;
+    if let Some(limits) = public_limits.clone() {
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                ticker.tick().await;
+                limits.forget_idle_clients();
+            }
+        });
+    }
+    let options = http::RouterOptions {
+        widget_dir: config.widget_dir.clone(),
+        request_timeout: config.request_timeout(),
+        public_limits,
+    };
     server::run(listener, state, options, config.refresh_interval(), shutdown_signal()).await?;
     tracing::info!("cuecard stopped");
     Ok(())
+}
+
+fn public_limits(config: &ServeConfig) -> anyhow::Result<Option<http::limits::PublicLimits>> {
+    let Some(per_minute) = std::num::NonZeroU32::new(config.public_rate_limit) else {
+        return Ok(None);
+    };
+    let burst = std::num::NonZeroU32::new(config.public_rate_burst).unwrap_or(per_minute);
+    let header = config
+        .client_ip_header
+        .as_deref()
+        .map(axum::http::HeaderName::try_from)
+        .transpose()
+        .context("invalid --client-ip-header")?;
+    Ok(Some(http::limits::PublicLimits::new(http::limits::RateLimit { per_minute, burst }, header)))
 }
 
 async fn shutdown_signal() {
@@ -74,33 +103,89 @@ async fn shutdown_signal() {
     }
 }
 
+async fn site_named(store: &dyn Store, key: &str) -> anyhow::Result<Site> {
+    store.site(key).await?.with_context(|| format!("no site `{key}`: create it with `cuecard site put`"))
+}
+
 async fn import_dir(config: ImportConfig, store: &dyn Store) -> anyhow::Result<()> {
-    let site = store
-        .site(&config.site)
-        .await?
-        .with_context(|| format!("no site `{}`: create it with `cuecard site put`", config.site))?;
+    let site = site_named(store, &config.site).await?;
     let files = import::read_dir(&config.dir, &site.default_locale)?;
     let drafts: Vec<_> = files.into_iter().map(|file| file.draft).collect();
-    if config.dry_run {
-        println!("dry run: {} snippet file(s) read from {}, nothing written", drafts.len(), config.dir.display());
-        for draft in &drafts {
-            println!("  {} ({}) — {}", draft.slug, draft.locale, draft.title);
-        }
-        return Ok(());
-    }
-    let report = store.import(&config.site, drafts).await?;
+    let options = ImportOptions { force: config.force, dry_run: config.dry_run };
+    let report = store.import(&config.site, drafts, options).await?;
+    let verb = if config.dry_run { "dry run, nothing written; would import" } else { "imported" };
     println!(
-        "imported into {}: {} created, {} updated, {} unchanged",
+        "{verb} into {}: {} created, {} updated, {} unchanged, {} conflicts",
         config.site,
         report.created.len(),
         report.updated.len(),
-        report.unchanged
+        report.unchanged,
+        report.conflicts.len()
     );
     for created in &report.created {
         println!("  + {created}");
     }
     for updated in &report.updated {
         println!("  ~ {updated}");
+    }
+    for conflict in &report.conflicts {
+        println!("  ! {conflict}: edited through the admin API since the last import; kept (use --force to overwrite)");
+    }
+    Ok(())
+}
+
+async fn export_dir(config: ExportConfig, store: &dyn Store) -> anyhow::Result<()> {
+    let site = site_named(store, &config.site).await?;
+    let snippets = store.snippets(site.id, &SnippetFilter::default()).await?;
+    for stored in &snippets {
+        let (relative, text) = import::export_file(&stored.draft, &site.default_locale)
+            .map_err(|error| anyhow::anyhow!("snippet `{}`: {error}", stored.draft.slug))?;
+        let path = config.dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    println!("exported {} snippet(s) of {} to {}", snippets.len(), site.public_key, config.dir.display());
+    Ok(())
+}
+
+async fn keys(command: KeysCommand, store: &dyn Store) -> anyhow::Result<()> {
+    let show = |key: &store::ApiKey| {
+        let state = if key.revoked_at.is_some() {
+            "revoked".to_owned()
+        } else if let Some(expires_at) = key.expires_at {
+            format!("expires {}", http::convert::time_to_wire(expires_at))
+        } else {
+            "active".to_owned()
+        };
+        println!("{}\t{}{}…\t{}\t{}\t{state}", key.id, store::keys::PREFIX, key.lookup, key.role, key.label);
+    };
+    match command {
+        KeysCommand::Create { site, role, label } => {
+            let site = site_named(store, &site).await?;
+            let role =
+                Role::parse(&role).with_context(|| format!("`{role}` is not viewer, author, publisher or owner"))?;
+            let created = store.create_key(site.id, role, &label).await?;
+            println!("{}", created.plaintext);
+            eprintln!("key {} ({role}) for {}: shown once, store it now", created.key.id, site.public_key);
+        }
+        KeysCommand::List { site } => {
+            let site = site_named(store, &site).await?;
+            for key in store.keys(site.id).await? {
+                show(&key);
+            }
+        }
+        KeysCommand::Revoke { site, id } => {
+            let site = site_named(store, &site).await?;
+            show(&store.revoke_key(site.id, id).await?);
+        }
+        KeysCommand::Rotate { site, id, overlap_secs } => {
+            let site = site_named(store, &site).await?;
+            let created = store.rotate_key(site.id, id, overlap_secs).await?;
+            println!("{}", created.plaintext);
+            eprintln!("key {id} replaced by key {}; the old one works for {overlap_secs} s more", created.key.id);
+        }
     }
     Ok(())
 }
@@ -111,6 +196,7 @@ async fn put_site(site: SitePut, store: &dyn Store) -> anyhow::Result<()> {
         name: site.name,
         origins: site.origins,
         default_locale: Locale::parse(&site.default_locale)?,
+        locales: site.locales.iter().map(|tag| Locale::parse(tag)).collect::<Result<_, _>>()?,
     };
     let saved = store.put_site(&spec).await?;
     println!("site {} saved: {} (origins: {})", saved.public_key, saved.name, saved.origins.join(", "));

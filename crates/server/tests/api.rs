@@ -49,6 +49,7 @@ async fn harness() -> Harness {
             name: key.into(),
             origins: vec![origin.into()],
             default_locale: Locale::parse("en").unwrap(),
+            locales: Vec::new(),
         };
         store.put_site(&spec).await.unwrap();
     }
@@ -66,9 +67,13 @@ async fn harness() -> Harness {
         draft("policy", vec![]),
         SnippetDraft { status: Status::Draft, ..draft("secret-draft", vec![Target::Key("claim.vat-number".into())]) },
     ];
-    store.import("pk_test_acme", drafts).await.unwrap();
+    store.import("pk_test_acme", drafts, store::ImportOptions::default()).await.unwrap();
     store
-        .import("pk_test_other", vec![draft("other-site-only", vec![Target::Route("/claims/new".into())])])
+        .import(
+            "pk_test_other",
+            vec![draft("other-site-only", vec![Target::Route("/claims/new".into())])],
+            store::ImportOptions::default(),
+        )
         .await
         .unwrap();
     let widget_dir = directory.path().join("widget");
@@ -76,7 +81,7 @@ async fn harness() -> Harness {
     std::fs::write(widget_dir.join("cuecard.js"), "/* loader */").unwrap();
     std::fs::write(widget_dir.join("cuecard-0123abcd.wasm"), b"\0asm").unwrap();
     let state = AppState::load(Arc::new(store)).await.unwrap();
-    let options = RouterOptions { widget_dir, request_timeout: Duration::from_secs(5) };
+    let options = RouterOptions { widget_dir, request_timeout: Duration::from_secs(5), public_limits: None };
     Harness { app: router(state.clone(), options), state, _directory: directory }
 }
 
@@ -316,10 +321,14 @@ async fn the_demo_help_content_imports_and_covers_every_moment_and_two_roles() {
         name: "Acme".into(),
         origins: vec![],
         default_locale: Locale::parse("en").unwrap(),
+        locales: Vec::new(),
     };
     store.put_site(&spec).await.unwrap();
     let count = files.len();
-    let report = store.import("pk_demo_acme", files.into_iter().map(|file| file.draft).collect()).await.unwrap();
+    let report = store
+        .import("pk_demo_acme", files.into_iter().map(|file| file.draft).collect(), store::ImportOptions::default())
+        .await
+        .unwrap();
     assert_eq!(report.created.len(), count);
 }
 
@@ -332,7 +341,7 @@ async fn content_changes_replace_cached_answers() {
 
     let mut renamed = draft("new-claim", vec![Target::Route("/claims/new".into())]);
     renamed.title = "Starting a claim".into();
-    harness.state.store.import("pk_test_acme", vec![renamed]).await.unwrap();
+    harness.state.store.import("pk_test_acme", vec![renamed], store::ImportOptions::default()).await.unwrap();
     // Until the index is rebuilt, the old answer stands; after, the new one, with a new ETag.
     assert_eq!(get(&harness.app, uri).await.2, before);
     let rebuilt = harness.state.indexes.refresh(harness.state.store.as_ref(), SearchReadiness::Awaited).await.unwrap();
@@ -348,7 +357,7 @@ async fn a_snippet_appears_when_its_window_opens_even_with_answers_cached() {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let soon =
         SnippetDraft { publish_at: Some(now + 2), ..draft("announcement", vec![Target::Route("/claims/new".into())]) };
-    harness.state.store.import("pk_test_acme", vec![soon]).await.unwrap();
+    harness.state.store.import("pk_test_acme", vec![soon], store::ImportOptions::default()).await.unwrap();
     harness.state.indexes.refresh(harness.state.store.as_ref(), SearchReadiness::Awaited).await.unwrap();
     let uri = "/v1/help?site=pk_test_acme&route=/claims/new";
     assert!(!titles(&get(&harness.app, uri).await.2).contains(&"About announcement".to_owned()));
@@ -366,12 +375,17 @@ async fn search_answers_503_until_its_index_is_built() {
         name: "Warm".into(),
         origins: vec![],
         default_locale: Locale::parse("en").unwrap(),
+        locales: Vec::new(),
     };
     store.put_site(&spec).await.unwrap();
     let many: Vec<SnippetDraft> = (0..2000).map(|n| draft(&format!("s{n}"), vec![])).collect();
-    store.import("pk_test_warm", many).await.unwrap();
+    store.import("pk_test_warm", many, store::ImportOptions::default()).await.unwrap();
     let state = AppState::load_serving_first(Arc::new(store)).await.unwrap();
-    let options = RouterOptions { widget_dir: directory.path().into(), request_timeout: Duration::from_secs(5) };
+    let options = RouterOptions {
+        widget_dir: directory.path().into(),
+        request_timeout: Duration::from_secs(5),
+        public_limits: None,
+    };
     let app = router(state, options);
     // Help serves at once; search serves as soon as its index is there, and says when to retry
     // until then.

@@ -2,8 +2,10 @@
 //! embedded default. The database is the source of truth; resolution runs on indexes built
 //! from what [`Store::servable_snippets`] returns.
 
+pub mod keys;
 mod sqlite;
 
+pub use keys::Role;
 pub use sqlite::SqliteStore;
 
 use engine::{Locale, Moment, Status, Target, Timestamp};
@@ -16,6 +18,15 @@ pub enum Error {
     Invalid(String),
     #[error("no site with key `{0}`")]
     UnknownSite(String),
+    #[error("not found")]
+    NotFound,
+    /// The snippet changed since the version the writer read; carries the current one.
+    #[error("snippet {} is at version {}", .0.id, .0.version)]
+    Stale(Box<StoredSnippet>),
+    #[error("{0}")]
+    Duplicate(String),
+    #[error("no random source: {0}")]
+    Random(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -34,8 +45,22 @@ pub struct Site {
     /// Origins allowed to call the public API from a browser (`https://app.example.com`).
     pub origins: Vec<String>,
     pub default_locale: Locale,
+    /// Locales authors write in, the default first.
+    pub locales: Vec<Locale>,
+    /// The widget's look and wording for this site, as a JSON object the service validates.
+    pub widget_settings: String,
     /// Bumped by every change to the site's snippets, so indexes know when to rebuild.
     pub content_version: i64,
+}
+
+/// What an owner may change about a site through the admin API; `None` keeps the current value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteChanges {
+    pub name: Option<String>,
+    pub origins: Option<Vec<String>>,
+    pub default_locale: Option<Locale>,
+    pub locales: Option<Vec<Locale>>,
+    pub widget_settings: Option<String>,
 }
 
 /// What an operator says a site is; created or updated by public key.
@@ -45,6 +70,8 @@ pub struct SiteSpec {
     pub name: String,
     pub origins: Vec<String>,
     pub default_locale: Locale,
+    /// Further locales authors write in; the default is always one.
+    pub locales: Vec<Locale>,
 }
 
 impl SiteSpec {
@@ -59,14 +86,45 @@ impl SiteSpec {
                 self.public_key
             )));
         }
-        if self.name.trim().is_empty() || self.name.len() > 200 {
-            return Err(Error::Invalid("a site name has 1 to 200 characters".into()));
-        }
-        for origin in &self.origins {
-            validate_origin(origin)?;
+        validate_site_fields(&self.name, &self.origins)
+    }
+}
+
+fn validate_site_fields(name: &str, origins: &[String]) -> Result<()> {
+    if name.trim().is_empty() || name.len() > 200 {
+        return Err(Error::Invalid("a site name has 1 to 200 characters".into()));
+    }
+    if origins.len() > 100 {
+        return Err(Error::Invalid("a site allows at most 100 origins".into()));
+    }
+    for origin in origins {
+        validate_origin(origin)?;
+    }
+    Ok(())
+}
+
+impl SiteChanges {
+    pub fn validate(&self, current: &Site) -> Result<()> {
+        validate_site_fields(
+            self.name.as_deref().unwrap_or(&current.name),
+            self.origins.as_deref().unwrap_or(&current.origins),
+        )?;
+        if self.locales.as_ref().is_some_and(|locales| locales.len() > 50) {
+            return Err(Error::Invalid("a site has at most 50 locales".into()));
         }
         Ok(())
     }
+}
+
+/// The default locale first, then the others once each.
+fn site_locales(default_locale: &Locale, others: &[Locale]) -> Vec<Locale> {
+    let mut locales = vec![default_locale.clone()];
+    for locale in others {
+        if !locales.contains(locale) {
+            locales.push(locale.clone());
+        }
+    }
+    locales
 }
 
 /// An origin as browsers send it: scheme, host and optional port, nothing else.
@@ -150,17 +208,97 @@ impl SnippetDraft {
     }
 }
 
-/// What an import did.
+/// A snippet as stored: the author's draft plus what the store keeps about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSnippet {
+    pub id: i64,
+    pub site_id: i64,
+    pub draft: SnippetDraft,
+    /// The sanitized HTML rendered from `draft.markdown` on write.
+    pub html: String,
+    /// Bumped by every change; the admin API's ETag and `If-Match` carry it.
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// One past (or the current) state of a snippet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    pub version: i64,
+    pub draft: SnippetDraft,
+    /// Who wrote it: `import`, `key:ID` or `cli`.
+    pub actor: String,
+    pub created_at: Timestamp,
+}
+
+/// Which snippets a listing returns, in id order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SnippetFilter {
+    pub status: Option<Status>,
+    pub locale: Option<Locale>,
+    pub moment: Option<Moment>,
+    /// Only snippets with this exact target value (a help key, route or URL pattern).
+    pub target: Option<String>,
+    /// Only slugs starting with this (`claim-form/`).
+    pub slug_prefix: Option<String>,
+    /// Only ids greater than this: the cursor of the previous page.
+    pub after: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+/// A secret admin key as stored: everything but the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: i64,
+    pub site_id: i64,
+    /// The key's public id part (`sk_` + these 12 hex digits + …), for telling keys apart.
+    pub lookup: String,
+    pub role: Role,
+    pub label: String,
+    pub created_at: Timestamp,
+    /// Set when the key was rotated out: it keeps working until then.
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+}
+
+impl ApiKey {
+    pub fn is_active(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|expires_at| now < expires_at)
+    }
+}
+
+/// A key just created; `plaintext` is shown once and never stored.
+#[derive(Debug)]
+pub struct CreatedKey {
+    pub key: ApiKey,
+    pub plaintext: String,
+}
+
+/// How an import treats snippets edited through the API since the last import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Overwrite them with the files' content instead of keeping them.
+    pub force: bool,
+    /// Work out the plan and change nothing.
+    pub dry_run: bool,
+}
+
+/// What an import did (or, on a dry run, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
     /// `slug (locale)` of each new snippet.
     pub created: Vec<String>,
     /// `slug (locale)` of each snippet whose content changed.
     pub updated: Vec<String>,
+    /// `slug (locale)` of each snippet edited through the API since the last import, kept as it
+    /// is (unless forced, when it is in `updated`).
+    pub conflicts: Vec<String>,
     pub unchanged: usize,
 }
 
-/// Persistence of sites and snippets. Every method is one transaction.
+/// Persistence of sites, snippets and keys. Every method is one transaction.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Creates the site or updates it in place, by public key.
@@ -170,11 +308,47 @@ pub trait Store: Send + Sync + 'static {
 
     async fn sites(&self) -> Result<Vec<Site>>;
 
+    async fn update_site(&self, site_id: i64, changes: &SiteChanges) -> Result<Site>;
+
     /// Creates or updates snippets by `(slug, locale)`, all or nothing. Snippets whose content
     /// did not change keep their row untouched.
-    async fn import(&self, public_key: &str, drafts: Vec<SnippetDraft>) -> Result<ImportReport>;
+    async fn import(&self, public_key: &str, drafts: Vec<SnippetDraft>, options: ImportOptions)
+    -> Result<ImportReport>;
 
     /// The site's snippets that can be served or previewed (drafts and published), for
     /// building its index.
     async fn servable_snippets(&self, site_id: i64) -> Result<Vec<engine::Snippet>>;
+
+    async fn snippet(&self, site_id: i64, id: i64) -> Result<Option<StoredSnippet>>;
+
+    async fn snippets(&self, site_id: i64, filter: &SnippetFilter) -> Result<Vec<StoredSnippet>>;
+
+    /// Fails with [`Error::Duplicate`] when the site has the slug in that locale already.
+    async fn create_snippet(&self, site_id: i64, draft: &SnippetDraft, actor: &str) -> Result<StoredSnippet>;
+
+    /// Replaces the snippet's content if it is still at `expected_version`; otherwise fails
+    /// with [`Error::Stale`] carrying the current snippet. Unchanged content writes nothing.
+    async fn update_snippet(
+        &self,
+        site_id: i64,
+        id: i64,
+        expected_version: i64,
+        draft: &SnippetDraft,
+        actor: &str,
+    ) -> Result<StoredSnippet>;
+
+    /// Newest first.
+    async fn revisions(&self, site_id: i64, snippet_id: i64) -> Result<Vec<Revision>>;
+
+    async fn create_key(&self, site_id: i64, role: Role, label: &str) -> Result<CreatedKey>;
+
+    async fn keys(&self, site_id: i64) -> Result<Vec<ApiKey>>;
+
+    async fn revoke_key(&self, site_id: i64, key_id: i64) -> Result<ApiKey>;
+
+    /// A new key with the same site, role and label; the old one keeps working for `overlap_secs`.
+    async fn rotate_key(&self, site_id: i64, key_id: i64, overlap_secs: i64) -> Result<CreatedKey>;
+
+    /// The active key a presented secret belongs to, if any.
+    async fn authenticate(&self, presented: &keys::PresentedKey) -> Result<Option<ApiKey>>;
 }

@@ -3,11 +3,15 @@
 //! `synchronous = NORMAL` in WAL mode keeps every committed transaction across a process crash
 //! (`kill -9`); only an operating-system crash can lose the last commits.
 
-use crate::{Error, ImportReport, Result, Site, SiteSpec, SnippetDraft, Store};
+use crate::keys::{self, NewSecret, PresentedKey};
+use crate::{
+    ApiKey, CreatedKey, Error, ImportOptions, ImportReport, Result, Revision, Role, Site, SiteChanges, SiteSpec,
+    SnippetDraft, SnippetFilter, Store, StoredSnippet,
+};
 use engine::render::Renderer;
 use engine::{Locale, Moment, Status, Target};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{FromRow, Sqlite, Transaction};
+use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Sqlite, Transaction};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -25,14 +29,41 @@ struct SiteRow {
     name: String,
     origins: String,
     default_locale: String,
+    locales: String,
+    widget_settings: String,
     content_version: i64,
 }
+
+const SITE_COLUMNS: &str = "id, public_key, name, origins, default_locale, locales, widget_settings, content_version";
 
 #[derive(FromRow)]
 struct SnippetRow {
     id: i64,
+    site_id: i64,
     slug: String,
     locale: String,
+    title: String,
+    body_markdown: String,
+    body_html: String,
+    moment: String,
+    roles: String,
+    priority: i64,
+    status: String,
+    publish_at: Option<i64>,
+    expire_at: Option<i64>,
+    app_versions: Option<String>,
+    version: i64,
+    imported_version: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const SNIPPET_COLUMNS: &str = "id, site_id, slug, locale, title, body_markdown, body_html, moment, roles, priority,
+     status, publish_at, expire_at, app_versions, version, imported_version, created_at, updated_at";
+
+#[derive(FromRow)]
+struct RevisionRow {
+    version: i64,
     title: String,
     body_markdown: String,
     moment: String,
@@ -42,7 +73,25 @@ struct SnippetRow {
     publish_at: Option<i64>,
     expire_at: Option<i64>,
     app_versions: Option<String>,
+    targets: String,
+    actor: String,
+    created_at: i64,
 }
+
+#[derive(FromRow)]
+struct KeyRow {
+    id: i64,
+    site_id: i64,
+    lookup: String,
+    role: String,
+    label: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+    revoked_at: Option<i64>,
+    last_used_at: Option<i64>,
+}
+
+const KEY_COLUMNS: &str = "id, site_id, lookup, role, label, created_at, expires_at, revoked_at, last_used_at";
 
 /// What serving needs of a snippet: its HTML and plain text, not its Markdown.
 #[derive(FromRow)]
@@ -90,6 +139,31 @@ fn from_json(text: &str) -> Result<Vec<String>> {
     serde_json::from_str(text).map_err(|error| corrupt(format!("JSON list `{text}`: {error}")))
 }
 
+fn locales_to_json(locales: &[Locale]) -> String {
+    to_json(&locales.iter().map(|locale| locale.as_str().to_owned()).collect::<Vec<_>>())
+}
+
+fn targets_to_json(targets: &[Target]) -> String {
+    let pairs: Vec<[&str; 2]> = targets
+        .iter()
+        .map(|target| {
+            let (kind, value) = target_parts(target);
+            [kind, value]
+        })
+        .collect();
+    serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into())
+}
+
+fn targets_from_json(text: &str) -> Result<Vec<Target>> {
+    let pairs: Vec<(String, String)> =
+        serde_json::from_str(text).map_err(|error| corrupt(format!("targets `{text}`: {error}")))?;
+    pairs.into_iter().map(|(kind, value)| target_from_parts(&kind, value)).collect()
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(database) if database.is_unique_violation())
+}
+
 fn target_parts(target: &Target) -> (&'static str, &str) {
     match target {
         Target::Key(key) => ("key", key),
@@ -109,38 +183,124 @@ fn target_from_parts(kind: &str, value: String) -> Result<Target> {
 
 impl SiteRow {
     fn into_site(self) -> Result<Site> {
+        let default_locale = Locale::parse(&self.default_locale).map_err(corrupt)?;
+        let others = from_json(&self.locales)?
+            .iter()
+            .map(|locale| Locale::parse(locale).map_err(corrupt))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Site {
             id: self.id,
             public_key: self.public_key,
             name: self.name,
             origins: from_json(&self.origins)?,
-            default_locale: Locale::parse(&self.default_locale).map_err(corrupt)?,
+            locales: crate::site_locales(&default_locale, &others),
+            default_locale,
+            widget_settings: self.widget_settings,
             content_version: self.content_version,
         })
     }
 }
 
+/// The parts of a draft every snippet-shaped row has.
+#[allow(clippy::too_many_arguments)]
+fn draft_from_parts(
+    slug: String,
+    locale: &str,
+    title: String,
+    markdown: String,
+    moment: &str,
+    roles: &str,
+    priority: i64,
+    status: &str,
+    publish_at: Option<i64>,
+    expire_at: Option<i64>,
+    app_versions: Option<&str>,
+    targets: Vec<Target>,
+) -> Result<SnippetDraft> {
+    Ok(SnippetDraft {
+        slug,
+        locale: Locale::parse(locale).map_err(corrupt)?,
+        title,
+        markdown,
+        moment: Moment::parse(moment).map_err(corrupt)?,
+        roles: from_json(roles)?,
+        priority: i32::try_from(priority).map_err(corrupt)?,
+        status: Status::parse(status).map_err(corrupt)?,
+        targets,
+        publish_at,
+        expire_at,
+        app_versions: app_versions.map(engine::parse_app_versions).transpose().map_err(corrupt)?,
+    })
+}
+
 impl SnippetRow {
-    fn into_draft(self, targets: Vec<Target>) -> Result<SnippetDraft> {
-        Ok(SnippetDraft {
-            slug: self.slug,
-            locale: Locale::parse(&self.locale).map_err(corrupt)?,
-            title: self.title,
-            markdown: self.body_markdown,
-            moment: Moment::parse(&self.moment).map_err(corrupt)?,
-            roles: from_json(&self.roles)?,
-            priority: i32::try_from(self.priority).map_err(corrupt)?,
-            status: Status::parse(&self.status).map_err(corrupt)?,
+    fn into_stored(self, targets: Vec<Target>) -> Result<StoredSnippet> {
+        let draft = draft_from_parts(
+            self.slug,
+            &self.locale,
+            self.title,
+            self.body_markdown,
+            &self.moment,
+            &self.roles,
+            self.priority,
+            &self.status,
+            self.publish_at,
+            self.expire_at,
+            self.app_versions.as_deref(),
             targets,
-            publish_at: self.publish_at,
-            expire_at: self.expire_at,
-            app_versions: self.app_versions.as_deref().map(engine::parse_app_versions).transpose().map_err(corrupt)?,
+        )?;
+        Ok(StoredSnippet {
+            id: self.id,
+            site_id: self.site_id,
+            draft,
+            html: self.body_html,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+impl RevisionRow {
+    fn into_revision(self, slug: &str, locale: &str) -> Result<Revision> {
+        let targets = targets_from_json(&self.targets)?;
+        let draft = draft_from_parts(
+            slug.to_owned(),
+            locale,
+            self.title,
+            self.body_markdown,
+            &self.moment,
+            &self.roles,
+            self.priority,
+            &self.status,
+            self.publish_at,
+            self.expire_at,
+            self.app_versions.as_deref(),
+            targets,
+        )?;
+        Ok(Revision { version: self.version, draft, actor: self.actor, created_at: self.created_at })
+    }
+}
+
+impl KeyRow {
+    fn into_key(self) -> Result<ApiKey> {
+        Ok(ApiKey {
+            id: self.id,
+            site_id: self.site_id,
+            lookup: self.lookup,
+            role: Role::parse(&self.role).ok_or_else(|| corrupt(format!("key role `{}`", self.role)))?,
+            label: self.label,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            revoked_at: self.revoked_at,
+            last_used_at: self.last_used_at,
         })
     }
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `url` (`sqlite://cuecard.db`) and migrates it.
+    /// Opens (creating if needed) the database at `url` (`sqlite://cuecard.db`), migrates it,
+    /// and re-renders stored HTML if `renderer`'s policy differs from the one it was made with.
     pub async fn open(url: &str, renderer: Renderer) -> Result<SqliteStore> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -152,6 +312,7 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let store = SqliteStore { pool, renderer };
         store.fill_missing_text().await?;
+        store.apply_render_policy().await?;
         Ok(store)
     }
 
@@ -175,36 +336,105 @@ impl SqliteStore {
         Ok(())
     }
 
-    async fn site_by_key(&self, public_key: &str) -> Result<Option<Site>> {
-        let row: Option<SiteRow> = sqlx::query_as(
-            "SELECT id, public_key, name, origins, default_locale, content_version FROM sites WHERE public_key = ?",
+    /// When the rendering policy changed (new rules, other image hosts), every snippet's HTML is
+    /// rendered again from its Markdown, in one transaction, and every site's indexes rebuilt.
+    async fn apply_render_policy(&self) -> Result<usize> {
+        let fingerprint = self.renderer.fingerprint();
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let stored: Option<(String,)> = sqlx::query_as("SELECT value FROM store_settings WHERE name = 'render_policy'")
+            .fetch_optional(&mut *transaction)
+            .await?;
+        if stored.is_some_and(|(stored,)| stored == fingerprint) {
+            return Ok(0);
+        }
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, body_markdown, body_html FROM snippets").fetch_all(&mut *transaction).await?;
+        let mut changed = 0;
+        for (id, markdown, html) in rows {
+            let rendered = self.renderer.render(&markdown);
+            if rendered != html {
+                sqlx::query("UPDATE snippets SET body_html = ? WHERE id = ?")
+                    .bind(rendered)
+                    .bind(id)
+                    .execute(&mut *transaction)
+                    .await?;
+                changed += 1;
+            }
+        }
+        if changed > 0 {
+            sqlx::query("UPDATE sites SET content_version = content_version + 1").execute(&mut *transaction).await?;
+        }
+        sqlx::query(
+            "INSERT INTO store_settings (name, value) VALUES ('render_policy', ?)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         )
-        .bind(public_key)
-        .fetch_optional(&self.pool)
+        .bind(fingerprint)
+        .execute(&mut *transaction)
         .await?;
+        transaction.commit().await?;
+        Ok(changed)
+    }
+
+    async fn site_by_key(&self, public_key: &str) -> Result<Option<Site>> {
+        let row: Option<SiteRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {SITE_COLUMNS} FROM sites WHERE public_key = ?")))
+                .bind(public_key)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(SiteRow::into_site).transpose()
     }
 
-    async fn snippets_with_targets(
+    async fn site_by_id(&self, site_id: i64) -> Result<Site> {
+        let row: Option<SiteRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {SITE_COLUMNS} FROM sites WHERE id = ?")))
+                .bind(site_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(SiteRow::into_site).transpose()?.ok_or(Error::NotFound)
+    }
+
+    /// Snippet rows with their targets, in id order.
+    async fn with_targets(
+        transaction: &mut Transaction<'_, Sqlite>,
+        rows: Vec<SnippetRow>,
+    ) -> Result<Vec<(StoredSnippet, Option<i64>)>> {
+        let mut targets: HashMap<i64, Vec<Target>> = HashMap::new();
+        for chunk in rows.chunks(500) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT snippet_id, kind, value FROM snippet_targets WHERE snippet_id IN (",
+            );
+            let mut ids = query.separated(", ");
+            for row in chunk {
+                ids.push_bind(row.id);
+            }
+            query.push(") ORDER BY snippet_id, position");
+            let target_rows: Vec<TargetRow> = query.build_query_as().fetch_all(&mut **transaction).await?;
+            for row in target_rows {
+                targets.entry(row.snippet_id).or_default().push(target_from_parts(&row.kind, row.value)?);
+            }
+        }
+        let mut stored = Vec::with_capacity(rows.len());
+        for row in rows {
+            let imported_version = row.imported_version;
+            let snippet_targets = targets.remove(&row.id).unwrap_or_default();
+            stored.push((row.into_stored(snippet_targets)?, imported_version));
+        }
+        Ok(stored)
+    }
+
+    async fn stored_snippet(
         transaction: &mut Transaction<'_, Sqlite>,
         site_id: i64,
-    ) -> Result<Vec<(i64, SnippetRow, Vec<Target>)>> {
-        let rows: Vec<SnippetRow> = sqlx::query_as(
-            "SELECT id, slug, locale, title, body_markdown, moment, roles, priority, status,
-                    publish_at, expire_at, app_versions
-             FROM snippets WHERE site_id = ? ORDER BY id",
-        )
+        id: i64,
+    ) -> Result<Option<(StoredSnippet, Option<i64>)>> {
+        let rows: Vec<SnippetRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {SNIPPET_COLUMNS} FROM snippets WHERE site_id = ? AND id = ?"
+        )))
         .bind(site_id)
+        .bind(id)
         .fetch_all(&mut **transaction)
         .await?;
-        let mut targets = Self::targets_of_site(transaction, site_id).await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let snippet_targets = targets.remove(&row.id).unwrap_or_default();
-                (row.id, row, snippet_targets)
-            })
-            .collect())
+        Ok(Self::with_targets(transaction, rows).await?.pop())
     }
 
     async fn content_version(&self, site_id: i64) -> Result<i64> {
@@ -213,6 +443,15 @@ impl SqliteStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(version)
+    }
+
+    async fn bump_content_version(transaction: &mut Transaction<'_, Sqlite>, site_id: i64, at: i64) -> Result<()> {
+        sqlx::query("UPDATE sites SET content_version = content_version + 1, updated_at = ? WHERE id = ?")
+            .bind(at)
+            .bind(site_id)
+            .execute(&mut **transaction)
+            .await?;
+        Ok(())
     }
 
     /// Servable snippets with ids in `from..to`, with their targets.
@@ -270,26 +509,6 @@ impl SqliteStore {
             .collect()
     }
 
-    /// Every target of the site's snippets, by snippet id, in their written order.
-    async fn targets_of_site(
-        transaction: &mut Transaction<'_, Sqlite>,
-        site_id: i64,
-    ) -> Result<HashMap<i64, Vec<Target>>> {
-        let target_rows: Vec<TargetRow> = sqlx::query_as(
-            "SELECT t.snippet_id, t.kind, t.value FROM snippet_targets t
-             JOIN snippets s ON s.id = t.snippet_id
-             WHERE s.site_id = ? ORDER BY t.snippet_id, t.position",
-        )
-        .bind(site_id)
-        .fetch_all(&mut **transaction)
-        .await?;
-        let mut targets: HashMap<i64, Vec<Target>> = HashMap::new();
-        for row in target_rows {
-            targets.entry(row.snippet_id).or_default().push(target_from_parts(&row.kind, row.value)?);
-        }
-        Ok(targets)
-    }
-
     async fn write_targets(
         transaction: &mut Transaction<'_, Sqlite>,
         snippet_id: i64,
@@ -311,6 +530,172 @@ impl SqliteStore {
         }
         Ok(())
     }
+
+    async fn write_revision(
+        transaction: &mut Transaction<'_, Sqlite>,
+        snippet_id: i64,
+        version: i64,
+        draft: &SnippetDraft,
+        actor: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO snippet_revisions (snippet_id, version, title, body_markdown, moment, roles, priority,
+                 status, publish_at, expire_at, app_versions, targets, actor, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(snippet_id)
+        .bind(version)
+        .bind(&draft.title)
+        .bind(&draft.markdown)
+        .bind(draft.moment.as_str())
+        .bind(to_json(&draft.roles))
+        .bind(i64::from(draft.priority))
+        .bind(draft.status.as_str())
+        .bind(draft.publish_at)
+        .bind(draft.expire_at)
+        .bind(draft.app_versions.as_ref().map(ToString::to_string))
+        .bind(targets_to_json(&draft.targets))
+        .bind(actor)
+        .bind(at)
+        .execute(&mut **transaction)
+        .await?;
+        Ok(())
+    }
+
+    /// Inserts a new snippet at version 1 with its targets and first revision.
+    async fn insert_snippet(
+        &self,
+        transaction: &mut Transaction<'_, Sqlite>,
+        site_id: i64,
+        draft: &SnippetDraft,
+        actor: &str,
+        imported: bool,
+        at: i64,
+    ) -> Result<i64> {
+        let result = sqlx::query(
+            "INSERT INTO snippets (site_id, slug, locale, title, body_markdown, body_html, body_text, moment,
+                 roles, priority, status, publish_at, expire_at, app_versions, imported_version, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(site_id)
+        .bind(&draft.slug)
+        .bind(draft.locale.as_str())
+        .bind(&draft.title)
+        .bind(&draft.markdown)
+        .bind(self.renderer.render(&draft.markdown))
+        .bind(engine::render::plain_text(&draft.markdown))
+        .bind(draft.moment.as_str())
+        .bind(to_json(&draft.roles))
+        .bind(i64::from(draft.priority))
+        .bind(draft.status.as_str())
+        .bind(draft.publish_at)
+        .bind(draft.expire_at)
+        .bind(draft.app_versions.as_ref().map(ToString::to_string))
+        .bind(imported.then_some(1_i64))
+        .bind(at)
+        .bind(at)
+        .execute(&mut **transaction)
+        .await
+        .map_err(|error| duplicate_or(error, draft))?;
+        let id = result.last_insert_rowid();
+        Self::write_targets(transaction, id, &draft.targets).await?;
+        Self::write_revision(transaction, id, 1, draft, actor, at).await?;
+        Ok(id)
+    }
+
+    /// Writes new content over snippet `id` (known to be at `version`), its targets and a revision.
+    #[allow(clippy::too_many_arguments)]
+    async fn rewrite_snippet(
+        &self,
+        transaction: &mut Transaction<'_, Sqlite>,
+        id: i64,
+        version: i64,
+        draft: &SnippetDraft,
+        actor: &str,
+        imported: bool,
+        at: i64,
+    ) -> Result<()> {
+        let next_version = version + 1;
+        sqlx::query(
+            "UPDATE snippets SET slug = ?, locale = ?, title = ?, body_markdown = ?, body_html = ?, body_text = ?,
+                 moment = ?, roles = ?, priority = ?, status = ?, publish_at = ?, expire_at = ?, app_versions = ?,
+                 version = ?, imported_version = CASE WHEN ? THEN ? ELSE imported_version END, updated_at = ?
+             WHERE id = ? AND version = ?",
+        )
+        .bind(&draft.slug)
+        .bind(draft.locale.as_str())
+        .bind(&draft.title)
+        .bind(&draft.markdown)
+        .bind(self.renderer.render(&draft.markdown))
+        .bind(engine::render::plain_text(&draft.markdown))
+        .bind(draft.moment.as_str())
+        .bind(to_json(&draft.roles))
+        .bind(i64::from(draft.priority))
+        .bind(draft.status.as_str())
+        .bind(draft.publish_at)
+        .bind(draft.expire_at)
+        .bind(draft.app_versions.as_ref().map(ToString::to_string))
+        .bind(next_version)
+        .bind(imported)
+        .bind(next_version)
+        .bind(at)
+        .bind(id)
+        .bind(version)
+        .execute(&mut **transaction)
+        .await
+        .map_err(|error| duplicate_or(error, draft))?;
+        Self::write_targets(transaction, id, &draft.targets).await?;
+        Self::write_revision(transaction, id, next_version, draft, actor, at).await?;
+        Ok(())
+    }
+
+    async fn key_by_id(&self, site_id: i64, key_id: i64) -> Result<ApiKey> {
+        let row: Option<KeyRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE site_id = ? AND id = ?")))
+                .bind(site_id)
+                .bind(key_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.ok_or(Error::NotFound)?.into_key()
+    }
+
+    async fn insert_key(
+        transaction: &mut Transaction<'_, Sqlite>,
+        site_id: i64,
+        role: Role,
+        label: &str,
+        at: i64,
+    ) -> Result<(i64, String)> {
+        let secret = NewSecret::generate().map_err(|error| Error::Random(error.to_string()))?;
+        let result = sqlx::query(
+            "INSERT INTO api_keys (site_id, lookup, secret_hash, role, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(site_id)
+        .bind(&secret.lookup)
+        .bind(secret.hash.as_slice())
+        .bind(role.as_str())
+        .bind(label)
+        .bind(at)
+        .execute(&mut **transaction)
+        .await?;
+        Ok((result.last_insert_rowid(), secret.plaintext))
+    }
+}
+
+fn duplicate_or(error: sqlx::Error, draft: &SnippetDraft) -> Error {
+    if is_unique_violation(&error) {
+        Error::Duplicate(format!("the site already has a snippet `{}` in locale `{}`", draft.slug, draft.locale))
+    } else {
+        Error::Database(error)
+    }
+}
+
+fn validate_label(label: &str) -> Result<()> {
+    if label.trim().is_empty() || label.len() > 100 {
+        return Err(Error::Invalid("a key label has 1 to 100 characters".into()));
+    }
+    Ok(())
 }
 
 #[async_trait::async_trait]
@@ -318,18 +703,21 @@ impl Store for SqliteStore {
     async fn put_site(&self, spec: &SiteSpec) -> Result<Site> {
         spec.validate()?;
         let at = now();
+        let others: Vec<Locale> =
+            spec.locales.iter().filter(|locale| **locale != spec.default_locale).cloned().collect();
         sqlx::query(
-            "INSERT INTO sites (public_key, name, origins, default_locale, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?)
+            "INSERT INTO sites (public_key, name, origins, default_locale, locales, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (public_key) DO UPDATE SET
                  name = excluded.name, origins = excluded.origins,
-                 default_locale = excluded.default_locale, updated_at = excluded.updated_at,
-                 content_version = content_version + 1",
+                 default_locale = excluded.default_locale, locales = excluded.locales,
+                 updated_at = excluded.updated_at, content_version = content_version + 1",
         )
         .bind(&spec.public_key)
         .bind(&spec.name)
         .bind(to_json(&spec.origins))
         .bind(spec.default_locale.as_str())
+        .bind(locales_to_json(&others))
         .bind(at)
         .bind(at)
         .execute(&self.pool)
@@ -342,15 +730,47 @@ impl Store for SqliteStore {
     }
 
     async fn sites(&self) -> Result<Vec<Site>> {
-        let rows: Vec<SiteRow> = sqlx::query_as(
-            "SELECT id, public_key, name, origins, default_locale, content_version FROM sites ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<SiteRow> = sqlx::query_as(AssertSqlSafe(format!("SELECT {SITE_COLUMNS} FROM sites ORDER BY id")))
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter().map(SiteRow::into_site).collect()
     }
 
-    async fn import(&self, public_key: &str, drafts: Vec<SnippetDraft>) -> Result<ImportReport> {
+    async fn update_site(&self, site_id: i64, changes: &SiteChanges) -> Result<Site> {
+        let current = self.site_by_id(site_id).await?;
+        changes.validate(&current)?;
+        let default_locale = changes.default_locale.clone().unwrap_or_else(|| current.default_locale.clone());
+        let others: Vec<Locale> = changes
+            .locales
+            .as_ref()
+            .unwrap_or(&current.locales)
+            .iter()
+            .filter(|locale| **locale != default_locale)
+            .cloned()
+            .collect();
+        sqlx::query(
+            "UPDATE sites SET name = ?, origins = ?, default_locale = ?, locales = ?, widget_settings = ?,
+                 content_version = content_version + 1, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(changes.name.as_ref().unwrap_or(&current.name))
+        .bind(to_json(changes.origins.as_ref().unwrap_or(&current.origins)))
+        .bind(default_locale.as_str())
+        .bind(locales_to_json(&others))
+        .bind(changes.widget_settings.as_ref().unwrap_or(&current.widget_settings))
+        .bind(now())
+        .bind(site_id)
+        .execute(&self.pool)
+        .await?;
+        self.site_by_id(site_id).await
+    }
+
+    async fn import(
+        &self,
+        public_key: &str,
+        drafts: Vec<SnippetDraft>,
+        options: ImportOptions,
+    ) -> Result<ImportReport> {
         let mut seen = std::collections::HashSet::new();
         for draft in &drafts {
             draft.validate()?;
@@ -364,81 +784,45 @@ impl Store for SqliteStore {
         let site = self.site_by_key(public_key).await?.ok_or_else(|| Error::UnknownSite(public_key.to_owned()))?;
         // IMMEDIATE takes the write lock up front, so concurrent writers queue instead of failing.
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut existing: HashMap<(String, String), (i64, SnippetDraft)> = HashMap::new();
-        for (id, row, targets) in Self::snippets_with_targets(&mut transaction, site.id).await? {
-            let draft = row.into_draft(targets)?;
-            existing.insert((draft.slug.clone(), draft.locale.as_str().to_owned()), (id, draft));
+        let rows: Vec<SnippetRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {SNIPPET_COLUMNS} FROM snippets WHERE site_id = ? ORDER BY id"
+        )))
+        .bind(site.id)
+        .fetch_all(&mut *transaction)
+        .await?;
+        let mut existing: HashMap<(String, String), (StoredSnippet, Option<i64>)> = HashMap::new();
+        for (stored, imported_version) in Self::with_targets(&mut transaction, rows).await? {
+            let key = (stored.draft.slug.clone(), stored.draft.locale.as_str().to_owned());
+            existing.insert(key, (stored, imported_version));
         }
         let mut report = ImportReport::default();
         let at = now();
         for draft in drafts {
             let label = format!("{} ({})", draft.slug, draft.locale);
-            let known = existing.get(&(draft.slug.clone(), draft.locale.as_str().to_owned()));
-            if known.is_some_and(|(_, stored)| *stored == draft) {
-                report.unchanged += 1;
-                continue;
+            match existing.get(&(draft.slug.clone(), draft.locale.as_str().to_owned())) {
+                Some((stored, _)) if stored.draft == draft => report.unchanged += 1,
+                Some((stored, imported_version)) => {
+                    let edited_since_import = *imported_version != Some(stored.version);
+                    if edited_since_import && !options.force {
+                        report.conflicts.push(label);
+                        continue;
+                    }
+                    self.rewrite_snippet(&mut transaction, stored.id, stored.version, &draft, "import", true, at)
+                        .await?;
+                    report.updated.push(label);
+                }
+                None => {
+                    self.insert_snippet(&mut transaction, site.id, &draft, "import", true, at).await?;
+                    report.created.push(label);
+                }
             }
-            let html = self.renderer.render(&draft.markdown);
-            let text = engine::render::plain_text(&draft.markdown);
-            let snippet_id = if let Some((id, _)) = known {
-                sqlx::query(
-                    "UPDATE snippets SET title = ?, body_markdown = ?, body_html = ?, body_text = ?, moment = ?,
-                         roles = ?, priority = ?, status = ?, publish_at = ?, expire_at = ?, app_versions = ?,
-                         version = version + 1, updated_at = ?
-                     WHERE id = ?",
-                )
-                .bind(&draft.title)
-                .bind(&draft.markdown)
-                .bind(&html)
-                .bind(&text)
-                .bind(draft.moment.as_str())
-                .bind(to_json(&draft.roles))
-                .bind(i64::from(draft.priority))
-                .bind(draft.status.as_str())
-                .bind(draft.publish_at)
-                .bind(draft.expire_at)
-                .bind(draft.app_versions.as_ref().map(ToString::to_string))
-                .bind(at)
-                .bind(id)
-                .execute(&mut *transaction)
-                .await?;
-                report.updated.push(label);
-                *id
-            } else {
-                let result = sqlx::query(
-                    "INSERT INTO snippets (site_id, slug, locale, title, body_markdown, body_html, body_text, moment,
-                         roles, priority, status, publish_at, expire_at, app_versions, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(site.id)
-                .bind(&draft.slug)
-                .bind(draft.locale.as_str())
-                .bind(&draft.title)
-                .bind(&draft.markdown)
-                .bind(&html)
-                .bind(&text)
-                .bind(draft.moment.as_str())
-                .bind(to_json(&draft.roles))
-                .bind(i64::from(draft.priority))
-                .bind(draft.status.as_str())
-                .bind(draft.publish_at)
-                .bind(draft.expire_at)
-                .bind(draft.app_versions.as_ref().map(ToString::to_string))
-                .bind(at)
-                .bind(at)
-                .execute(&mut *transaction)
-                .await?;
-                report.created.push(label);
-                result.last_insert_rowid()
-            };
-            Self::write_targets(&mut transaction, snippet_id, &draft.targets).await?;
+        }
+        if options.dry_run {
+            transaction.rollback().await?;
+            return Ok(report);
         }
         if !report.created.is_empty() || !report.updated.is_empty() {
-            sqlx::query("UPDATE sites SET content_version = content_version + 1, updated_at = ? WHERE id = ?")
-                .bind(at)
-                .bind(site.id)
-                .execute(&mut *transaction)
-                .await?;
+            Self::bump_content_version(&mut transaction, site.id, at).await?;
         }
         transaction.commit().await?;
         Ok(report)
@@ -475,5 +859,185 @@ impl Store for SqliteStore {
                 return Ok(snippets);
             }
         }
+    }
+
+    async fn snippet(&self, site_id: i64, id: i64) -> Result<Option<StoredSnippet>> {
+        let mut transaction = self.pool.begin().await?;
+        let found = Self::stored_snippet(&mut transaction, site_id, id).await?;
+        transaction.commit().await?;
+        Ok(found.map(|(stored, _)| stored))
+    }
+
+    async fn snippets(&self, site_id: i64, filter: &SnippetFilter) -> Result<Vec<StoredSnippet>> {
+        let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT {SNIPPET_COLUMNS} FROM snippets WHERE site_id = "));
+        query.push_bind(site_id);
+        if let Some(status) = filter.status {
+            query.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(locale) = &filter.locale {
+            query.push(" AND locale = ").push_bind(locale.as_str().to_owned());
+        }
+        if let Some(moment) = filter.moment {
+            query.push(" AND moment = ").push_bind(moment.as_str());
+        }
+        if let Some(target) = &filter.target {
+            query
+                .push(" AND id IN (SELECT snippet_id FROM snippet_targets WHERE value = ")
+                .push_bind(target.clone())
+                .push(")");
+        }
+        if let Some(prefix) = &filter.slug_prefix {
+            query.push(" AND substr(slug, 1, ").push_bind(i64::try_from(prefix.len()).unwrap_or(i64::MAX));
+            query.push(") = ").push_bind(prefix.clone());
+        }
+        if let Some(after) = filter.after {
+            query.push(" AND id > ").push_bind(after);
+        }
+        query.push(" ORDER BY id");
+        if let Some(limit) = filter.limit {
+            query.push(" LIMIT ").push_bind(i64::from(limit));
+        }
+        let mut transaction = self.pool.begin().await?;
+        let rows: Vec<SnippetRow> = query.build_query_as().fetch_all(&mut *transaction).await?;
+        let stored = Self::with_targets(&mut transaction, rows).await?;
+        transaction.commit().await?;
+        Ok(stored.into_iter().map(|(stored, _)| stored).collect())
+    }
+
+    async fn create_snippet(&self, site_id: i64, draft: &SnippetDraft, actor: &str) -> Result<StoredSnippet> {
+        draft.validate()?;
+        let at = now();
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let id = self.insert_snippet(&mut transaction, site_id, draft, actor, false, at).await?;
+        Self::bump_content_version(&mut transaction, site_id, at).await?;
+        let (stored, _) = Self::stored_snippet(&mut transaction, site_id, id).await?.ok_or(Error::NotFound)?;
+        transaction.commit().await?;
+        Ok(stored)
+    }
+
+    async fn update_snippet(
+        &self,
+        site_id: i64,
+        id: i64,
+        expected_version: i64,
+        draft: &SnippetDraft,
+        actor: &str,
+    ) -> Result<StoredSnippet> {
+        draft.validate()?;
+        let at = now();
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let (current, _) = Self::stored_snippet(&mut transaction, site_id, id).await?.ok_or(Error::NotFound)?;
+        if current.version != expected_version {
+            return Err(Error::Stale(Box::new(current)));
+        }
+        if current.draft == *draft {
+            return Ok(current);
+        }
+        self.rewrite_snippet(&mut transaction, id, current.version, draft, actor, false, at).await?;
+        Self::bump_content_version(&mut transaction, site_id, at).await?;
+        let (stored, _) = Self::stored_snippet(&mut transaction, site_id, id).await?.ok_or(Error::NotFound)?;
+        transaction.commit().await?;
+        Ok(stored)
+    }
+
+    async fn revisions(&self, site_id: i64, snippet_id: i64) -> Result<Vec<Revision>> {
+        let mut transaction = self.pool.begin().await?;
+        let identity: Option<(String, String)> =
+            sqlx::query_as("SELECT slug, locale FROM snippets WHERE site_id = ? AND id = ?")
+                .bind(site_id)
+                .bind(snippet_id)
+                .fetch_optional(&mut *transaction)
+                .await?;
+        let (slug, locale) = identity.ok_or(Error::NotFound)?;
+        let rows: Vec<RevisionRow> = sqlx::query_as(
+            "SELECT version, title, body_markdown, moment, roles, priority, status, publish_at, expire_at,
+                    app_versions, targets, actor, created_at
+             FROM snippet_revisions WHERE snippet_id = ? ORDER BY version DESC",
+        )
+        .bind(snippet_id)
+        .fetch_all(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        rows.into_iter().map(|row| row.into_revision(&slug, &locale)).collect()
+    }
+
+    async fn create_key(&self, site_id: i64, role: Role, label: &str) -> Result<CreatedKey> {
+        validate_label(label)?;
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let (id, plaintext) = Self::insert_key(&mut transaction, site_id, role, label, now()).await?;
+        transaction.commit().await?;
+        Ok(CreatedKey { key: self.key_by_id(site_id, id).await?, plaintext })
+    }
+
+    async fn keys(&self, site_id: i64) -> Result<Vec<ApiKey>> {
+        let rows: Vec<KeyRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE site_id = ? ORDER BY id")))
+                .bind(site_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(KeyRow::into_key).collect()
+    }
+
+    async fn revoke_key(&self, site_id: i64, key_id: i64) -> Result<ApiKey> {
+        sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE site_id = ? AND id = ?")
+            .bind(now())
+            .bind(site_id)
+            .bind(key_id)
+            .execute(&self.pool)
+            .await?;
+        self.key_by_id(site_id, key_id).await
+    }
+
+    async fn rotate_key(&self, site_id: i64, key_id: i64, overlap_secs: i64) -> Result<CreatedKey> {
+        let old = self.key_by_id(site_id, key_id).await?;
+        let at = now();
+        if !old.is_active(at) {
+            return Err(Error::Invalid(format!("key {key_id} is revoked or expired; create a new one instead")));
+        }
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let expires_at = at.saturating_add(overlap_secs.max(0));
+        sqlx::query("UPDATE api_keys SET expires_at = MIN(COALESCE(expires_at, ?), ?) WHERE id = ?")
+            .bind(expires_at)
+            .bind(expires_at)
+            .bind(key_id)
+            .execute(&mut *transaction)
+            .await?;
+        let (id, plaintext) = Self::insert_key(&mut transaction, site_id, old.role, &old.label, at).await?;
+        transaction.commit().await?;
+        Ok(CreatedKey { key: self.key_by_id(site_id, id).await?, plaintext })
+    }
+
+    async fn authenticate(&self, presented: &PresentedKey) -> Result<Option<ApiKey>> {
+        let row: Option<(Vec<u8>, i64)> = sqlx::query_as("SELECT secret_hash, site_id FROM api_keys WHERE lookup = ?")
+            .bind(&presented.lookup)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some((stored_hash, site_id)) = row else {
+            return Ok(None);
+        };
+        if !keys::hashes_match(&presented.hash, &stored_hash) {
+            return Ok(None);
+        }
+        let key: KeyRow = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE lookup = ? AND site_id = ?"
+        )))
+        .bind(&presented.lookup)
+        .bind(site_id)
+        .fetch_one(&self.pool)
+        .await?;
+        let key = key.into_key()?;
+        let at = now();
+        if !key.is_active(at) {
+            return Ok(None);
+        }
+        // Recorded at most once a minute, so authenticating is not a write per request.
+        if key.last_used_at.is_none_or(|last| at - last >= 60) {
+            sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?")
+                .bind(at)
+                .bind(key.id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(Some(key))
     }
 }

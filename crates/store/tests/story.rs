@@ -3,7 +3,7 @@
 
 use engine::render::Renderer;
 use engine::{Context, Locale, Moment, SiteIndex, SiteSettings, Status, Target};
-use store::{Error, SiteSpec, SnippetDraft, SqliteStore, Store};
+use store::{Error, ImportOptions, Role, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, SqliteStore, Store};
 
 fn locale(tag: &str) -> Locale {
     Locale::parse(tag).unwrap()
@@ -32,6 +32,7 @@ fn spec() -> SiteSpec {
         name: "Acme".into(),
         origins: vec!["http://127.0.0.1:8081".into()],
         default_locale: locale("en"),
+        locales: Vec::new(),
     }
 }
 
@@ -65,7 +66,7 @@ async fn sqlite_story() {
         draft("policy", vec![]),
         SnippetDraft { status: Status::Draft, ..draft("unfinished", vec![Target::Key("claim.vat-number".into())]) },
     ];
-    let report = store.import("pk_test_acme", content.clone()).await.unwrap();
+    let report = store.import("pk_test_acme", content.clone(), store::ImportOptions::default()).await.unwrap();
     assert_eq!(report.created.len(), 4);
     let context = Context {
         path: Some("/claims/new".into()),
@@ -82,14 +83,14 @@ async fn sqlite_story() {
 
     // Re-importing the same files changes nothing, not even the content version.
     let version_before = store.site("pk_test_acme").await.unwrap().unwrap().content_version;
-    let report = store.import("pk_test_acme", content.clone()).await.unwrap();
+    let report = store.import("pk_test_acme", content.clone(), store::ImportOptions::default()).await.unwrap();
     assert_eq!((report.created.len(), report.updated.len(), report.unchanged), (0, 0, 4));
     assert_eq!(store.site("pk_test_acme").await.unwrap().unwrap().content_version, version_before);
 
     // One changed file updates one row and bumps the version.
     let mut changed = content.clone();
     changed[2].title = "Expense policy".into();
-    let report = store.import("pk_test_acme", changed.clone()).await.unwrap();
+    let report = store.import("pk_test_acme", changed.clone(), store::ImportOptions::default()).await.unwrap();
     assert_eq!(report.updated, ["policy (en)"]);
     assert!(store.site("pk_test_acme").await.unwrap().unwrap().content_version > version_before);
 
@@ -97,17 +98,150 @@ async fn sqlite_story() {
     let mut broken = changed.clone();
     broken[0].title = "VAT, renamed".into();
     broken.push(draft("bad", vec![Target::UrlPattern("/orders/(".into())]));
-    assert!(matches!(store.import("pk_test_acme", broken).await, Err(Error::Invalid(_))));
+    assert!(matches!(
+        store.import("pk_test_acme", broken, store::ImportOptions::default()).await,
+        Err(Error::Invalid(_))
+    ));
     let stored = store.servable_snippets(site.id).await.unwrap();
     assert_eq!(stored.iter().find(|snippet| snippet.slug == "vat").unwrap().title, "About vat");
     assert!(!stored.iter().any(|snippet| snippet.slug == "bad"));
 
     // Unknown sites are refused by name.
-    assert!(matches!(store.import("pk_test_other", changed).await, Err(Error::UnknownSite(_))));
+    assert!(matches!(
+        store.import("pk_test_other", changed, store::ImportOptions::default()).await,
+        Err(Error::UnknownSite(_))
+    ));
 
     // Everything is on disk: a fresh store on the same file sees it.
     drop(store);
     let reopened = SqliteStore::open(&url, Renderer::default()).await.unwrap();
     assert_eq!(resolve_slugs(&reopened, &context).await, ["vat", "new-claim", "policy"]);
     assert_eq!(reopened.sites().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn sqlite_authoring_story() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("cuecard.db").display());
+    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+    let site = store.put_site(&spec()).await.unwrap();
+    let import = |drafts| store.import("pk_test_acme", drafts, ImportOptions::default());
+    import(vec![draft("vat", vec![Target::Key("claim.vat-number".into())])]).await.unwrap();
+
+    // create → list → update → stale update refused → archive.
+    let created = store
+        .create_snippet(site.id, &draft("mileage", vec![Target::Route("/claims/new".into())]), "key:1")
+        .await
+        .unwrap();
+    assert_eq!(created.version, 1);
+    assert!(matches!(
+        store.create_snippet(site.id, &draft("mileage", vec![]), "key:1").await,
+        Err(Error::Duplicate(_))
+    ));
+    let listed = store
+        .snippets(site.id, &SnippetFilter { target: Some("/claims/new".into()), ..SnippetFilter::default() })
+        .await
+        .unwrap();
+    assert_eq!(listed.iter().map(|stored| stored.draft.slug.as_str()).collect::<Vec<_>>(), ["mileage"]);
+    let page = store.snippets(site.id, &SnippetFilter { limit: Some(1), ..SnippetFilter::default() }).await.unwrap();
+    let next =
+        store.snippets(site.id, &SnippetFilter { after: Some(page[0].id), ..SnippetFilter::default() }).await.unwrap();
+    assert_eq!((page.len(), next.len()), (1, 1));
+
+    let edited = SnippetDraft { title: "Mileage rates".into(), ..created.draft.clone() };
+    let updated = store.update_snippet(site.id, created.id, 1, &edited, "key:1").await.unwrap();
+    assert_eq!((updated.version, updated.draft.title.as_str()), (2, "Mileage rates"));
+    let loser = SnippetDraft { title: "Mileage (stale)".into(), ..created.draft.clone() };
+    match store.update_snippet(site.id, created.id, 1, &loser, "key:2").await {
+        Err(Error::Stale(current)) => assert_eq!((current.version, current.draft.title.as_str()), (2, "Mileage rates")),
+        other => panic!("expected a stale version, got {other:?}"),
+    }
+    let same = store.update_snippet(site.id, created.id, 2, &edited, "key:1").await.unwrap();
+    assert_eq!(same.version, 2, "an update that changes nothing writes nothing");
+    let archived = SnippetDraft { status: Status::Archived, ..edited.clone() };
+    store.update_snippet(site.id, created.id, 2, &archived, "key:1").await.unwrap();
+    assert!(!store.servable_snippets(site.id).await.unwrap().iter().any(|snippet| snippet.id == created.id));
+
+    // Revisions keep every state, newest first, with who wrote it.
+    let revisions = store.revisions(site.id, created.id).await.unwrap();
+    assert_eq!(revisions.iter().map(|revision| revision.version).collect::<Vec<_>>(), [3, 2, 1]);
+    assert_eq!(revisions[2].draft, created.draft);
+    assert_eq!(revisions[0].actor, "key:1");
+
+    // Another site's ids are not found through this site.
+    let other = store.put_site(&SiteSpec { public_key: "pk_test_other".into(), ..spec() }).await.unwrap();
+    assert!(store.snippet(other.id, created.id).await.unwrap().is_none());
+    assert!(matches!(store.update_snippet(other.id, created.id, 3, &edited, "key:9").await, Err(Error::NotFound)));
+    assert!(matches!(store.revisions(other.id, created.id).await, Err(Error::NotFound)));
+
+    // An import does not overwrite what was edited through the API since the last import.
+    let vat = store.snippets(site.id, &SnippetFilter::default()).await.unwrap().remove(0);
+    let by_api = SnippetDraft { title: "VAT (edited online)".into(), ..vat.draft.clone() };
+    store.update_snippet(site.id, vat.id, vat.version, &by_api, "key:1").await.unwrap();
+    let from_file = SnippetDraft { title: "VAT (from git)".into(), ..vat.draft.clone() };
+    let report = import(vec![from_file.clone()]).await.unwrap();
+    assert_eq!(report.conflicts, ["vat (en)"]);
+    assert_eq!(store.snippet(site.id, vat.id).await.unwrap().unwrap().draft.title, "VAT (edited online)");
+    let plan = store
+        .import("pk_test_acme", vec![from_file.clone()], ImportOptions { force: true, dry_run: true })
+        .await
+        .unwrap();
+    assert_eq!(plan.updated, ["vat (en)"]);
+    assert_eq!(store.snippet(site.id, vat.id).await.unwrap().unwrap().draft.title, "VAT (edited online)");
+    store.import("pk_test_acme", vec![from_file.clone()], ImportOptions { force: true, dry_run: false }).await.unwrap();
+    assert_eq!(store.snippet(site.id, vat.id).await.unwrap().unwrap().draft.title, "VAT (from git)");
+    assert!(import(vec![from_file]).await.unwrap().conflicts.is_empty());
+
+    // Site settings change through the owner's API.
+    let changes = SiteChanges {
+        locales: Some(vec![locale("de"), locale("fr")]),
+        widget_settings: Some(r##"{"accent":"#0b5cad"}"##.into()),
+        ..SiteChanges::default()
+    };
+    let changed = store.update_site(site.id, &changes).await.unwrap();
+    assert_eq!(changed.locales, [locale("en"), locale("de"), locale("fr")]);
+    assert_eq!(changed.widget_settings, r##"{"accent":"#0b5cad"}"##);
+    assert!(
+        store
+            .update_site(site.id, &SiteChanges { origins: Some(vec!["ftp://x".into()]), ..SiteChanges::default() })
+            .await
+            .is_err()
+    );
+
+    // Keys: shown once, found by their secret, revocable, rotated with an overlap.
+    let owner = store.create_key(site.id, Role::Owner, "ops").await.unwrap();
+    let presented = store::keys::check(&owner.plaintext).unwrap();
+    assert_eq!(store.authenticate(&presented).await.unwrap().unwrap().role, Role::Owner);
+    let rotated = store.rotate_key(site.id, owner.key.id, 3600).await.unwrap();
+    assert!(store.authenticate(&presented).await.unwrap().is_some(), "the old key works during the overlap");
+    let new_presented = store::keys::check(&rotated.plaintext).unwrap();
+    assert_eq!(store.authenticate(&new_presented).await.unwrap().unwrap().id, rotated.key.id);
+    store.rotate_key(site.id, rotated.key.id, 0).await.unwrap();
+    assert!(store.authenticate(&new_presented).await.unwrap().is_none(), "no overlap: the key stops at once");
+    store.revoke_key(site.id, owner.key.id).await.unwrap();
+    assert!(store.authenticate(&presented).await.unwrap().is_none());
+    assert!(matches!(store.revoke_key(other.id, owner.key.id).await, Err(Error::NotFound)));
+    assert_eq!(store.keys(site.id).await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn a_new_render_policy_rerenders_every_snippet() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("cuecard.db").display());
+    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+    let site = store.put_site(&spec()).await.unwrap();
+    let with_image =
+        SnippetDraft { markdown: "![chart](https://cdn.example.com/c.png)\n".into(), ..draft("chart", vec![]) };
+    store.import("pk_test_acme", vec![with_image.clone()], ImportOptions::default()).await.unwrap();
+    let first = store.servable_snippets(site.id).await.unwrap().remove(0);
+    assert!(!first.html.contains("<img"));
+    let version = store.site("pk_test_acme").await.unwrap().unwrap().content_version;
+    drop(store);
+
+    let allowing = SqliteStore::open(&url, Renderer::new(vec!["cdn.example.com".into()])).await.unwrap();
+    let rerendered = allowing.servable_snippets(site.id).await.unwrap().remove(0);
+    assert!(rerendered.html.contains(r#"<img src="https://cdn.example.com/c.png""#), "{}", rerendered.html);
+    assert!(allowing.site("pk_test_acme").await.unwrap().unwrap().content_version > version);
+    let stored = allowing.snippet(site.id, rerendered.id).await.unwrap().unwrap();
+    assert_eq!(stored.draft.markdown, with_image.markdown, "the Markdown is kept byte for byte");
 }

@@ -3,6 +3,8 @@
 //! Everything here is plain data with serde derives. It compiles for wasm32 (the widget) and
 //! natively (the service), so it must stay free of I/O, regex and heavy formatting.
 
+pub mod admin;
+
 use serde::{Deserialize, Serialize};
 
 /// Query parameters of `GET /v1/help`: where the worker is.
@@ -10,6 +12,8 @@ use serde::{Deserialize, Serialize};
 /// Lists travel comma-separated (`keys=claim.vat-number,claim.tax`) so URLs stay short and
 /// cacheable; `keys` is innermost first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct HelpQuery {
     /// Public site key (`pk_…`).
     #[serde(default)]
@@ -37,6 +41,8 @@ pub struct HelpQuery {
 /// Query parameters of `GET /v1/search`: the words, and the same context as `/v1/help`
 /// (listed again rather than flattened: flattened numbers do not survive query strings).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct SearchQuery {
     #[serde(default)]
     pub site: String,
@@ -77,6 +83,7 @@ impl SearchQuery {
 
 /// Body of a `GET /v1/search` answer: best first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchResponse {
     pub hits: Vec<SearchHit>,
 }
@@ -84,6 +91,7 @@ pub struct SearchResponse {
 /// One search result: the snippet, an excerpt around the matched words, and how it relates to
 /// the worker's context.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchHit {
     pub id: i64,
     pub title: String,
@@ -100,12 +108,14 @@ pub struct SearchHit {
 
 /// Body of a `GET /v1/help` answer: snippets in the order the worker should see them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HelpResponse {
     pub snippets: Vec<Card>,
 }
 
 /// One snippet as the widget shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Card {
     pub id: i64,
     pub title: String,
@@ -117,6 +127,7 @@ pub struct Card {
 
 /// Gottfredson & Mosher's five moments of need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Moment {
     /// Learning to do something for the first time.
@@ -151,6 +162,7 @@ impl Moment {
 
 /// Why a snippet was chosen for this context.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reason {
     pub kind: ReasonKind,
     /// The help key, route template or URL pattern that matched; absent for site-wide snippets.
@@ -165,6 +177,7 @@ pub struct Reason {
 
 /// What kind of target matched, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonKind {
     /// The help key of the focused element itself.
@@ -181,11 +194,13 @@ pub enum ReasonKind {
 
 /// Body of every 4xx and 5xx answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Stable, snake_case, safe to match on (`unknown_site`).
     pub code: String,

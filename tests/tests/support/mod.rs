@@ -72,6 +72,11 @@ impl Drop for Stack {
 
 impl Stack {
     pub async fn start() -> Stack {
+        Stack::start_with(Vec::new()).await
+    }
+
+    /// The demo stack with `extra` snippets imported into the demo site after its own help.
+    pub async fn start_with(extra: Vec<store::SnippetDraft>) -> Stack {
         let site_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let api_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let site_origin = format!("http://{}", site_listener.local_addr().unwrap());
@@ -86,13 +91,19 @@ impl Stack {
             name: "Acme Expenses".into(),
             origins: vec![site_origin.clone()],
             default_locale: default_locale.clone(),
+            locales: Vec::new(),
         };
         store.put_site(&spec).await.unwrap();
         let files = server::import::read_dir(&repository_root().join("demo-site/help"), &default_locale).unwrap();
-        store.import(SITE_KEY, files.into_iter().map(|file| file.draft).collect()).await.unwrap();
+        let mut drafts: Vec<_> = files.into_iter().map(|file| file.draft).collect();
+        drafts.extend(extra);
+        store.import(SITE_KEY, drafts, store::ImportOptions::default()).await.unwrap();
         let state = server::AppState::load(Arc::new(store)).await.unwrap();
-        let options =
-            server::http::RouterOptions { widget_dir: widget_dir(), request_timeout: Duration::from_secs(10) };
+        let options = server::http::RouterOptions {
+            widget_dir: widget_dir(),
+            request_timeout: Duration::from_secs(10),
+            public_limits: None,
+        };
         let api = tokio::spawn(async move {
             let _ = server::run(api_listener, state, options, Duration::from_secs(1), std::future::pending()).await;
         });

@@ -153,6 +153,175 @@ pub fn search_hit_to_wire(hit: &engine::SearchHit<'_>) -> wire::SearchHit {
     }
 }
 
+pub fn moment_from_wire(moment: wire::Moment) -> engine::Moment {
+    match moment {
+        wire::Moment::New => engine::Moment::New,
+        wire::Moment::More => engine::Moment::More,
+        wire::Moment::Apply => engine::Moment::Apply,
+        wire::Moment::Solve => engine::Moment::Solve,
+        wire::Moment::Change => engine::Moment::Change,
+    }
+}
+
+pub fn status_to_wire(status: engine::Status) -> wire::admin::Status {
+    match status {
+        engine::Status::Draft => wire::admin::Status::Draft,
+        engine::Status::Published => wire::admin::Status::Published,
+        engine::Status::Archived => wire::admin::Status::Archived,
+    }
+}
+
+pub fn status_from_wire(status: wire::admin::Status) -> engine::Status {
+    match status {
+        wire::admin::Status::Draft => engine::Status::Draft,
+        wire::admin::Status::Published => engine::Status::Published,
+        wire::admin::Status::Archived => engine::Status::Archived,
+    }
+}
+
+pub fn role_to_wire(role: store::Role) -> wire::admin::KeyRole {
+    match role {
+        store::Role::Viewer => wire::admin::KeyRole::Viewer,
+        store::Role::Author => wire::admin::KeyRole::Author,
+        store::Role::Publisher => wire::admin::KeyRole::Publisher,
+        store::Role::Owner => wire::admin::KeyRole::Owner,
+    }
+}
+
+pub fn role_from_wire(role: wire::admin::KeyRole) -> store::Role {
+    match role {
+        wire::admin::KeyRole::Viewer => store::Role::Viewer,
+        wire::admin::KeyRole::Author => store::Role::Author,
+        wire::admin::KeyRole::Publisher => store::Role::Publisher,
+        wire::admin::KeyRole::Owner => store::Role::Owner,
+    }
+}
+
+/// Unix seconds as RFC 3339 (`2027-01-01T00:00:00Z`).
+pub fn time_to_wire(seconds: engine::Timestamp) -> String {
+    jiff::Timestamp::from_second(seconds).map_or_else(|_| seconds.to_string(), |timestamp| timestamp.to_string())
+}
+
+fn target_to_wire(target: &engine::Target) -> wire::admin::TargetSpec {
+    match target {
+        engine::Target::Key(key) => wire::admin::TargetSpec::Key(key.clone()),
+        engine::Target::Route(route) => wire::admin::TargetSpec::Route(route.clone()),
+        engine::Target::UrlPattern(pattern) => wire::admin::TargetSpec::Url(pattern.clone()),
+    }
+}
+
+pub fn draft_to_wire(draft: &store::SnippetDraft) -> wire::admin::SnippetInput {
+    wire::admin::SnippetInput {
+        slug: draft.slug.clone(),
+        locale: Some(draft.locale.to_string()),
+        title: draft.title.clone(),
+        markdown: draft.markdown.clone(),
+        moment: moment_to_wire(draft.moment),
+        targets: draft.targets.iter().map(target_to_wire).collect(),
+        roles: draft.roles.clone(),
+        priority: draft.priority,
+        status: Some(status_to_wire(draft.status)),
+        publish_at: draft.publish_at.map(time_to_wire),
+        expire_at: draft.expire_at.map(time_to_wire),
+        app_versions: draft.app_versions.as_ref().map(ToString::to_string),
+    }
+}
+
+pub fn snippet_to_wire(stored: &store::StoredSnippet) -> wire::admin::Snippet {
+    let draft = &stored.draft;
+    wire::admin::Snippet {
+        id: stored.id,
+        slug: draft.slug.clone(),
+        locale: draft.locale.to_string(),
+        title: draft.title.clone(),
+        markdown: draft.markdown.clone(),
+        html: stored.html.clone(),
+        moment: moment_to_wire(draft.moment),
+        targets: draft.targets.iter().map(target_to_wire).collect(),
+        roles: draft.roles.clone(),
+        priority: draft.priority,
+        status: status_to_wire(draft.status),
+        publish_at: draft.publish_at.map(time_to_wire),
+        expire_at: draft.expire_at.map(time_to_wire),
+        app_versions: draft.app_versions.as_ref().map(ToString::to_string),
+        version: stored.version,
+        created_at: time_to_wire(stored.created_at),
+        updated_at: time_to_wire(stored.updated_at),
+    }
+}
+
+/// An author's snippet as a draft the store accepts; `default_locale` fills a missing locale.
+pub fn draft_from_wire(
+    input: wire::admin::SnippetInput,
+    default_locale: &Locale,
+    status: engine::Status,
+) -> Result<store::SnippetDraft, ApiError> {
+    let invalid = |field: &str, message: String| ApiError::Validation(format!("`{field}`: {message}"));
+    let locale = match input.locale.as_deref() {
+        None | Some("") => default_locale.clone(),
+        Some(tag) => Locale::parse(tag).map_err(|error| invalid("locale", error.to_string()))?,
+    };
+    let time = |field: &str, value: Option<&str>| {
+        value
+            .map(|value| crate::import::parse_time(value.trim()).map_err(|message| invalid(field, message)))
+            .transpose()
+    };
+    let app_versions = input
+        .app_versions
+        .as_deref()
+        .map(|range| engine::parse_app_versions(range).map_err(|error| invalid("app_versions", error.to_string())))
+        .transpose()?;
+    let draft = store::SnippetDraft {
+        slug: input.slug,
+        locale,
+        title: input.title,
+        markdown: input.markdown,
+        moment: moment_from_wire(input.moment),
+        roles: input.roles,
+        priority: input.priority,
+        status,
+        targets: input
+            .targets
+            .into_iter()
+            .map(|target| match target {
+                wire::admin::TargetSpec::Key(key) => engine::Target::Key(key),
+                wire::admin::TargetSpec::Route(route) => engine::Target::Route(route),
+                wire::admin::TargetSpec::Url(pattern) => engine::Target::UrlPattern(pattern),
+            })
+            .collect(),
+        publish_at: time("publish_at", input.publish_at.as_deref())?,
+        expire_at: time("expire_at", input.expire_at.as_deref())?,
+        app_versions,
+    };
+    draft.validate().map_err(|error| ApiError::Validation(error.to_string()))?;
+    Ok(draft)
+}
+
+pub fn key_to_wire(key: &store::ApiKey) -> wire::admin::Key {
+    wire::admin::Key {
+        id: key.id,
+        prefix: format!("{}{}…", store::keys::PREFIX, key.lookup),
+        role: role_to_wire(key.role),
+        label: key.label.clone(),
+        created_at: time_to_wire(key.created_at),
+        expires_at: key.expires_at.map(time_to_wire),
+        revoked_at: key.revoked_at.map(time_to_wire),
+        last_used_at: key.last_used_at.map(time_to_wire),
+    }
+}
+
+pub fn site_to_wire(site: &store::Site) -> wire::admin::Site {
+    wire::admin::Site {
+        key: site.public_key.clone(),
+        name: site.name.clone(),
+        origins: site.origins.clone(),
+        default_locale: site.default_locale.to_string(),
+        locales: site.locales.iter().map(ToString::to_string).collect(),
+        // Stored settings were validated on write; an unreadable value shows as the defaults.
+        widget: serde_json::from_str(&site.widget_settings).unwrap_or_default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! 4xx say exactly what was wrong; 5xx are logged with the request id and say nothing internal.
 
 use axum::extract::Request;
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -27,6 +27,26 @@ pub enum ApiError {
     NotFound,
     #[error("search is starting up; retry in a moment")]
     SearchWarmingUp,
+    #[error("this endpoint needs a secret key: `Authorization: Bearer sk_…`")]
+    MissingKey,
+    #[error("{0}")]
+    InvalidKey(String),
+    #[error("this needs a key with the `{0}` role or higher")]
+    Forbidden(store::Role),
+    #[error("changes need `If-Match` with the snippet's ETag (from GET or the last change)")]
+    PreconditionRequired,
+    #[error("the snippet changed since you read it (now version {})", .0.version)]
+    StaleVersion(Box<wire::admin::Snippet>),
+    #[error("the request body is invalid: {0}")]
+    InvalidBody(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("{0}")]
+    Duplicate(String),
+    #[error("the request body is larger than {} bytes", super::BODY_LIMIT_BYTES)]
+    PayloadTooLarge,
+    #[error("too many requests; retry in {0} s")]
+    RateLimited(u64),
     #[error("internal error")]
     Internal(String),
 }
@@ -43,6 +63,16 @@ impl ApiError {
             ApiError::OriginNotAllowed(_) => (StatusCode::FORBIDDEN, "origin_not_allowed"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::SearchWarmingUp => (StatusCode::SERVICE_UNAVAILABLE, "search_warming_up"),
+            ApiError::MissingKey => (StatusCode::UNAUTHORIZED, "missing_key"),
+            ApiError::InvalidKey(_) => (StatusCode::UNAUTHORIZED, "invalid_key"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition_required"),
+            ApiError::StaleVersion(_) => (StatusCode::PRECONDITION_FAILED, "stale_version"),
+            ApiError::InvalidBody(_) => (StatusCode::BAD_REQUEST, "invalid_body"),
+            ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+            ApiError::Duplicate(_) => (StatusCode::CONFLICT, "duplicate"),
+            ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -60,17 +90,46 @@ impl IntoResponse for ApiError {
             // The request id is on the surrounding span (TraceLayer), so the log line carries it.
             tracing::error!(%detail, "internal error");
         }
-        let mut response = error_response(status, code, self.to_string());
-        if matches!(self, ApiError::SearchWarmingUp) {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+        let message = self.to_string();
+        match self {
+            ApiError::StaleVersion(current) => {
+                let body = wire::admin::StaleBody {
+                    error: wire::ErrorDetail { code: code.to_owned(), message },
+                    current: *current,
+                };
+                let etag = super::snippet_etag(body.current.version);
+                (status, [(axum::http::header::ETAG, etag)], axum::Json(body)).into_response()
+            }
+            ApiError::SearchWarmingUp => {
+                let mut response = error_response(status, code, message);
+                response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+                response
+            }
+            ApiError::RateLimited(seconds) => {
+                let mut response = error_response(status, code, message);
+                response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+                response
+            }
+            ApiError::MissingKey | ApiError::InvalidKey(_) => {
+                let mut response = error_response(status, code, message);
+                response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            }
+            _ => error_response(status, code, message),
         }
-        response
     }
 }
 
 impl From<store::Error> for ApiError {
     fn from(error: store::Error) -> Self {
-        ApiError::Internal(error.to_string())
+        match error {
+            store::Error::Invalid(message) => ApiError::Validation(message),
+            store::Error::NotFound => ApiError::NotFound,
+            store::Error::UnknownSite(site) => ApiError::UnknownSite(site),
+            store::Error::Duplicate(message) => ApiError::Duplicate(message),
+            store::Error::Stale(current) => ApiError::StaleVersion(Box::new(super::convert::snippet_to_wire(&current))),
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 

@@ -7,11 +7,13 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 /// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200)))]
 pub async fn live() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
 /// The process can serve: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "ops", responses((status = 200), (status = 503)))]
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.store.sites().await {
         Ok(sites) => (StatusCode::OK, Json(json!({ "status": "ready", "sites": sites.len() }))),

@@ -14,6 +14,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const SITE_KEY_MAX_LEN: usize = 64;
 
+#[utoipa::path(get, path = "/v1/help", tag = "public",
+    description = "The snippets for where the worker is, best first, each with the reason it matched. \
+        Cacheable: answers carry a strong ETag and honour If-None-Match.",
+    params(wire::HelpQuery),
+    responses((status = 200, body = wire::HelpResponse, headers(("ETag" = String))), (status = 304),
+        (status = 400, body = wire::ErrorBody), (status = 403, body = wire::ErrorBody),
+        (status = 404, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody)))]
 pub async fn resolve(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let raw_query = uri.query().unwrap_or_default();
     let entry = match site_parameter(raw_query).and_then(|site| site_for_request(&state, &site, &headers)) {

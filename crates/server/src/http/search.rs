@@ -14,6 +14,12 @@ use std::hash::{Hash, Hasher};
 pub const DEFAULT_LIMIT: u32 = 10;
 pub const MAX_LIMIT: u32 = 50;
 
+#[utoipa::path(get, path = "/v1/search", tag = "public",
+    description = "Typo-tolerant full-text search in the site's published snippets, boosted by context.",
+    params(wire::SearchQuery),
+    responses((status = 200, body = wire::SearchResponse), (status = 400, body = wire::ErrorBody),
+        (status = 404, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody),
+        (status = 503, body = wire::ErrorBody)))]
 pub async fn query(
     State(state): State<AppState>,
     headers: HeaderMap,

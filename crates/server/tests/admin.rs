@@ -1,0 +1,715 @@
+//! The admin API driven in-process on a real SQLite file: keys and roles, the authoring flow,
+//! lost updates, tenant isolation, sanitizing, the OpenAPI document and the protections.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use engine::render::Renderer;
+use engine::{Locale, Moment, Status, Target};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use server::AppState;
+use server::http::limits::{PublicLimits, RateLimit};
+use server::http::{RouterOptions, router};
+use server::indexes::SearchReadiness;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{ImportOptions, Role, SiteSpec, SnippetDraft, SnippetFilter, SqliteStore, Store};
+use tower::ServiceExt;
+
+struct Harness {
+    app: axum::Router,
+    state: AppState,
+    /// Plaintext secret keys of `pk_test_acme` by role, and the owner key of `pk_test_other`.
+    keys: std::collections::HashMap<&'static str, String>,
+    _directory: tempfile::TempDir,
+}
+
+fn draft(slug: &str, targets: Vec<Target>) -> SnippetDraft {
+    SnippetDraft {
+        slug: slug.into(),
+        locale: Locale::parse("en").unwrap(),
+        title: format!("About {slug}"),
+        markdown: format!("Help on *{slug}*."),
+        moment: Moment::Apply,
+        roles: Vec::new(),
+        priority: 0,
+        status: Status::Published,
+        targets,
+        publish_at: None,
+        expire_at: None,
+        app_versions: None,
+    }
+}
+
+async fn harness_with(public_limits: Option<PublicLimits>) -> Harness {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("admin.db").display());
+    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+    let mut keys = std::collections::HashMap::new();
+    for site_key in ["pk_test_acme", "pk_test_other"] {
+        let spec = SiteSpec {
+            public_key: site_key.into(),
+            name: site_key.into(),
+            origins: vec!["http://127.0.0.1:8081".into()],
+            default_locale: Locale::parse("en").unwrap(),
+            locales: Vec::new(),
+        };
+        let site = store.put_site(&spec).await.unwrap();
+        let slug = if site_key == "pk_test_acme" { "vat" } else { "other-secret" };
+        let drafts = vec![draft(slug, vec![Target::Key("claim.vat-number".into())])];
+        store.import(site_key, drafts, ImportOptions::default()).await.unwrap();
+        if site_key == "pk_test_acme" {
+            for (name, role) in [
+                ("viewer", Role::Viewer),
+                ("author", Role::Author),
+                ("publisher", Role::Publisher),
+                ("owner", Role::Owner),
+            ] {
+                keys.insert(name, store.create_key(site.id, role, name).await.unwrap().plaintext);
+            }
+        } else {
+            keys.insert("other", store.create_key(site.id, Role::Owner, "other").await.unwrap().plaintext);
+        }
+    }
+    let state = AppState::load(Arc::new(store)).await.unwrap();
+    let options = RouterOptions {
+        widget_dir: directory.path().join("widget"),
+        request_timeout: Duration::from_secs(5),
+        public_limits,
+    };
+    Harness { app: router(state.clone(), options), state, keys, _directory: directory }
+}
+
+async fn harness() -> Harness {
+    harness_with(None).await
+}
+
+async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let json = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+    (status, headers, json)
+}
+
+fn request(method: &str, uri: &str, key: Option<&str>, if_match: Option<&str>, body: Option<&Value>) -> Request<Body> {
+    let mut builder = Request::builder().method(method).uri(uri);
+    if let Some(key) = key {
+        builder = builder.header(header::AUTHORIZATION, format!("Bearer {key}"));
+    }
+    if let Some(etag) = if_match {
+        builder = builder.header(header::IF_MATCH, etag);
+    }
+    match body {
+        Some(body) => builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(serde_json::to_vec(body).unwrap()))
+            .unwrap(),
+        None => builder.body(Body::empty()).unwrap(),
+    }
+}
+
+impl Harness {
+    fn key(&self, name: &str) -> &str {
+        &self.keys[name]
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        key: &str,
+        if_match: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, axum::http::HeaderMap, Value) {
+        send(&self.app, request(method, uri, Some(self.key(key)), if_match, body.as_ref())).await
+    }
+
+    /// Rebuilds changed indexes now, as the background refresher would a moment later.
+    async fn refresh(&self) {
+        self.state.indexes.refresh(self.state.store.as_ref(), SearchReadiness::Awaited).await.unwrap();
+    }
+
+    async fn help_titles(&self, query: &str) -> Vec<String> {
+        let uri = format!("/v1/help?site=pk_test_acme&{query}");
+        let (_, _, json) = send(&self.app, request("GET", &uri, None, None, None)).await;
+        json["snippets"].as_array().unwrap().iter().map(|card| card["title"].as_str().unwrap().to_owned()).collect()
+    }
+}
+
+const SNIPPETS: &str = "/admin/v1/sites/pk_test_acme/snippets";
+
+fn snippet_body(slug: &str, title: &str) -> Value {
+    json!({
+        "slug": slug,
+        "title": title,
+        "markdown": "Use the **four-digit** code.\n",
+        "moment": "apply",
+        "targets": [{"key": "claim.cost-centre"}, {"route": "/claims/new"}],
+    })
+}
+
+#[tokio::test]
+async fn an_author_drafts_a_publisher_publishes_and_history_is_kept() {
+    let harness = harness().await;
+
+    // An author creates a draft; it is not served, but the preview shows it with its reason.
+    let (status, headers, created) =
+        harness.call("POST", SNIPPETS, "author", None, Some(snippet_body("cost-centre", "Cost centre"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(headers[header::ETAG], "\"1\"");
+    assert_eq!(headers[header::LOCATION], format!("{SNIPPETS}/{id}").as_str());
+    assert_eq!(created["status"], "draft");
+    assert_eq!(created["html"], "<p>Use the <strong>four-digit</strong> code.</p>\n");
+    harness.refresh().await;
+    assert!(!harness.help_titles("keys=claim.cost-centre").await.contains(&"Cost centre".to_owned()));
+    let (status, _, preview) =
+        harness.call("GET", "/admin/v1/sites/pk_test_acme/preview?keys=claim.cost-centre", "viewer", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["snippets"][0]["title"], "Cost centre");
+    assert_eq!(preview["snippets"][0]["status"], "draft");
+    assert_eq!(preview["snippets"][0]["reason"]["kind"], "field_key");
+
+    // Reading gives the ETag; a change without If-Match is refused with 428.
+    let uri = format!("{SNIPPETS}/{id}");
+    let (status, headers, _) = harness.call("GET", &uri, "viewer", None, None).await;
+    assert_eq!((status, headers[header::ETAG].to_str().unwrap()), (StatusCode::OK, "\"1\""));
+    let edited = snippet_body("cost-centre", "Cost centre code");
+    let (status, _, error) = harness.call("PUT", &uri, "author", None, Some(edited.clone())).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::PRECONDITION_REQUIRED, Some("precondition_required"))
+    );
+    let (status, headers, updated) = harness.call("PUT", &uri, "author", Some("\"1\""), Some(edited)).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!((updated["version"].as_i64(), headers[header::ETAG].to_str().unwrap()), (Some(2), "\"2\""));
+
+    // Viewers cannot write; authors cannot publish; publishers can.
+    let publish = format!("{uri}/publish");
+    let (status, _, error) =
+        harness.call("PUT", &uri, "viewer", Some("\"2\""), Some(snippet_body("cost-centre", "x"))).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+    let (status, _, _) = harness.call("POST", &publish, "author", Some("\"2\""), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, published) = harness.call("POST", &publish, "publisher", Some("\"2\""), None).await;
+    assert_eq!((status, published["status"].as_str()), (StatusCode::OK, Some("published")));
+    harness.refresh().await;
+    assert_eq!(harness.help_titles("keys=claim.cost-centre").await[0], "Cost centre code");
+    // An author may no longer edit it: it is live.
+    let (status, _, _) =
+        harness.call("PUT", &uri, "author", Some("\"3\""), Some(snippet_body("cost-centre", "y"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Listing filters by status, target and slug prefix, in pages.
+    let (_, _, list) = harness
+        .call("GET", &format!("{SNIPPETS}?status=published&target=claim.cost-centre"), "viewer", None, None)
+        .await;
+    assert_eq!(list["snippets"].as_array().unwrap().len(), 1, "{list}");
+    let (_, _, page) = harness.call("GET", &format!("{SNIPPETS}?limit=1"), "viewer", None, None).await;
+    assert_eq!(page["snippets"].as_array().unwrap().len(), 1);
+    let after = page["next_after"].as_i64().unwrap();
+    let (_, _, next) = harness.call("GET", &format!("{SNIPPETS}?limit=1&after={after}"), "viewer", None, None).await;
+    assert_eq!(next["snippets"][0]["id"].as_i64(), Some(id));
+    assert!(next["next_after"].is_null());
+    let (status, _, error) = harness.call("GET", &format!("{SNIPPETS}?status=live"), "viewer", None, None).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
+
+    // Revisions: listed newest first, compared, and an old one restored as a new version.
+    let (_, _, revisions) = harness.call("GET", &format!("{uri}/revisions"), "viewer", None, None).await;
+    let versions: Vec<i64> =
+        revisions["revisions"].as_array().unwrap().iter().map(|r| r["version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, [3, 2, 1]);
+    assert_eq!(revisions["revisions"][2]["snippet"]["title"], "Cost centre");
+    let (_, _, diff) = harness.call("GET", &format!("{uri}/revisions/2/diff"), "viewer", None, None).await;
+    assert_eq!(diff["changed"], json!(["title"]));
+    let (_, _, diff) = harness.call("GET", &format!("{uri}/revisions/3/diff?against=2"), "viewer", None, None).await;
+    assert_eq!(diff["changed"], json!(["status"]));
+    let (status, _, restored) =
+        harness.call("POST", &format!("{uri}/revisions/1/restore"), "publisher", Some("\"3\""), None).await;
+    assert_eq!(status, StatusCode::OK, "{restored}");
+    assert_eq!((restored["title"].as_str(), restored["status"].as_str()), (Some("Cost centre"), Some("published")));
+    assert_eq!(restored["version"], 4);
+
+    // Archiving takes it off the public API.
+    let (status, _, archived) = harness.call("DELETE", &uri, "publisher", Some("\"4\""), None).await;
+    assert_eq!((status, archived["status"].as_str()), (StatusCode::OK, Some("archived")));
+    harness.refresh().await;
+    assert!(!harness.help_titles("keys=claim.cost-centre").await.contains(&"Cost centre".to_owned()));
+
+    // Bad bodies are named, and nothing is written.
+    let (status, _, error) = harness.call("POST", SNIPPETS, "author", None, Some(json!({"slug": "x"}))).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_body")), "{error}");
+    let mut bad_target = snippet_body("bad", "Bad");
+    bad_target["targets"] = json!([{"url": "/orders/("}]);
+    let (status, _, error) = harness.call("POST", SNIPPETS, "author", None, Some(bad_target)).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed"))
+    );
+    let (status, _, error) =
+        harness.call("POST", SNIPPETS, "author", None, Some(snippet_body("cost-centre", "Again"))).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("duplicate")));
+}
+
+#[tokio::test]
+async fn the_second_of_two_editors_gets_412_and_the_winner_text_stays() {
+    let harness = harness().await;
+    let (_, _, created) =
+        harness.call("POST", SNIPPETS, "author", None, Some(snippet_body("mileage", "Mileage"))).await;
+    let uri = format!("{SNIPPETS}/{}", created["id"]);
+    // Both read version 1.
+    let (_, alice_headers, _) = harness.call("GET", &uri, "author", None, None).await;
+    let (_, bob_headers, _) = harness.call("GET", &uri, "author", None, None).await;
+    let alice_etag = alice_headers[header::ETAG].to_str().unwrap().to_owned();
+    let bob_etag = bob_headers[header::ETAG].to_str().unwrap().to_owned();
+    let (status, _, _) =
+        harness.call("PUT", &uri, "author", Some(&alice_etag), Some(snippet_body("mileage", "Alice's mileage"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, headers, stale) =
+        harness.call("PUT", &uri, "author", Some(&bob_etag), Some(snippet_body("mileage", "Bob's mileage"))).await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED);
+    assert_eq!(stale["error"]["code"], "stale_version");
+    assert_eq!(stale["current"]["title"], "Alice's mileage", "the 412 carries the current version");
+    assert_eq!(headers[header::ETAG], "\"2\"");
+    let (_, _, stored) = harness.call("GET", &uri, "viewer", None, None).await;
+    assert_eq!(stored["title"], "Alice's mileage");
+    // `*` and weak tags name no version: they never overwrite.
+    for if_match in ["*", "W/\"2\"", "\"nonsense\""] {
+        let (status, _, _) =
+            harness.call("PUT", &uri, "author", Some(if_match), Some(snippet_body("mileage", "Eve"))).await;
+        assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{if_match}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_updates_with_one_etag_give_exactly_one_success() {
+    let harness = harness().await;
+    let (_, _, created) =
+        harness.call("POST", SNIPPETS, "author", None, Some(snippet_body("per-diem", "Per diem"))).await;
+    let uri = format!("{SNIPPETS}/{}", created["id"]);
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 0..16 {
+        let app = harness.app.clone();
+        let request = request(
+            "PUT",
+            &uri,
+            Some(harness.key("author")),
+            Some("\"1\""),
+            Some(&snippet_body("per-diem", &format!("Per diem by writer {writer}"))),
+        );
+        writers.spawn(async move { (writer, send(&app, request).await) });
+    }
+    let mut winners = Vec::new();
+    while let Some(result) = writers.join_next().await {
+        let (writer, (status, _, body)) = result.unwrap();
+        match status {
+            StatusCode::OK => winners.push(writer),
+            StatusCode::PRECONDITION_FAILED => assert_eq!(body["current"]["version"], 2),
+            other => panic!("writer {writer}: unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one writer wins: {winners:?}");
+    let (_, _, stored) = harness.call("GET", &uri, "viewer", None, None).await;
+    assert_eq!(stored["title"], format!("Per diem by writer {}", winners[0]));
+    assert_eq!(stored["version"], 2);
+}
+
+/// Every admin operation, as (method, path, body).
+fn every_admin_operation(snippet_id: i64) -> Vec<(&'static str, String, Option<Value>)> {
+    let site = "/admin/v1/sites/pk_test_acme";
+    vec![
+        ("GET", site.to_owned(), None),
+        ("PATCH", site.to_owned(), Some(json!({"name": "Renamed"}))),
+        ("GET", format!("{site}/snippets"), None),
+        ("POST", format!("{site}/snippets"), Some(snippet_body("new-one", "New"))),
+        ("GET", format!("{site}/snippets/{snippet_id}"), None),
+        ("PUT", format!("{site}/snippets/{snippet_id}"), Some(snippet_body("vat", "Changed"))),
+        ("DELETE", format!("{site}/snippets/{snippet_id}"), None),
+        ("POST", format!("{site}/snippets/{snippet_id}/publish"), None),
+        ("POST", format!("{site}/snippets/{snippet_id}/unpublish"), None),
+        ("GET", format!("{site}/snippets/{snippet_id}/revisions"), None),
+        ("GET", format!("{site}/snippets/{snippet_id}/revisions/1/diff?against=1"), None),
+        ("POST", format!("{site}/snippets/{snippet_id}/revisions/1/restore"), None),
+        ("GET", format!("{site}/keys"), None),
+        ("POST", format!("{site}/keys"), Some(json!({"role": "owner", "label": "sneaky"}))),
+        ("POST", format!("{site}/keys/1/rotate"), Some(json!({}))),
+        ("DELETE", format!("{site}/keys/1"), None),
+        ("GET", format!("{site}/preview?route=/claims/new"), None),
+    ]
+}
+
+/// What the database holds for both sites, to prove a request changed nothing.
+async fn snapshot(store: &dyn Store) -> String {
+    let mut text = String::new();
+    for site in store.sites().await.unwrap() {
+        text.push_str(&format!("{site:?}\n"));
+        for snippet in store.snippets(site.id, &SnippetFilter::default()).await.unwrap() {
+            text.push_str(&format!("{snippet:?}\n"));
+            text.push_str(&format!("{:?}\n", store.revisions(site.id, snippet.id).await.unwrap()));
+        }
+        // When a key was last used is bookkeeping, not content.
+        let keys: Vec<_> = store
+            .keys(site.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|key| store::ApiKey { last_used_at: None, ..key })
+            .collect();
+        text.push_str(&format!("{keys:?}\n"));
+    }
+    text
+}
+
+#[tokio::test]
+async fn site_keys_and_bad_keys_can_never_write() {
+    let harness = harness().await;
+    let snippet_id = harness.state.store.snippets(1, &SnippetFilter::default()).await.unwrap()[0].id;
+    let before = snapshot(harness.state.store.as_ref()).await;
+    let valid = harness.key("owner").to_owned();
+    let mut typo = valid.clone().into_bytes();
+    typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
+    let typo = String::from_utf8(typo).unwrap();
+    let presented: [(Option<&str>, &str); 5] = [
+        (None, "missing_key"),
+        (Some("pk_test_acme"), "invalid_key"),
+        (Some(&typo), "invalid_key"),
+        (Some("sk_0000"), "invalid_key"),
+        (
+            Some("sk_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd00000000"),
+            "invalid_key",
+        ),
+    ];
+    for (method, uri, body) in every_admin_operation(snippet_id) {
+        for (key, code) in presented {
+            let (status, headers, error) =
+                send(&harness.app, request(method, &uri, key, Some("\"1\""), body.as_ref())).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {uri} with {key:?}");
+            assert_eq!(error["error"]["code"], code, "{method} {uri} with {key:?}");
+            assert_eq!(headers[header::WWW_AUTHENTICATE], "Bearer");
+            assert!(headers.contains_key("x-request-id"));
+        }
+        // A viewer reads but never writes.
+        let (status, _, _) =
+            send(&harness.app, request(method, &uri, Some(harness.key("viewer")), Some("\"1\""), body.as_ref())).await;
+        if method == "GET" {
+            assert_eq!(status, if uri.ends_with("/keys") { StatusCode::FORBIDDEN } else { StatusCode::OK }, "{uri}");
+        } else {
+            assert_eq!(status, StatusCode::FORBIDDEN, "viewer {method} {uri}");
+        }
+    }
+    assert_eq!(snapshot(harness.state.store.as_ref()).await, before, "the database is unchanged");
+    // Admin routes never answer preflights for widget origins.
+    let preflight = Request::builder()
+        .method("OPTIONS")
+        .uri(SNIPPETS)
+        .header(header::ORIGIN, "http://127.0.0.1:8081")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .body(Body::empty())
+        .unwrap();
+    let (_, headers, _) = send(&harness.app, preflight).await;
+    assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+}
+
+#[tokio::test]
+async fn another_sites_key_sees_nothing_of_this_site() {
+    let harness = harness().await;
+    let snippet_id = harness.state.store.snippets(1, &SnippetFilter::default()).await.unwrap()[0].id;
+    let before = snapshot(harness.state.store.as_ref()).await;
+    for (method, uri, body) in every_admin_operation(snippet_id) {
+        let (status, _, error) = harness.call(method, &uri, "other", Some("\"1\""), body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {uri}: {error}");
+        assert_eq!(error["error"]["code"], "unknown_site");
+    }
+    // Its own site, with this site's snippet id: not found either.
+    let uri = format!("/admin/v1/sites/pk_test_other/snippets/{snippet_id}");
+    let (status, _, error) = harness.call("GET", &uri, "other", None, None).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    assert_eq!(snapshot(harness.state.store.as_ref()).await, before);
+}
+
+#[test]
+fn tenant_isolation_holds_for_any_key_site_and_snippet() {
+    use proptest::prelude::*;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let harness = runtime.block_on(async {
+        let harness = harness().await;
+        // More snippets on both sites, created through the API.
+        for (site, key) in [("pk_test_acme", "author"), ("pk_test_other", "other")] {
+            for number in 0..4 {
+                let uri = format!("/admin/v1/sites/{site}/snippets");
+                let body = snippet_body(&format!("{site}-{number}"), &format!("{site} snippet {number}"));
+                let (status, _, _) = harness.call("POST", &uri, key, None, Some(body)).await;
+                assert_eq!(status, StatusCode::CREATED);
+            }
+        }
+        harness
+    });
+    let owners: Vec<(i64, String)> = runtime.block_on(async {
+        let mut owners = Vec::new();
+        for site in harness.state.store.sites().await.unwrap() {
+            for snippet in harness.state.store.snippets(site.id, &SnippetFilter::default()).await.unwrap() {
+                owners.push((snippet.id, site.public_key.clone()));
+            }
+        }
+        owners
+    });
+    let max_id = owners.iter().map(|(id, _)| *id).max().unwrap();
+    let config = ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() };
+    proptest!(config, |(key in prop::sample::select(vec!["viewer", "author", "owner", "other"]),
+                        site in prop::sample::select(vec!["pk_test_acme", "pk_test_other", "pk_test_nope"]),
+                        id in 0..=max_id + 2,
+                        what in 0..4usize)| {
+        let key_site = if key == "other" { "pk_test_other" } else { "pk_test_acme" };
+        let uri = match what {
+            0 => format!("/admin/v1/sites/{site}/snippets/{id}"),
+            1 => format!("/admin/v1/sites/{site}/snippets/{id}/revisions"),
+            2 => format!("/admin/v1/sites/{site}/snippets"),
+            _ => format!("/admin/v1/sites/{site}/preview?keys=claim.cost-centre,claim.vat-number&route=/claims/new"),
+        };
+        let (status, _, body) = runtime.block_on(harness.call("GET", &uri, key, None, None));
+        let owner = owners.iter().find(|(snippet_id, _)| *snippet_id == id).map(|(_, site)| site.as_str());
+        if site != key_site {
+            prop_assert_eq!(status, StatusCode::NOT_FOUND);
+            prop_assert_eq!(body["error"]["code"].as_str(), Some("unknown_site"));
+        } else if what < 2 && owner != Some(site) {
+            prop_assert_eq!(status, StatusCode::NOT_FOUND);
+        } else {
+            prop_assert_eq!(status, StatusCode::OK);
+        }
+        // Nothing of the other tenant ever appears in an answer.
+        let foreign = if key_site == "pk_test_acme" { ["pk_test_other snippet", "About other-secret"] } else { ["pk_test_acme snippet", "About vat"] };
+        let text = body.to_string();
+        prop_assert!(foreign.iter().all(|marker| !text.contains(marker)), "{}", text);
+    });
+}
+
+/// Element and attribute names the sanitized HTML may contain, and the URL schemes it may use.
+fn assert_inert(html: &str, payload: &str) {
+    const TAGS: &[&str] = &[
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "code",
+        "dd",
+        "del",
+        "details",
+        "dl",
+        "dt",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+        "html",
+        "body",
+        "head",
+    ];
+    let fragment = scraper::Html::parse_fragment(html);
+    for node in fragment.tree.nodes() {
+        let Some(element) = node.value().as_element() else { continue };
+        let name = element.name();
+        assert!(TAGS.contains(&name), "`{payload}` left <{name}> in {html}");
+        for (attribute, value) in element.attrs() {
+            assert!(
+                matches!(attribute, "href" | "title" | "lang" | "rel" | "target"),
+                "`{payload}` left {attribute}=\"{value}\" on <{name}> in {html}"
+            );
+            if attribute == "href" {
+                let scheme = value.trim().to_ascii_lowercase();
+                assert!(scheme.starts_with("https:") || scheme.starts_with("mailto:"), "`{payload}` left href {value}");
+            }
+        }
+    }
+}
+
+fn xss_payloads() -> Vec<String> {
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/xss-payloads.txt");
+    let payloads: Vec<String> = std::fs::read_to_string(corpus)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.is_empty() && !line.starts_with("# "))
+        .map(str::to_owned)
+        .collect();
+    assert!(payloads.len() >= 60, "the corpus has {} payloads", payloads.len());
+    payloads
+}
+
+#[tokio::test]
+async fn the_xss_corpus_comes_out_inert_through_the_api_and_import() {
+    let harness = harness().await;
+    let payloads = xss_payloads();
+    for (number, payload) in payloads.iter().enumerate() {
+        let body = json!({
+            "slug": format!("xss/{number}"),
+            "title": payload,
+            "markdown": format!("{payload}\n\nand inline: {payload}\n"),
+            "moment": "solve",
+            "status": "published",
+        });
+        let (status, _, created) = harness.call("POST", SNIPPETS, "publisher", None, Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{payload}: {created}");
+        assert_inert(created["html"].as_str().unwrap(), payload);
+        assert_eq!(created["markdown"], format!("{payload}\n\nand inline: {payload}\n"), "Markdown kept byte for byte");
+    }
+    // The same payloads as files.
+    let directory = tempfile::tempdir().unwrap();
+    for (number, payload) in payloads.iter().enumerate() {
+        let text = format!("---\ntitle: file {number}\nmoment: solve\n---\n{payload}\n");
+        std::fs::write(directory.path().join(format!("xss-file-{number}.md")), text).unwrap();
+    }
+    let files = server::import::read_dir(directory.path(), &Locale::parse("en").unwrap()).unwrap();
+    let drafts = files.into_iter().map(|file| file.draft).collect();
+    let report = harness.state.store.import("pk_test_acme", drafts, ImportOptions::default()).await.unwrap();
+    assert_eq!(report.created.len(), payloads.len());
+    harness.refresh().await;
+    let entry = harness.state.indexes.get("pk_test_acme").unwrap();
+    let mut checked = 0;
+    for snippet in entry.index.snippets() {
+        assert_inert(&snippet.html, &snippet.slug);
+        checked += 1;
+    }
+    assert!(checked > 2 * payloads.len());
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_the_router_has() {
+    let harness = harness().await;
+    let (status, _, document) = send(&harness.app, request("GET", "/openapi.json", None, None, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    assert_eq!(document["components"]["securitySchemes"]["secret_key"]["scheme"], "bearer");
+    let paths = document["paths"].as_object().unwrap();
+    let mut operations = 0;
+    for (path, item) in paths {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            operations += 1;
+            let uri = path.replace("{site}", "pk_test_acme").replace("{id}", "1").replace("{version}", "1");
+            let (status, _, body) =
+                send(&harness.app, request(&method.to_uppercase(), &uri, None, None, Some(&json!({})))).await;
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is documented but not routed");
+            assert_ne!(body["error"]["code"], "not_found", "{method} {path} is documented but not routed");
+        }
+    }
+    assert!(operations >= 21, "{operations} operations documented");
+    for schema in ["Snippet", "SnippetInput", "StaleBody", "HelpResponse", "ErrorBody", "CreatedKey", "Preview"] {
+        assert!(document["components"]["schemas"].get(schema).is_some(), "schema {schema}");
+    }
+}
+
+#[tokio::test]
+async fn owners_manage_the_site_and_its_keys() {
+    let harness = harness().await;
+    let site = "/admin/v1/sites/pk_test_acme";
+    let patch = json!({"origins": ["https://app.acme.example"], "locales": ["de", "fr"],
+                       "widget": {"position": "bottom-left", "accent_color": "#0b5cad", "launcher_label": "Hilfe"}});
+    let (status, _, changed) = harness.call("PATCH", site, "owner", None, Some(patch)).await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["locales"], json!(["en", "de", "fr"]));
+    assert_eq!(changed["widget"]["position"], "bottom-left");
+    let (status, _, error) =
+        harness.call("PATCH", site, "owner", None, Some(json!({"widget": {"accent_color": "red"}}))).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed"))
+    );
+    let (status, _, _) = harness.call("PATCH", site, "publisher", None, Some(json!({"name": "x"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The new origin is allowed by the public API at once after the refresh.
+    harness.refresh().await;
+    let help = Request::get("/v1/help?site=pk_test_acme")
+        .header(header::ORIGIN, "https://app.acme.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&harness.app, help).await.0, StatusCode::OK);
+
+    // A key is shown once, listed without its secret, rotated with an overlap and revoked.
+    let (status, _, created) = harness
+        .call("POST", &format!("{site}/keys"), "owner", None, Some(json!({"role": "author", "label": "ci"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let key_id = created["key"]["id"].as_i64().unwrap();
+    let (_, _, list) = harness.call("GET", &format!("{site}/keys"), "owner", None, None).await;
+    assert!(!list.to_string().contains(&secret[3..]), "secrets are never listed");
+    assert!(list["keys"].as_array().unwrap().iter().any(|key| key["label"] == "ci"));
+    let (status, _, rotated) = harness
+        .call("POST", &format!("{site}/keys/{key_id}/rotate"), "owner", None, Some(json!({"overlap_seconds": 0})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let old = send(&harness.app, request("GET", SNIPPETS, Some(&secret), None, None)).await;
+    assert_eq!(old.0, StatusCode::UNAUTHORIZED, "rotated out without overlap");
+    let new_secret = rotated["secret"].as_str().unwrap();
+    assert_eq!(send(&harness.app, request("GET", SNIPPETS, Some(new_secret), None, None)).await.0, StatusCode::OK);
+    let new_id = rotated["key"]["id"].as_i64().unwrap();
+    let (status, _, revoked) = harness.call("DELETE", &format!("{site}/keys/{new_id}"), "owner", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(revoked["revoked_at"].is_string());
+    assert_eq!(
+        send(&harness.app, request("GET", SNIPPETS, Some(new_secret), None, None)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn bodies_are_limited_and_public_requests_rate_limited() {
+    let limit = RateLimit { per_minute: NonZeroU32::new(60).unwrap(), burst: NonZeroU32::new(3).unwrap() };
+    let harness =
+        harness_with(Some(PublicLimits::new(limit, Some(header::HeaderName::from_static("x-forwarded-for"))))).await;
+    let huge = json!({"slug": "big", "title": "Big", "moment": "apply", "markdown": "x".repeat(200 * 1024)});
+    let (status, headers, error) = harness.call("POST", SNIPPETS, "author", None, Some(huge)).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));
+    assert!(headers.contains_key("x-request-id"));
+
+    let help = |client: &str| {
+        Request::get("/v1/help?site=pk_test_acme").header("x-forwarded-for", client).body(Body::empty()).unwrap()
+    };
+    for _ in 0..3 {
+        assert_eq!(send(&harness.app, help("203.0.113.7")).await.0, StatusCode::OK);
+    }
+    let (status, headers, error) = send(&harness.app, help("203.0.113.7")).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+    assert!(headers[header::RETRY_AFTER].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert!(headers.contains_key("x-request-id"));
+    // Another client, or the same client on another site, has its own allowance.
+    assert_eq!(send(&harness.app, help("203.0.113.8")).await.0, StatusCode::OK);
+    let other_site = Request::get("/v1/help?site=pk_test_other")
+        .header("x-forwarded-for", "203.0.113.7")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&harness.app, other_site).await.0, StatusCode::OK);
+    // The admin API is not limited by the public quota.
+    assert_eq!(harness.call("GET", SNIPPETS, "viewer", None, None).await.0, StatusCode::OK);
+}

@@ -1,0 +1,309 @@
+//! The admin API's JSON (`/admin/v1`): what authors and owners send and receive.
+//!
+//! Times are RFC 3339 strings (`2027-01-01T00:00:00Z`); snippets carry their `version`, which is
+//! also their ETag, for `If-Match` on every change.
+
+use crate::{Card, ErrorDetail, Moment};
+use serde::{Deserialize, Serialize};
+
+/// Where a snippet applies: exactly one of `key`, `route` or `url`, as in the Markdown front matter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum TargetSpec {
+    /// A help key (`claim.vat-number`) or a trailing wildcard (`claim.*`).
+    Key(String),
+    /// The app's route template (`/claims/:id`).
+    Route(String),
+    /// A WHATWG URL pattern (`/approvals/:id`).
+    Url(String),
+}
+
+/// Publication state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    Published,
+    Archived,
+}
+
+/// A snippet as an author writes it (`POST` creates one, `PUT` replaces one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SnippetInput {
+    /// Stable name within the site (`claim-form/vat-number`); translations share it.
+    pub slug: String,
+    /// BCP 47 tag; the site's default locale when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    pub title: String,
+    /// The body in Markdown, stored byte for byte and rendered to sanitized HTML on write.
+    pub markdown: String,
+    pub moment: Moment,
+    #[serde(default)]
+    pub targets: Vec<TargetSpec>,
+    /// Roles it is for; empty for everyone.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub priority: i32,
+    /// `draft` when absent; publishing needs the publisher role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publish_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expire_at: Option<String>,
+    /// Semver range of host app versions (`>=2.3, <3`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_versions: Option<String>,
+}
+
+/// A snippet as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Snippet {
+    pub id: i64,
+    pub slug: String,
+    pub locale: String,
+    pub title: String,
+    pub markdown: String,
+    /// Sanitized HTML, as the widget shows it.
+    pub html: String,
+    pub moment: Moment,
+    pub targets: Vec<TargetSpec>,
+    pub roles: Vec<String>,
+    pub priority: i32,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publish_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expire_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_versions: Option<String>,
+    /// Bumped by every change; the ETag is `"<version>"`.
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A page of snippets; pass `next_after` as `after` for the next page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SnippetList {
+    pub snippets: Vec<Snippet>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<i64>,
+}
+
+/// Filters of `GET /admin/v1/sites/{site}/snippets`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct SnippetListQuery {
+    pub status: Option<Status>,
+    pub locale: Option<String>,
+    pub moment: Option<Moment>,
+    /// Snippets with this exact target (help key, route or URL pattern).
+    pub target: Option<String>,
+    /// Slugs starting with this.
+    pub slug_prefix: Option<String>,
+    /// The id after which the page starts.
+    pub after: Option<i64>,
+    /// At most this many (default 50, at most 500).
+    pub limit: Option<u32>,
+}
+
+/// One state a snippet had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Revision {
+    pub version: i64,
+    /// `import`, `cli` or `key:ID`.
+    pub actor: String,
+    pub created_at: String,
+    pub snippet: SnippetInput,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionList {
+    /// Newest first.
+    pub revisions: Vec<Revision>,
+}
+
+/// What changed between two revisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionDiff {
+    pub from: i64,
+    pub to: i64,
+    /// Names of the fields that differ (`title`, `markdown`, `targets`, …).
+    pub changed: Vec<String>,
+    /// A unified diff of the Markdown bodies; empty when they are equal.
+    pub markdown_diff: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+pub struct DiffQuery {
+    /// The older revision to compare with; the one before by default.
+    pub against: Option<i64>,
+}
+
+/// The answer to a change refused because it was based on an old version (412): the current
+/// snippet, so the client can show what changed and retry on top of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaleBody {
+    pub error: ErrorDetail,
+    pub current: Snippet,
+}
+
+/// Where the launcher sits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum LauncherPosition {
+    #[default]
+    BottomRight,
+    BottomLeft,
+}
+
+/// The widget's look and wording for a site.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WidgetSettings {
+    #[serde(default)]
+    pub position: LauncherPosition,
+    /// Accent colour as `#rgb` or `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<String>,
+    /// Text of the launcher button (up to 40 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launcher_label: Option<String>,
+}
+
+impl WidgetSettings {
+    /// Checks colours and lengths; the message names the bad field.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(color) = &self.accent_color {
+            let hex = color.strip_prefix('#').unwrap_or_default();
+            if !(matches!(hex.len(), 3 | 6) && hex.bytes().all(|byte| byte.is_ascii_hexdigit())) {
+                return Err(format!("accent_color `{color}` is not `#rgb` or `#rrggbb`"));
+            }
+        }
+        if self.launcher_label.as_ref().is_some_and(|label| label.trim().is_empty() || label.chars().count() > 40) {
+            return Err("launcher_label has 1 to 40 characters".into());
+        }
+        Ok(())
+    }
+}
+
+/// A site as its owner manages it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Site {
+    /// The public site key (`pk_…`) used in the embed.
+    pub key: String,
+    pub name: String,
+    /// Origins allowed to call the public API from a browser.
+    pub origins: Vec<String>,
+    pub default_locale: String,
+    /// Locales authors write in, the default first.
+    pub locales: Vec<String>,
+    pub widget: WidgetSettings,
+}
+
+/// Changes to a site (`PATCH`); absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SitePatch {
+    pub name: Option<String>,
+    pub origins: Option<Vec<String>>,
+    pub default_locale: Option<String>,
+    pub locales: Option<Vec<String>>,
+    pub widget: Option<WidgetSettings>,
+}
+
+/// What an admin key may do; each role includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum KeyRole {
+    Viewer,
+    Author,
+    Publisher,
+    Owner,
+}
+
+/// A secret key without its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Key {
+    pub id: i64,
+    /// The start of the key (`sk_1a2b3c4d5e6f…`), to tell keys apart.
+    pub prefix: String,
+    pub role: KeyRole,
+    pub label: String,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct KeyList {
+    pub keys: Vec<Key>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct KeyCreate {
+    pub role: KeyRole,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct KeyRotate {
+    /// How long the old key keeps working (default 86400 s, at most 30 days).
+    pub overlap_seconds: Option<i64>,
+}
+
+/// A key just made: `secret` is shown this once and cannot be recovered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedKey {
+    pub key: Key,
+    pub secret: String,
+}
+
+/// What the widget would show for a context, drafts included, each with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Preview {
+    pub snippets: Vec<PreviewCard>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreviewCard {
+    #[serde(flatten)]
+    pub card: Card,
+    pub slug: String,
+    pub status: Status,
+}
