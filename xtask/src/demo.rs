@@ -28,18 +28,20 @@ pub fn run_demo(workspace: &Workspace, args: &DemoArgs) -> anyhow::Result<()> {
     let api_origin = format!("http://{}", args.api);
     let site_origin = format!("http://{}", args.site);
     let localhost_origin = format!("http://localhost:{}", args.site.port());
-    let cuecard = |arguments: &[&str]| -> anyhow::Result<()> {
-        let status = std::process::Command::new(&binary)
+    // Runs a `cuecard` command; returns what it printed on stdout.
+    let cuecard = |arguments: &[&str]| -> anyhow::Result<String> {
+        let output = std::process::Command::new(&binary)
             .args(arguments)
             .env("CUECARD_DATABASE_URL", &database_url)
             .env("CUECARD_LOG", "warn")
             .current_dir(&workspace.root)
-            .status()
+            .stderr(std::process::Stdio::inherit())
+            .output()
             .with_context(|| format!("running {}", binary.display()))?;
-        if !status.success() {
+        if !output.status.success() {
             bail!("cuecard {} failed", arguments.join(" "));
         }
-        Ok(())
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     };
     cuecard(&[
         "site",
@@ -52,7 +54,10 @@ pub fn run_demo(workspace: &Workspace, args: &DemoArgs) -> anyhow::Result<()> {
         "--origin",
         &localhost_origin,
     ])?;
-    cuecard(&["import", "demo-site/help", "--site", "pk_demo_acme"])?;
+    print!("{}", cuecard(&["import", "demo-site/help", "--site", "pk_demo_acme"])?);
+    // An owner key, so the admin API can be tried at once (the demo database is fresh each run).
+    let owner_key = cuecard(&["keys", "create", "--site", "pk_demo_acme", "--role", "owner", "--label", "demo"])?;
+    let owner_key = owner_key.trim().to_owned();
 
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
@@ -72,6 +77,11 @@ pub fn run_demo(workspace: &Workspace, args: &DemoArgs) -> anyhow::Result<()> {
             "  Cuecard API and widget:  {api_origin}   (try {api_origin}/v1/help?site=pk_demo_acme&route=/claims/new)"
         );
         println!("  Demo business app:       {site_origin}/claims/");
+        println!("  Admin API (owner key):   {owner_key}");
+        println!(
+            "      curl -H 'Authorization: Bearer {owner_key}' {api_origin}/admin/v1/sites/pk_demo_acme/snippets"
+        );
+        println!("  API reference:           {api_origin}/openapi.json");
         println!();
         println!("  Press Ctrl-C to stop.");
         tokio::select! {

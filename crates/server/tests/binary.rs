@@ -18,9 +18,21 @@ fn cuecard(database_url: &str, args: &[&str]) -> std::process::Output {
 
 /// One HTTP/1.1 GET over a plain socket; returns (status line, body).
 fn http_get(address: &str, path: &str) -> (String, String) {
+    http_request(address, "GET", path, &[], "")
+}
+
+/// One HTTP/1.1 request over a plain socket; returns (status line, body).
+fn http_request(address: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (String, String) {
     let mut stream = TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() {
+        head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+    }
+    write!(stream, "{head}\r\n{body}").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response.lines().next().unwrap_or_default().to_owned();
@@ -30,7 +42,15 @@ fn http_get(address: &str, path: &str) -> (String, String) {
 
 #[test]
 fn every_command_has_help() {
-    for args in [&["--help"][..], &["serve", "--help"], &["import", "--help"], &["site", "put", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["import", "--help"],
+        &["export", "--help"],
+        &["site", "put", "--help"],
+        &["keys", "create", "--help"],
+        &["keys", "rotate", "--help"],
+    ] {
         let output = cuecard("sqlite::memory:", args);
         assert!(output.status.success(), "{args:?}");
         let text = String::from_utf8(output.stdout).unwrap();
@@ -97,4 +117,154 @@ fn import_then_serve_then_stop_on_signal() {
     assert!(signal.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "cuecard serve exits cleanly on Ctrl-C: {exit}");
+}
+
+/// Starts `cuecard serve` on a free port; returns the child and its address.
+fn serve(database_url: &str, log: &str, stderr: Stdio) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cuecard"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CUECARD_DATABASE_URL", database_url)
+        .env("CUECARD_LOG", log)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let address = line.trim().rsplit("http://").next().unwrap().to_owned();
+    (child, address)
+}
+
+fn stop(mut child: std::process::Child) {
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn a_secret_key_is_shown_once_and_stored_nowhere_in_plain_text() {
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("cuecard.db");
+    let database_url = format!("sqlite://{}", database.display());
+    let output =
+        cuecard(&database_url, &["site", "put", "pk_test_keys", "--name", "Keys", "--origin", "https://a.example"]);
+    assert!(output.status.success());
+    let output =
+        cuecard(&database_url, &["keys", "create", "--site", "pk_test_keys", "--role", "owner", "--label", "ops"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let secret = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(secret.starts_with("sk_") && secret.len() == 87, "{secret}");
+    let output =
+        cuecard(&database_url, &["keys", "create", "--site", "pk_test_keys", "--role", "boss", "--label", "x"]);
+    assert!(!output.status.success(), "unknown roles are refused");
+
+    // The key works against the running service, with verbose logs captured.
+    let log_path = directory.path().join("serve.log");
+    let log_file = std::fs::File::create(&log_path).unwrap();
+    let (child, address) = serve(&database_url, "debug", Stdio::from(log_file));
+    let bearer = format!("Bearer {secret}");
+    let auth = [("Authorization", bearer.as_str())];
+    let (status, body) = http_request(&address, "GET", "/admin/v1/sites/pk_test_keys", &auth, "");
+    assert!(status.contains("200"), "{status} {body}");
+    let snippet = r#"{"slug":"hello","title":"Hello","markdown":"Hi","moment":"new","status":"published"}"#;
+    let (status, body) = http_request(&address, "POST", "/admin/v1/sites/pk_test_keys/snippets", &auth, snippet);
+    assert!(status.contains("201"), "{status} {body}");
+    let (status, _) =
+        http_request(&address, "GET", "/admin/v1/sites/pk_test_keys", &[("Authorization", "Bearer pk_test_keys")], "");
+    assert!(status.contains("401"), "{status}");
+    // While the service runs, its database has a write-ahead log: neither holds the secret.
+    let secret_part = &secret[15..79];
+    let wal = directory.path().join("cuecard.db-wal");
+    assert!(wal.is_file(), "the WAL exists while serving");
+    for path in [&database, &wal] {
+        let bytes = std::fs::read(path).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains(secret_part), "{} holds the secret", path.display());
+        assert!(!String::from_utf8_lossy(&bytes).contains(&secret[..15]), "{} holds the key", path.display());
+    }
+    stop(child);
+
+    // `keys list` shows the key's start, never its secret; revoking stops it.
+    let output = cuecard(&database_url, &["keys", "list", "--site", "pk_test_keys"]);
+    let listing = String::from_utf8(output.stdout).unwrap();
+    assert!(listing.contains(&secret[..15]) && !listing.contains(&secret[15..]), "{listing}");
+    let id = listing.split('\t').next().unwrap().to_owned();
+
+    // Nor do the database files and the logs afterwards.
+    for path in
+        [database.clone(), directory.path().join("cuecard.db-wal"), directory.path().join("cuecard.db-shm"), log_path]
+    {
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(secret_part), "{} holds the secret", path.display());
+    }
+    let log = std::fs::read_to_string(directory.path().join("serve.log")).unwrap();
+    assert!(log.contains("/admin/v1/sites/pk_test_keys"), "the requests were logged: {log}");
+
+    let output = cuecard(&database_url, &["keys", "revoke", "--site", "pk_test_keys", &id]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("revoked"));
+    let (child, address) = serve(&database_url, "warn", Stdio::null());
+    let (status, _) = http_request(&address, "GET", "/admin/v1/sites/pk_test_keys", &auth, "");
+    assert!(status.contains("401"), "{status}");
+    stop(child);
+}
+
+#[test]
+fn export_then_import_gives_back_the_same_content() {
+    let directory = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite://{}", directory.path().join("cuecard.db").display());
+    let help_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo-site/help");
+    for key in ["pk_demo_acme", "pk_copy_acme"] {
+        let output = cuecard(&database_url, &["site", "put", key, "--name", "Acme", "--locale", "de"]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let output = cuecard(&database_url, &["import", help_dir.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    let imported = String::from_utf8(output.stdout).unwrap();
+    let created = imported.lines().filter(|line| line.starts_with("  + ")).count();
+    assert!(created > 5, "{imported}");
+
+    let exported = directory.path().join("exported");
+    let output = cuecard(&database_url, &["export", exported.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // Into the same site: nothing changes. Into another: the same snippets.
+    let output = cuecard(&database_url, &["import", exported.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains(&format!("0 created, 0 updated, {created} unchanged, 0 conflicts")), "{text}");
+    let output = cuecard(&database_url, &["import", exported.to_str().unwrap(), "--site", "pk_copy_acme"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains(&format!("{created} created")), "{text}");
+    let second = directory.path().join("second");
+    cuecard(&database_url, &["export", second.to_str().unwrap(), "--site", "pk_copy_acme"]);
+    for entry in walk(&exported) {
+        let relative = entry.strip_prefix(&exported).unwrap();
+        assert_eq!(
+            std::fs::read(&entry).unwrap(),
+            std::fs::read(second.join(relative)).unwrap(),
+            "{}",
+            relative.display()
+        );
+    }
+
+    // A dry run prints the plan and writes nothing.
+    let first = walk(&exported).into_iter().next().unwrap();
+    let text = std::fs::read_to_string(&first).unwrap().replacen("title: ", "title: Changed ", 1);
+    std::fs::write(&first, text).unwrap();
+    let output = cuecard(&database_url, &["import", exported.to_str().unwrap(), "--site", "pk_demo_acme", "--dry-run"]);
+    let plan = String::from_utf8(output.stdout).unwrap();
+    assert!(plan.contains("dry run") && plan.contains("1 updated") && plan.contains("  ~ "), "{plan}");
+    let output = cuecard(&database_url, &["import", exported.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    assert!(String::from_utf8(output.stdout).unwrap().contains("0 created, 1 updated"), "the dry run wrote nothing");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
 }
