@@ -78,9 +78,7 @@ pub fn run_demo(workspace: &Workspace, args: &DemoArgs) -> anyhow::Result<()> {
         );
         println!("  Demo business app:       {site_origin}/claims/");
         println!("  Admin API (owner key):   {owner_key}");
-        println!(
-            "      curl -H 'Authorization: Bearer {owner_key}' {api_origin}/admin/v1/sites/pk_demo_acme/snippets"
-        );
+        println!("      curl -H 'Authorization: Bearer {owner_key}' {api_origin}/admin/v1/sites/pk_demo_acme/snippets");
         println!("  API reference:           {api_origin}/openapi.json");
         println!();
         println!("  Press Ctrl-C to stop.");
