@@ -53,16 +53,21 @@ async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
             titles.first().is_some_and(|title| title == "Enter the VAT number")
         })
         .await;
+    // Grouped by moment of need, groups in the order of their best card: the field's group first,
+    // and within a group the ranking holds (field, then ancestors nearest first, then the route).
     let position = |wanted: &str| titles.iter().position(|title| title == wanted);
-    assert!(position("Why we ask for tax details") > Some(0), "ancestor key next: {titles:?}");
-    assert!(
-        position("Why we ask for tax details") < position("Checklist before you submit"),
-        "the nearer ancestor first: {titles:?}"
-    );
-    assert!(
-        position("Checklist before you submit") < position("How a new claim is put together"),
-        "ancestors before the route: {titles:?}"
-    );
+    for expected in ["Why we ask for tax details", "Checklist before you submit", "How a new claim is put together"] {
+        assert!(position(expected) > Some(0), "{expected} is listed after the field's snippet: {titles:?}");
+    }
+    let groups = browser
+        .js(r#"var root = document.querySelector("cuecard-widget").shadowRoot;
+               return Array.from(root.querySelectorAll(".cc-group")).map(function (group) {
+                 return Array.from(group.querySelectorAll(".cc-card-title")).map(function (e) { return e.textContent; });
+               });"#)
+        .await;
+    let groups: Vec<Vec<String>> = serde_json::from_value(groups).unwrap();
+    assert_eq!(groups[0][0], "Enter the VAT number", "{groups:?}");
+    assert_eq!(groups.iter().flatten().count(), titles.len(), "every card is in one group: {groups:?}");
 
     // The snippet opens to its full text, and Back returns to the list.
     browser.click_in_widget(".cc-item:first-child .cc-card").await;

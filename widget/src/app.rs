@@ -2,6 +2,8 @@
 
 use crate::api::{self, FetchError};
 use crate::context::PageContext;
+use crate::events::{Tracker, event_at};
+use crate::i18n::{Language, Text};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -17,6 +19,45 @@ pub enum Status {
     Unavailable,
 }
 
+/// A snippet open in the panel, from the list or from search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewed {
+    pub id: i64,
+    pub title: String,
+    pub html: String,
+    pub moment: wire::Moment,
+}
+
+impl From<&wire::Card> for Viewed {
+    fn from(card: &wire::Card) -> Viewed {
+        Viewed { id: card.id, title: card.title.clone(), html: card.html.clone(), moment: card.moment }
+    }
+}
+
+impl From<&api::Hit> for Viewed {
+    fn from(hit: &api::Hit) -> Viewed {
+        Viewed { id: hit.id, title: hit.title.clone(), html: hit.html.clone(), moment: hit.moment }
+    }
+}
+
+/// Where "Was this helpful?" stands for the open snippet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feedback {
+    Asking,
+    /// "No" was chosen; an optional reason may follow.
+    Explaining,
+    Thanked,
+}
+
+/// Search results for the words typed, or none while the box is empty.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchState {
+    Idle,
+    Searching,
+    Found { words: String, hits: Vec<api::Hit> },
+    Failed,
+}
+
 /// The widget's whole reactive state; `Copy`, so handlers and the JS API share it.
 #[derive(Debug, Clone, Copy)]
 pub struct Ui {
@@ -24,20 +65,80 @@ pub struct Ui {
     pub context: RwSignal<PageContext>,
     pub cards: RwSignal<Vec<wire::Card>>,
     pub status: RwSignal<Status>,
-    pub viewing: RwSignal<Option<wire::Card>>,
+    pub viewing: RwSignal<Option<Viewed>>,
+    pub words: RwSignal<String>,
+    pub search: RwSignal<SearchState>,
+    pub feedback: RwSignal<Feedback>,
+    tracker: StoredValue<Tracker, LocalStorage>,
 }
 
 impl Ui {
-    pub fn new(context: PageContext) -> Ui {
+    pub fn new(context: PageContext, tracker: Tracker) -> Ui {
         Ui {
+            tracker: StoredValue::new_local(tracker),
             open: RwSignal::new(false),
             context: RwSignal::new(context),
             cards: RwSignal::new(Vec::new()),
             status: RwSignal::new(Status::Loading),
             viewing: RwSignal::new(None),
+            words: RwSignal::new(String::new()),
+            search: RwSignal::new(SearchState::Idle),
+            feedback: RwSignal::new(Feedback::Asking),
         }
     }
+
+    /// The language of the widget's own words (tracks the context).
+    pub fn language(&self) -> Language {
+        self.context.with(|context| Language::from_tag(context.locale.as_deref().or(context.page_locale.as_deref())))
+    }
+
+    pub fn text(&self) -> &'static Text {
+        self.language().text()
+    }
+
+    /// The words for views built now. Panel views are rebuilt each time the panel opens, so a
+    /// language change shows from the next open without a reactive closure per string.
+    pub fn text_now(&self) -> &'static Text {
+        self.context.with_untracked(|context| {
+            Language::from_tag(context.locale.as_deref().or(context.page_locale.as_deref())).text()
+        })
+    }
+
+    /// Reports `kind` where the worker is, after `fill` adds the details.
+    pub fn record(&self, kind: wire::EventKind, fill: impl FnOnce(&mut wire::Event)) {
+        let mut event = self.context.with_untracked(|context| event_at(kind, context));
+        fill(&mut event);
+        self.tracker.with_value(|tracker| tracker.record(event));
+    }
+
+    /// Sends the events queued so far.
+    pub fn flush_events(&self) {
+        self.tracker.with_value(Tracker::flush);
+    }
+
+    /// Opens `viewed` in the panel and asks afresh whether it helped.
+    pub fn view(&self, viewed: Viewed) {
+        self.feedback.set(Feedback::Asking);
+        self.viewing.set(Some(viewed));
+    }
 }
+
+/// Cards grouped by moment of need, groups in the order of their best card.
+pub fn group_by_moment(cards: &[wire::Card]) -> Vec<(wire::Moment, Vec<wire::Card>)> {
+    let mut groups: Vec<(wire::Moment, Vec<wire::Card>)> = Vec::new();
+    for card in cards {
+        match groups.iter_mut().find(|(moment, _)| *moment == card.moment) {
+            Some((_, group)) => group.push(card.clone()),
+            None => groups.push((card.moment, vec![card.clone()])),
+        }
+    }
+    groups
+}
+
+/// Fewest characters worth searching for.
+pub const SEARCH_MIN_CHARS: usize = 2;
+/// Quiet time after typing before a search runs.
+const SEARCH_DEBOUNCE_MS: i32 = 250;
 
 /// Settings from the script tag.
 #[derive(Debug, Clone)]
@@ -46,25 +147,35 @@ pub struct Settings {
     pub api: String,
 }
 
-/// A plain label for a moment of need, as workers think of it.
-pub fn moment_label(moment: wire::Moment) -> &'static str {
-    match moment {
-        wire::Moment::New => "Getting started",
-        wire::Moment::More => "Learn more",
-        wire::Moment::Apply => "How do I…",
-        wire::Moment::Solve => "Fix a problem",
-        wire::Moment::Change => "What's changed",
-    }
-}
-
 /// Keeps the list in step with the context while the panel is open. Answers are cached per
 /// query so going back to a field or screen shows its help at once; a stale answer (the
 /// context moved on while it was in flight) is dropped.
 fn follow_context(ui: Ui, settings: Settings) {
     let cache: Rc<RefCell<HashMap<wire::HelpQuery, Vec<wire::Card>>>> = Rc::default();
     let latest: Rc<RefCell<Option<wire::HelpQuery>>> = Rc::default();
+    let was_open = Rc::new(std::cell::Cell::new(false));
+    // An open is reported once its list is known, with how many snippets it showed.
+    let open_to_report = Rc::new(std::cell::Cell::new(false));
+    let report_open = {
+        let open_to_report = open_to_report.clone();
+        move |count: usize| {
+            if open_to_report.replace(false) {
+                ui.record(wire::EventKind::PanelOpen, |event| {
+                    event.results = Some(u32::try_from(count).unwrap_or(u32::MAX))
+                });
+            }
+        }
+    };
     Effect::new(move |_| {
-        if !ui.open.get() {
+        let open = ui.open.get();
+        if open && !was_open.replace(true) {
+            open_to_report.set(true);
+            *latest.borrow_mut() = None;
+        }
+        if !open {
+            if was_open.replace(false) {
+                ui.flush_events();
+            }
             return;
         }
         let query = ui.context.with(|context| context.to_query(&settings.site));
@@ -75,10 +186,12 @@ fn follow_context(ui: Ui, settings: Settings) {
         if let Some(cards) = cache.borrow().get(&query) {
             ui.cards.set(cards.clone());
             ui.status.set(Status::Ready);
+            report_open(cards.len());
         } else {
             ui.status.set(Status::Loading);
         }
         let (cache, latest, api_base) = (cache.clone(), latest.clone(), settings.api.clone());
+        let report_open = report_open.clone();
         spawn_local(async move {
             let result = api::fetch_help(&api_base, &query).await;
             if latest.borrow().as_ref() != Some(&query) {
@@ -86,6 +199,7 @@ fn follow_context(ui: Ui, settings: Settings) {
             }
             match result {
                 Ok(cards) => {
+                    report_open(cards.len());
                     cache.borrow_mut().insert(query, cards.clone());
                     ui.cards.set(cards);
                     ui.status.set(Status::Ready);
@@ -116,6 +230,7 @@ fn focus_later(panel: NodeRef<html::Section>) {
 pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
     let launcher: NodeRef<html::Button> = NodeRef::new();
     let panel: NodeRef<html::Section> = NodeRef::new();
+    provide_context(settings.clone());
     follow_context(ui, settings);
 
     let close = move || {
@@ -141,7 +256,7 @@ pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
     };
 
     view! {
-        <div class="cc-root" on:keydown=on_keydown>
+        <div class="cc-root" lang=move || ui.language().tag() on:keydown=on_keydown>
             <Show when=move || ui.open.get()>
                 <section
                     id="cuecard-panel"
@@ -153,12 +268,17 @@ pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
                     node_ref=panel
                 >
                     <header class="cc-header">
-                        <h2 id="cuecard-title" class="cc-title">"Help"</h2>
-                        <button type="button" class="cc-close" aria-label="Close help" on:click=move |_| close()>
+                        <h2 id="cuecard-title" class="cc-title">{ui.text_now().help}</h2>
+                        <button type="button" class="cc-close" aria-label=ui.text_now().close_help on:click=move |_| close()>
                             <span aria-hidden="true">"×"</span>
                         </button>
                     </header>
-                    <Show when=move || ui.viewing.with(Option::is_some) fallback=move || view! { <CardList ui panel /> }>
+                    <Show when=move || ui.viewing.with(Option::is_some) fallback=move || view! {
+                        <SearchBox ui />
+                        <Show when=move || ui.search.with(|search| *search != SearchState::Idle) fallback=move || view! { <CardList ui panel /> }>
+                            <SearchResults ui panel />
+                        </Show>
+                    }>
                         <SnippetView ui panel />
                     </Show>
                 </section>
@@ -172,7 +292,7 @@ pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
                 on:click=toggle
             >
                 <span class="cc-launcher-icon" aria-hidden="true">"?"</span>
-                <span class="cc-launcher-text">"Help"</span>
+                <span class="cc-launcher-text">{move || ui.text().help}</span>
             </button>
         </div>
     }
@@ -180,45 +300,184 @@ pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
 
 #[component]
 fn CardList(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
+    let text = ui.text_now();
     let message = move || match (ui.status.get(), ui.cards.with(Vec::is_empty)) {
-        (Status::Loading, true) => Some("Loading help…"),
-        (Status::Unavailable, _) => Some("Help is unavailable right now. Please try again later."),
-        (Status::Ready, true) => Some("No help for this screen yet."),
+        (Status::Loading, true) => Some(text.loading),
+        (Status::Unavailable, _) => Some(text.unavailable),
+        (Status::Ready, true) => Some(text.nothing_here),
         _ => None,
     };
     view! {
         <p class="cc-status" role="status">{message}</p>
-        <ul class="cc-list" aria-busy=move || (ui.status.get() == Status::Loading).to_string()>
-            <For each=move || ui.cards.get() key=|card| (card.id, card.reason.kind) let:card>
-                {
-                    let label = moment_label(card.moment);
-                    let field = card.reason.kind == wire::ReasonKind::FieldKey;
-                    let title = card.title.clone();
+        <div class="cc-groups" aria-busy=move || (ui.status.get() == Status::Loading).to_string()>
+            {move || ui.cards.with(|cards| group_by_moment(cards)).into_iter().map(|group| {
+                    let (moment, cards) = group;
+                    let heading = format!("cuecard-moment-{}", moment.as_str());
+                    let labelled_by = heading.clone();
                     view! {
-                        <li class="cc-item" class:cc-field=field>
+                        <section class="cc-group" aria-labelledby=labelled_by>
+                            <h3 class="cc-group-title" id=heading>{text.moment(moment)}</h3>
+                            <ul class="cc-list">
+                                {cards.into_iter().map(|card| {
+                                    let field = card.reason.kind == wire::ReasonKind::FieldKey;
+                                    let title = card.title.clone();
+                                    view! {
+                                        <li class="cc-item" class:cc-field=field>
+                                            <button
+                                                type="button"
+                                                class="cc-card"
+                                                data-snippet=card.id.to_string()
+                                                on:click=move |_| {
+                                                    record_view(ui, card.id);
+                                                    ui.view(Viewed::from(&card));
+                                                    focus_later(panel);
+                                                }
+                                            >
+                                                <span class="cc-card-title">{title}</span>
+                                            </button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    }
+                }).collect_view()}
+        </div>
+    }
+}
+
+fn record_view(ui: Ui, id: i64) {
+    ui.record(wire::EventKind::SnippetView, |event| event.snippet = Some(id));
+}
+
+/// Runs the search for `words` unless newer words arrived meanwhile (`generation` moved on).
+fn run_search(ui: Ui, words: String, generation: StoredValue<u64>, delay_ms: i32) {
+    let settings = expect_context::<Settings>();
+    let mine = generation.get_value() + 1;
+    generation.set_value(mine);
+    spawn_local(async move {
+        if delay_ms > 0 {
+            crate::dom::sleep(delay_ms).await;
+        }
+        if generation.get_value() != mine {
+            return;
+        }
+        let words = words.trim().to_owned();
+        if words.chars().count() < SEARCH_MIN_CHARS {
+            ui.search.set(SearchState::Idle);
+            return;
+        }
+        ui.search.set(SearchState::Searching);
+        let context = ui.context.with_untracked(|context| context.to_query(&settings.site));
+        let result = api::fetch_search(&settings.api, &context, &words).await;
+        if generation.get_value() != mine {
+            return;
+        }
+        match result {
+            Ok(hits) => {
+                ui.record(wire::EventKind::Search, |event| {
+                    event.query = Some(words.clone());
+                    event.results = Some(u32::try_from(hits.len()).unwrap_or(u32::MAX));
+                });
+                ui.search.set(SearchState::Found { words, hits });
+            }
+            Err(_) => ui.search.set(SearchState::Failed),
+        }
+    });
+}
+
+#[component]
+fn SearchBox(ui: Ui) -> impl IntoView {
+    let generation = StoredValue::new(0_u64);
+    let on_input = move |event: web_sys::Event| {
+        let words = event_target_value(&event);
+        ui.words.set(words.clone());
+        run_search(ui, words, generation, SEARCH_DEBOUNCE_MS);
+    };
+    let on_submit = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        run_search(ui, ui.words.get_untracked(), generation, 0);
+    };
+    view! {
+        <form class="cc-search" role="search" on:submit=on_submit>
+            <label class="cc-search-label" for="cuecard-search">{ui.text_now().search_label}</label>
+            <input
+                id="cuecard-search"
+                class="cc-search-input"
+                type="search"
+                autocomplete="off"
+                spellcheck="false"
+                maxlength="200"
+                prop:value=move || ui.words.get()
+                on:input=on_input
+            />
+        </form>
+    }
+}
+
+#[component]
+fn SearchResults(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
+    let text = ui.text_now();
+    let message = move || {
+        ui.search.with(|search| match search {
+            SearchState::Searching => text.searching.to_owned(),
+            SearchState::Failed => text.search_unavailable.to_owned(),
+            SearchState::Found { words, hits } => text.search_outcome(words, hits.len()),
+            SearchState::Idle => String::new(),
+        })
+    };
+    let hits = move || {
+        ui.search.with(|search| match search {
+            SearchState::Found { hits, .. } => hits.clone(),
+            _ => Vec::new(),
+        })
+    };
+    view! {
+        <p class="cc-status" role="status">{message}</p>
+        <ul class="cc-list cc-hits">
+            {move || hits().into_iter().map(|hit| {
+                    let title = hit.title.clone();
+                    let excerpt = hit.excerpt.clone();
+                    view! {
+                        <li class="cc-item">
                             <button
                                 type="button"
-                                class="cc-card"
-                                data-snippet=card.id.to_string()
+                                class="cc-card cc-hit"
+                                data-snippet=hit.id.to_string()
                                 on:click=move |_| {
-                                    ui.viewing.set(Some(card.clone()));
+                                    record_view(ui, hit.id);
+                                    ui.view(Viewed::from(&hit));
                                     focus_later(panel);
                                 }
                             >
-                                <span class="cc-card-title">{title}</span>
-                                <span class="cc-card-moment">{label}</span>
+                                <span class="cc-hit-title">{title}</span>
+                                // Escaped by the service; only <mark> around the matched words.
+                                <span class="cc-excerpt" inner_html=excerpt></span>
                             </button>
                         </li>
                     }
-                }
-            </For>
+                }).collect_view()}
         </ul>
     }
 }
 
 #[component]
 fn SnippetView(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
-    let card = move || ui.viewing.get();
+    let text = ui.text_now();
+    let viewed = move || ui.viewing.get();
+    let comment = RwSignal::new(String::new());
+    let send = move |helpful: bool, text: Option<String>| {
+        let Some(id) = ui.viewing.with_untracked(|viewed| viewed.as_ref().map(|viewed| viewed.id)) else {
+            return;
+        };
+        ui.record(wire::EventKind::Feedback, |event| {
+            event.snippet = Some(id);
+            event.helpful = Some(helpful);
+            event.comment = text.filter(|text| !text.trim().is_empty());
+        });
+        ui.feedback.set(Feedback::Thanked);
+        comment.set(String::new());
+    };
     view! {
         <button
             type="button"
@@ -229,13 +488,74 @@ fn SnippetView(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
             }
         >
             <span aria-hidden="true">"← "</span>
-            "Back"
+            {ui.text_now().back}
         </button>
         <article class="cc-snippet">
-            <p class="cc-card-moment">{move || card().map(|card| moment_label(card.moment))}</p>
-            <h3 class="cc-snippet-title">{move || card().map(|card| card.title)}</h3>
+            <p class="cc-card-moment">{move || viewed().map(|viewed| text.moment(viewed.moment))}</p>
+            <h3 class="cc-snippet-title">{move || viewed().map(|viewed| viewed.title)}</h3>
             // Sanitized on the server when the snippet was written; nothing else is inserted as HTML.
-            <div class="cc-body" inner_html=move || card().map(|card| card.html).unwrap_or_default()></div>
+            <div class="cc-body" inner_html=move || viewed().map(|viewed| viewed.html).unwrap_or_default()></div>
         </article>
+        <div class="cc-feedback" role="group" aria-labelledby="cuecard-feedback-question">
+            // All three states stay in the DOM and the inactive ones are hidden: cheaper than
+            // swapping views, and the question keeps its id for `aria-labelledby`.
+            <p id="cuecard-feedback-question" class="cc-feedback-question" role="status">
+                {move || match ui.feedback.get() {
+                    Feedback::Asking => text.was_it_helpful,
+                    Feedback::Explaining => text.what_were_you_looking_for,
+                    Feedback::Thanked => text.thanks,
+                }}
+            </p>
+            <div class="cc-feedback-buttons" hidden=move || ui.feedback.get() != Feedback::Asking>
+                <button type="button" class="cc-yes" on:click=move |_| send(true, None)>{text.yes}</button>
+                <button type="button" class="cc-no" on:click=move |_| ui.feedback.set(Feedback::Explaining)>{text.no}</button>
+            </div>
+            <div class="cc-explain" hidden=move || ui.feedback.get() != Feedback::Explaining>
+                <textarea
+                    class="cc-comment"
+                    aria-labelledby="cuecard-feedback-question"
+                    maxlength="1000"
+                    rows="3"
+                    prop:value=move || comment.get()
+                    on:input=move |event| comment.set(event_target_value(&event))
+                ></textarea>
+                <div class="cc-feedback-buttons">
+                    <button type="button" class="cc-send" on:click=move |_| send(false, Some(comment.get_untracked()))>{text.send}</button>
+                    <button type="button" class="cc-skip" on:click=move |_| send(false, None)>{text.skip}</button>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(id: i64, moment: wire::Moment) -> wire::Card {
+        wire::Card {
+            id,
+            title: format!("card {id}"),
+            html: String::new(),
+            moment,
+            reason: wire::Reason { kind: wire::ReasonKind::Route, target: None, role: None, locale: "en".into() },
+        }
+    }
+
+    #[test]
+    fn groups_follow_the_best_card_of_each_moment_and_keep_the_ranking() {
+        let cards = [
+            card(1, wire::Moment::Apply),
+            card(2, wire::Moment::Solve),
+            card(3, wire::Moment::Apply),
+            card(4, wire::Moment::New),
+        ];
+        let groups = group_by_moment(&cards);
+        let shape: Vec<(wire::Moment, Vec<i64>)> =
+            groups.iter().map(|(moment, cards)| (*moment, cards.iter().map(|card| card.id).collect())).collect();
+        assert_eq!(
+            shape,
+            [(wire::Moment::Apply, vec![1, 3]), (wire::Moment::Solve, vec![2]), (wire::Moment::New, vec![4])]
+        );
     }
 }

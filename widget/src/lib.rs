@@ -8,6 +8,8 @@ pub mod api;
 pub mod app;
 pub mod context;
 mod dom;
+pub mod events;
+pub mod i18n;
 
 use app::{App, Settings, Ui};
 use context::{ContextUpdate, PageContext};
@@ -111,7 +113,7 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     if let Some(keys) = dom::focused_keys(&host) {
         initial.focused(keys);
     }
-    let ui = Ui::new(initial);
+    let ui = Ui::new(initial, events::Tracker::new(&api, &site));
     let settings = Settings { site, api };
     leptos::mount::mount_to(container, move || view! { <App ui settings /> }).forget();
 

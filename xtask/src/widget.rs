@@ -55,7 +55,7 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
         Some(wasm_opt) => {
             let optimized = staging.join("widget_opt.wasm");
             let status = std::process::Command::new(&wasm_opt)
-                .arg("-Oz")
+                .args(["-Oz", "--converge"])
                 .arg(&bindgen_wasm)
                 .arg("-o")
                 .arg(&optimized)

@@ -404,3 +404,82 @@ async fn search_answers_503_until_its_index_is_built() {
     assert_eq!(status, StatusCode::OK);
     assert!(saw_warming, "2000 snippets take longer to index than one request");
 }
+
+#[tokio::test]
+async fn widget_events_are_checked_and_appended() {
+    let harness = harness().await;
+    let site = harness.state.store.site("pk_test_acme").await.unwrap().unwrap();
+    let vat = harness
+        .state
+        .indexes
+        .get("pk_test_acme")
+        .unwrap()
+        .index
+        .snippets()
+        .iter()
+        .find(|s| s.slug == "vat")
+        .unwrap()
+        .id;
+    let post = |body: String, content_type: &str| {
+        Request::post("/v1/events?site=pk_test_acme")
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let batch = serde_json::json!({"events": [
+        {"kind": "panel_open", "path": "/claims/new", "route": "/claims/new", "results": 4, "locale": "en"},
+        {"kind": "search", "path": "/claims/new", "query": " receipt  ", "results": 0},
+        {"kind": "snippet_view", "path": "/claims/CLM-1042", "key": "claim.vat-number", "snippet": vat},
+        {"kind": "feedback", "snippet": vat, "helpful": false, "comment": "I needed the rate"},
+    ]});
+    let (status, headers, json) = send(&harness.app, post(batch.to_string(), "text/plain;charset=UTF-8")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{json}");
+    assert_eq!(json, serde_json::json!({"accepted": 4}));
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], ORIGIN);
+    let stored = harness.state.store.events(site.id, 0, 100).await.unwrap();
+    let kinds: Vec<&str> = stored.iter().map(|stored| stored.event.kind.as_str()).collect();
+    assert_eq!(kinds, ["panel_open", "search", "snippet_view", "feedback"]);
+    assert_eq!(stored[0].event.route.as_deref(), Some("/claims/new"));
+    assert_eq!(stored[0].event.results, Some(4));
+    assert_eq!(stored[1].event.query.as_deref(), Some("receipt"));
+    assert_eq!(stored[2].event.help_key.as_deref(), Some("claim.vat-number"));
+    assert_eq!(stored[2].event.route, None, "raw paths are never stored");
+    assert_eq!((stored[3].event.helpful, stored[3].event.comment.as_deref()), (Some(false), Some("I needed the rate")));
+
+    // Bad batches are refused whole, with the event named, and nothing is stored.
+    let other_site_snippet = harness.state.indexes.get("pk_test_other").unwrap().index.snippets()[0].id;
+    let too_many: Vec<_> = (0..51).map(|_| serde_json::json!({"kind": "panel_open"})).collect();
+    let bad = [
+        (serde_json::json!({"events": [{"kind": "shout"}]}).to_string(), StatusCode::BAD_REQUEST, "invalid_body"),
+        ("not json".to_owned(), StatusCode::BAD_REQUEST, "invalid_body"),
+        (
+            serde_json::json!({"events": [{"kind": "panel_open", "path": "/claims?id=7"}]}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            serde_json::json!({"events": [{"kind": "feedback", "snippet": vat}]}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            serde_json::json!({"events": [{"kind": "snippet_view", "snippet": other_site_snippet}]}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (
+            serde_json::json!({"events": [{"kind": "search", "query": "x".repeat(201)}]}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        ),
+        (serde_json::json!({"events": too_many}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
+    ];
+    for (body, expected, code) in bad {
+        let (status, _, json) = send(&harness.app, post(body.clone(), "application/json")).await;
+        assert_eq!((status, json["error"]["code"].as_str()), (expected, Some(code)), "{body}: {json}");
+    }
+    let (status, _, _) = send(&harness.app, post(batch.to_string(), "application/x-www-form-urlencoded")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(harness.state.store.events(site.id, 0, 100).await.unwrap().len(), 4);
+}

@@ -298,6 +298,28 @@ pub struct ImportReport {
     pub unchanged: usize,
 }
 
+/// Something a worker did in the widget, as stored: where and what, never who.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Event {
+    /// `panel_open`, `snippet_view`, `search` or `feedback`.
+    pub kind: String,
+    pub route: Option<String>,
+    pub help_key: Option<String>,
+    pub locale: Option<String>,
+    pub snippet_id: Option<i64>,
+    pub query: Option<String>,
+    pub results: Option<i64>,
+    pub helpful: Option<bool>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub event: Event,
+    pub created_at: Timestamp,
+}
+
 /// Persistence of sites, snippets and keys. Every method is one transaction.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -348,6 +370,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// A new key with the same site, role and label; the old one keeps working for `overlap_secs`.
     async fn rotate_key(&self, site_id: i64, key_id: i64, overlap_secs: i64) -> Result<CreatedKey>;
+
+    /// Appends events in one transaction; returns how many.
+    async fn record_events(&self, site_id: i64, events: &[Event]) -> Result<usize>;
+
+    /// The site's events with ids above `after`, oldest first, at most `limit`.
+    async fn events(&self, site_id: i64, after: i64, limit: u32) -> Result<Vec<StoredEvent>>;
 
     /// The active key a presented secret belongs to, if any.
     async fn authenticate(&self, presented: &keys::PresentedKey) -> Result<Option<ApiKey>>;

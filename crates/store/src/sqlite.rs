@@ -5,8 +5,8 @@
 
 use crate::keys::{self, NewSecret, PresentedKey};
 use crate::{
-    ApiKey, CreatedKey, Error, ImportOptions, ImportReport, Result, Revision, Role, Site, SiteChanges, SiteSpec,
-    SnippetDraft, SnippetFilter, Store, StoredSnippet,
+    ApiKey, CreatedKey, Error, Event, ImportOptions, ImportReport, Result, Revision, Role, Site, SiteChanges, SiteSpec,
+    SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
 };
 use engine::render::Renderer;
 use engine::{Locale, Moment, Status, Target};
@@ -1005,6 +1005,80 @@ impl Store for SqliteStore {
         let (id, plaintext) = Self::insert_key(&mut transaction, site_id, old.role, &old.label, at).await?;
         transaction.commit().await?;
         Ok(CreatedKey { key: self.key_by_id(site_id, id).await?, plaintext })
+    }
+
+    async fn record_events(&self, site_id: i64, events: &[Event]) -> Result<usize> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let at = now();
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for event in events {
+            sqlx::query(
+                "INSERT INTO events (site_id, kind, route, help_key, locale, snippet_id, query, results, helpful,
+                     comment, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(site_id)
+            .bind(&event.kind)
+            .bind(&event.route)
+            .bind(&event.help_key)
+            .bind(&event.locale)
+            .bind(event.snippet_id)
+            .bind(&event.query)
+            .bind(event.results)
+            .bind(event.helpful)
+            .bind(&event.comment)
+            .bind(at)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        transaction.commit().await?;
+        Ok(events.len())
+    }
+
+    async fn events(&self, site_id: i64, after: i64, limit: u32) -> Result<Vec<StoredEvent>> {
+        #[derive(FromRow)]
+        struct EventRow {
+            id: i64,
+            kind: String,
+            route: Option<String>,
+            help_key: Option<String>,
+            locale: Option<String>,
+            snippet_id: Option<i64>,
+            query: Option<String>,
+            results: Option<i64>,
+            helpful: Option<bool>,
+            comment: Option<String>,
+            created_at: i64,
+        }
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT id, kind, route, help_key, locale, snippet_id, query, results, helpful, comment, created_at
+             FROM events WHERE site_id = ? AND id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(site_id)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| StoredEvent {
+                id: row.id,
+                created_at: row.created_at,
+                event: Event {
+                    kind: row.kind,
+                    route: row.route,
+                    help_key: row.help_key,
+                    locale: row.locale,
+                    snippet_id: row.snippet_id,
+                    query: row.query,
+                    results: row.results,
+                    helpful: row.helpful,
+                    comment: row.comment,
+                },
+            })
+            .collect())
     }
 
     async fn authenticate(&self, presented: &PresentedKey) -> Result<Option<ApiKey>> {

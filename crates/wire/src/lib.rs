@@ -192,6 +192,102 @@ pub enum ReasonKind {
     SiteWide,
 }
 
+impl ReasonKind {
+    pub const ALL: [ReasonKind; 5] = [
+        ReasonKind::FieldKey,
+        ReasonKind::AncestorKey,
+        ReasonKind::Route,
+        ReasonKind::UrlPattern,
+        ReasonKind::SiteWide,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasonKind::FieldKey => "field_key",
+            ReasonKind::AncestorKey => "ancestor_key",
+            ReasonKind::Route => "route",
+            ReasonKind::UrlPattern => "url_pattern",
+            ReasonKind::SiteWide => "site_wide",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReasonKind> {
+        ReasonKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
+/// Body of `POST /v1/events?site=…`: what happened in the widget, batched.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventBatch {
+    pub events: Vec<Event>,
+}
+
+/// One thing a worker did. Carries where (route template, help key) but never who.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Event {
+    pub kind: EventKind,
+    /// `location.pathname` without query string or fragment; checked, never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The app's route template, which is stored instead of the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// The focused field's help key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// The snippet viewed or rated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<i64>,
+    /// What was searched for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// How many snippets the panel or search showed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<u32>,
+    /// The answer to "Was this helpful?".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helpful: Option<bool>,
+    /// Why not, in the worker's words (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The panel was opened; `results` is how many snippets it listed.
+    PanelOpen,
+    /// A snippet was opened.
+    SnippetView,
+    /// A search ran; `results` is how many hits it found.
+    Search,
+    /// "Was this helpful?" was answered.
+    Feedback,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::PanelOpen => "panel_open",
+            EventKind::SnippetView => "snippet_view",
+            EventKind::Search => "search",
+            EventKind::Feedback => "feedback",
+        }
+    }
+}
+
+/// Answer to `POST /v1/events`: how many events were stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventsAccepted {
+    pub accepted: u32,
+}
+
 /// Body of every 4xx and 5xx answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -262,6 +358,12 @@ mod tests {
     fn moments_parse_from_their_names() {
         for moment in Moment::ALL {
             assert_eq!(Moment::parse(moment.as_str()), Some(moment));
+            let json = serde_json::to_string(&moment).unwrap();
+            assert_eq!(json, format!("\"{}\"", moment.as_str()), "as_str matches serde's name");
+        }
+        for kind in ReasonKind::ALL {
+            assert_eq!(ReasonKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{}\"", kind.as_str()));
         }
         assert_eq!(Moment::parse("later"), None);
     }

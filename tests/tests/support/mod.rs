@@ -58,6 +58,8 @@ pub fn widget_dir() -> PathBuf {
 pub struct Stack {
     pub api_origin: String,
     pub site_origin: String,
+    /// The service's store, to check what reached the database.
+    pub store: Arc<dyn store::Store>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     _data: tempfile::TempDir,
 }
@@ -98,7 +100,8 @@ impl Stack {
         let mut drafts: Vec<_> = files.into_iter().map(|file| file.draft).collect();
         drafts.extend(extra);
         store.import(SITE_KEY, drafts, store::ImportOptions::default()).await.unwrap();
-        let state = server::AppState::load(Arc::new(store)).await.unwrap();
+        let store: Arc<dyn store::Store> = Arc::new(store);
+        let state = server::AppState::load(store.clone()).await.unwrap();
         let options = server::http::RouterOptions {
             widget_dir: widget_dir(),
             request_timeout: Duration::from_secs(10),
@@ -117,7 +120,7 @@ impl Stack {
         let site = tokio::spawn(async move {
             let _ = axum::serve(site_listener, host).await;
         });
-        Stack { api_origin, site_origin, tasks: vec![api, site], _data: data }
+        Stack { api_origin, site_origin, store, tasks: vec![api, site], _data: data }
     }
 
     pub fn page(&self, path: &str) -> String {

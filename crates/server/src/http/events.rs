@@ -1,0 +1,116 @@
+//! `POST /v1/events?site=…`: what workers did in the widget (panel opens, snippet views, searches,
+//! "was this helpful?"), validated and appended in batches. The raw path is checked but never
+//! stored: events keep the route template and help key, and no identity.
+//!
+//! The body may be sent as `text/plain`, so browsers post it without a CORS preflight.
+
+use super::convert::context_from_wire;
+use super::help::{site_for_request, site_parameter};
+use super::{ApiError, cors};
+use crate::AppState;
+use crate::indexes::SiteEntry;
+use axum::extract::State;
+use axum::http::header::{CONTENT_TYPE, ORIGIN};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+/// Most events one request may carry; the widget sends fewer.
+pub const BATCH_MAX: usize = 50;
+const QUERY_MAX_CHARS: usize = 200;
+const COMMENT_MAX_CHARS: usize = 1000;
+const RESULTS_MAX: u32 = 10_000;
+
+#[utoipa::path(post, path = "/v1/events", tag = "public",
+    description = "Appends a batch of widget events (at most 50). Accepts `application/json` or `text/plain` bodies.",
+    params(("site" = String, Query, description = "Public site key")),
+    request_body = wire::EventBatch,
+    responses((status = 202, body = wire::EventsAccepted), (status = 400, body = wire::ErrorBody),
+        (status = 422, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody)))]
+pub async fn record(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: bytes::Bytes) -> Response {
+    let raw_query = uri.query().unwrap_or_default();
+    let entry = match site_parameter(raw_query).and_then(|site| site_for_request(&state, &site, &headers)) {
+        Ok(entry) => entry,
+        Err(error) => return cors::grant(error.into_response(), None),
+    };
+    let response = match accept(&state, &entry, &headers, &body).await {
+        Ok(accepted) => (StatusCode::ACCEPTED, axum::Json(wire::EventsAccepted { accepted })).into_response(),
+        Err(error) => error.into_response(),
+    };
+    cors::grant(response, headers.get(ORIGIN))
+}
+
+async fn accept(state: &AppState, entry: &SiteEntry, headers: &HeaderMap, body: &[u8]) -> Result<u32, ApiError> {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("text/plain");
+    if !(content_type.starts_with("application/json") || content_type.starts_with("text/plain")) {
+        return Err(ApiError::InvalidBody("send the events as JSON (`application/json` or `text/plain`)".into()));
+    }
+    let batch: wire::EventBatch =
+        serde_json::from_slice(body).map_err(|error| ApiError::InvalidBody(error.to_string()))?;
+    if batch.events.len() > BATCH_MAX {
+        return Err(ApiError::Validation(format!("at most {BATCH_MAX} events per request")));
+    }
+    let events = batch
+        .events
+        .into_iter()
+        .enumerate()
+        .map(|(position, event)| {
+            to_store(entry, event).map_err(|message| ApiError::Validation(format!("event {position}: {message}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let stored = state.store.record_events(entry.site.id, &events).await?;
+    Ok(u32::try_from(stored).unwrap_or(u32::MAX))
+}
+
+/// Checks one event and keeps what may be stored.
+fn to_store(entry: &SiteEntry, event: wire::Event) -> Result<store::Event, String> {
+    let context = wire::HelpQuery {
+        site: String::new(),
+        path: event.path,
+        route: event.route,
+        keys: event.key,
+        roles: None,
+        locale: event.locale,
+        app_version: None,
+    };
+    let context = context_from_wire(&context).map_err(|error| error.to_string())?;
+    if context.keys.len() > 1 {
+        return Err("`key` is one help key".into());
+    }
+    let needs = |present: bool, field: &str| {
+        if present { Ok(()) } else { Err(format!("a {} event needs `{field}`", event.kind.as_str())) }
+    };
+    match event.kind {
+        wire::EventKind::PanelOpen => {}
+        wire::EventKind::SnippetView => needs(event.snippet.is_some(), "snippet")?,
+        wire::EventKind::Search => needs(event.query.as_ref().is_some_and(|query| !query.trim().is_empty()), "query")?,
+        wire::EventKind::Feedback => {
+            needs(event.snippet.is_some(), "snippet")?;
+            needs(event.helpful.is_some(), "helpful")?;
+        }
+    }
+    if let Some(id) = event.snippet
+        && entry.index.snippet(id).is_none()
+    {
+        return Err(format!("the site has no published snippet {id}"));
+    }
+    if event.query.as_ref().is_some_and(|query| query.chars().count() > QUERY_MAX_CHARS) {
+        return Err(format!("`query` has at most {QUERY_MAX_CHARS} characters"));
+    }
+    if event.comment.as_ref().is_some_and(|comment| comment.chars().count() > COMMENT_MAX_CHARS) {
+        return Err(format!("`comment` has at most {COMMENT_MAX_CHARS} characters"));
+    }
+    if event.results.is_some_and(|results| results > RESULTS_MAX) {
+        return Err(format!("`results` is at most {RESULTS_MAX}"));
+    }
+    Ok(store::Event {
+        kind: event.kind.as_str().to_owned(),
+        route: context.route,
+        help_key: context.keys.into_iter().next(),
+        locale: context.locale.map(|locale| locale.to_string()),
+        snippet_id: event.snippet,
+        query: event.query.map(|query| query.trim().to_owned()),
+        results: event.results.map(i64::from),
+        helpful: event.helpful,
+        comment: event.comment.map(|comment| comment.trim().to_owned()).filter(|comment| !comment.is_empty()),
+    })
+}
