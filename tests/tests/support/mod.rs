@@ -19,7 +19,7 @@ const WAIT: Duration = Duration::from_secs(15);
 /// Served by the demo host before anything else on the page: records what the page would
 /// otherwise only print.
 const CAPTURE_SCRIPT: &str = r#"
-window.__cuecardTest = { errors: [], rejections: [], consoleErrors: [], cspViolations: [],
+window.__cuecardTest = { errors: [], rejections: [], consoleErrors: [], consoleWarnings: [], cspViolations: [],
   globalsBefore: Object.getOwnPropertyNames(window) };
 window.addEventListener("error", function (event) {
   var where = event.target && event.target !== window ? " (" + (event.target.src || event.target.href || event.target.tagName) + ")" : "";
@@ -31,6 +31,11 @@ window.addEventListener("unhandledrejection", function (event) {
 document.addEventListener("securitypolicyviolation", function (event) {
   window.__cuecardTest.cspViolations.push(event.violatedDirective + " " + event.blockedURI);
 });
+var originalWarn = console.warn;
+console.warn = function () {
+  window.__cuecardTest.consoleWarnings.push(Array.prototype.map.call(arguments, String).join(" "));
+  return originalWarn.apply(console, arguments);
+};
 var originalError = console.error;
 console.error = function () {
   window.__cuecardTest.consoleErrors.push(Array.prototype.map.call(arguments, String).join(" "));
@@ -79,6 +84,15 @@ impl Stack {
 
     /// The demo stack with `extra` snippets imported into the demo site after its own help.
     pub async fn start_with(extra: Vec<store::SnippetDraft>) -> Stack {
+        Stack::start_custom(extra, |_| {}).await
+    }
+
+    /// The demo stack, with the demo host's options (CSP, extra `<head>` content) adjusted by
+    /// `configure`, which sees the service's origin in `api_origin`.
+    pub async fn start_custom(
+        extra: Vec<store::SnippetDraft>,
+        configure: impl FnOnce(&mut cuecard_e2e::HostOptions),
+    ) -> Stack {
         let site_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let api_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let site_origin = format!("http://{}", site_listener.local_addr().unwrap());
@@ -113,6 +127,7 @@ impl Stack {
 
         let mut host_options = cuecard_e2e::HostOptions::new(cuecard_e2e::demo_site_dir(), api_origin.clone());
         host_options.head_prefix = r#"<script src="/__test/capture.js"></script>"#.into();
+        configure(&mut host_options);
         let host = cuecard_e2e::router(host_options).route(
             "/__test/capture.js",
             axum::routing::get(|| async { ([("content-type", "text/javascript")], CAPTURE_SCRIPT) }),
