@@ -20,10 +20,18 @@
     locale: script.getAttribute("data-locale") || undefined,
   };
   var host = null;
+  // Page handlers for `Cuecard('on', name, handler)`; the widget reports through `emit`.
+  var handlers = { open: [], close: [], feedback: [] };
+  config.emit = function (name, detail) {
+    (handlers[name] || []).forEach(function (handler) {
+      try { handler(detail); } catch (error) { if (w.console) w.console.error(error); }
+    });
+  };
 
   function off(error) {
     state = "off";
     queue.length = 0;
+    try { if (widget) widget.shutdown(); } catch (_) { /* already broken */ }
     try { if (host) host.remove(); } catch (_) { /* nothing left to do */ }
     if (error && w.console) w.console.warn("Cuecard: help is disabled on this page.", error);
   }
@@ -34,14 +42,24 @@
 
   function Cuecard() {
     if (state === "off") return;
+    var name = arguments[0];
+    if (name === "on") {
+      if (handlers[arguments[1]] && typeof arguments[2] === "function") handlers[arguments[1]].push(arguments[2]);
+      return;
+    }
+    if (name === "shutdown") return off();
     if (state === "ready") return run(arguments);
     queue.push(arguments);
-    var name = arguments[0];
     if (name === "open" || name === "toggle" || name === "show") load();
   }
   Cuecard.loaded = true;
   Cuecard.q = queue;
   w.Cuecard = Cuecard;
+  // Handlers and shutdowns queued before this script ran take effect now; the rest wait.
+  queue.splice(0).forEach(function (args) {
+    if (args[0] === "on" || args[0] === "shutdown") Cuecard.apply(null, args);
+    else queue.push(args);
+  });
 
   if (!config.site) return off(new Error("the script tag needs data-site"));
 
@@ -75,6 +93,7 @@
     import(base + "__CUECARD_GLUE__")
       .then(function (module) {
         return module.default({ module_or_path: base + "__CUECARD_WASM__" }).then(function () {
+          if (state === "off") return; // shut down while loading
           widget = module.mount(host.shadowRoot, config);
           state = "ready";
           watchNavigation();
@@ -85,6 +104,7 @@
   }
 
   function start() {
+    if (state === "off") return;
     try {
       host = d.createElement("cuecard-widget");
       host.attachShadow({ mode: "open" });

@@ -1,9 +1,9 @@
 //! Talking to the Cuecard service: every request has a timeout and sends no cookies.
 
-use gloo_net::http::Request;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{AbortController, RequestCredentials};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, RequestCredentials, RequestInit};
 
 /// How long a help request may take before the widget gives up on it.
 pub const TIMEOUT_MS: i32 = 8_000;
@@ -40,6 +40,20 @@ pub fn query_pairs(query: &wire::HelpQuery) -> Vec<(&'static str, &str)> {
 pub async fn fetch_help(api_base: &str, query: &wire::HelpQuery) -> Result<Vec<wire::Card>, FetchError> {
     let body = get_json(api_base, "/v1/help", query_pairs(query)).await?;
     list(&body, "snippets", card_from_js)
+}
+
+/// `GET /v1/snippets/{id}`: one published snippet, for `Cuecard('show', id)`.
+pub async fn fetch_snippet(api_base: &str, site: &str, id: i64) -> Result<crate::app::Viewed, FetchError> {
+    let body = get_json(api_base, &format!("/v1/snippets/{id}"), vec![("site", site)]).await?;
+    (|| {
+        Some(crate::app::Viewed {
+            id: field(&body, "id").as_f64()? as i64,
+            title: text(&body, "title")?,
+            html: text(&body, "html")?,
+            moment: wire::Moment::parse(&text(&body, "moment")?)?,
+        })
+    })()
+    .ok_or(FetchError::Malformed)
 }
 
 /// `GET /v1/search` with the words and the worker's context.
@@ -110,18 +124,8 @@ fn hit_from_js(value: &JsValue) -> Option<Hit> {
 /// a batch that fails is dropped, never retried into a pile.
 pub async fn post_events(api_base: &str, site: &str, batch: &wire::EventBatch) -> Result<(), FetchError> {
     let text = String::from(js_sys::JSON::stringify(&batch_to_js(batch)).map_err(|_| FetchError::Malformed)?);
-    let url = format!("{}/v1/events", api_base.trim_end_matches('/'));
-    let response = with_timeout(|signal| {
-        let request = Request::post(&url)
-            .query([("site", site)])
-            .credentials(RequestCredentials::Omit)
-            .header("content-type", "text/plain")
-            .abort_signal(Some(signal))
-            .body(text);
-        async move { request?.send().await }
-    })
-    .await?;
-    if response.ok() { Ok(()) } else { Err(FetchError::Status(response.status())) }
+    // A string body goes as `text/plain`, which needs no CORS preflight.
+    send("POST", &url(api_base, "/v1/events", &[("site", site)])?, Some(&text)).await.map(drop)
 }
 
 /// The batch as a plain JS object for `JSON.stringify`: the browser writes the JSON, so the wasm
@@ -164,37 +168,54 @@ fn batch_to_js(batch: &wire::EventBatch) -> JsValue {
     batch.into()
 }
 
-/// Runs a request that is aborted after [`TIMEOUT_MS`].
-async fn with_timeout<F, Fut>(send: F) -> Result<gloo_net::http::Response, FetchError>
-where
-    F: FnOnce(&web_sys::AbortSignal) -> Fut,
-    Fut: std::future::Future<Output = Result<gloo_net::http::Response, gloo_net::Error>>,
-{
+/// `api_base` + `endpoint` with the query pairs, encoded by the browser.
+fn url(api_base: &str, endpoint: &str, pairs: &[(&str, &str)]) -> Result<String, FetchError> {
+    let url = web_sys::Url::new(&format!("{}{endpoint}", api_base.trim_end_matches('/')))
+        .map_err(|_| FetchError::Unreachable)?;
+    let search = url.search_params();
+    for (name, value) in pairs {
+        search.append(name, value);
+    }
+    Ok(url.href())
+}
+
+/// One request without cookies, aborted after [`TIMEOUT_MS`]; the body text of a 2xx answer.
+async fn send(method: &str, url: &str, body: Option<&str>) -> Result<String, FetchError> {
+    let window = web_sys::window().ok_or(FetchError::Unreachable)?;
     let controller = AbortController::new().map_err(|_| FetchError::Unreachable)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(RequestCredentials::Omit);
+    init.set_signal(Some(&controller.signal()));
+    if let Some(body) = body {
+        init.set_body(&JsValue::from_str(body));
+    }
     let abort = {
         let controller = controller.clone();
         Closure::once(move || controller.abort())
     };
-    let timer = web_sys::window().and_then(|window| {
-        window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), TIMEOUT_MS).ok()
-    });
-    let response = send(&controller.signal()).await;
-    if let (Some(window), Some(timer)) = (web_sys::window(), timer) {
+    let timer =
+        window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), TIMEOUT_MS).ok();
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await;
+    let response: web_sys::Response =
+        response.map_err(|_| FetchError::Unreachable)?.dyn_into().map_err(|_| FetchError::Unreachable)?;
+    let text = if response.ok() {
+        let promise = response.text().map_err(|_| FetchError::Unreachable)?;
+        Some(JsFuture::from(promise).await.map_err(|_| FetchError::Unreachable)?)
+    } else {
+        None
+    };
+    if let Some(timer) = timer {
         window.clear_timeout_with_handle(timer);
     }
     drop(abort);
-    response.map_err(|_| FetchError::Unreachable)
+    match text {
+        Some(text) => text.as_string().ok_or(FetchError::Malformed),
+        None => Err(FetchError::Status(response.status())),
+    }
 }
 
 async fn get_json(api_base: &str, endpoint: &str, pairs: Vec<(&'static str, &str)>) -> Result<JsValue, FetchError> {
-    let url = format!("{}{endpoint}", api_base.trim_end_matches('/'));
-    let response = with_timeout(|signal| {
-        Request::get(&url).query(pairs).credentials(RequestCredentials::Omit).abort_signal(Some(signal)).send()
-    })
-    .await?;
-    if !response.ok() {
-        return Err(FetchError::Status(response.status()));
-    }
-    let text = response.text().await.map_err(|_| FetchError::Unreachable)?;
+    let text = send("GET", &url(api_base, endpoint, &pairs)?, None).await?;
     js_sys::JSON::parse(&text).map_err(|_| FetchError::Malformed)
 }

@@ -70,12 +70,15 @@ pub struct Ui {
     pub search: RwSignal<SearchState>,
     pub feedback: RwSignal<Feedback>,
     tracker: StoredValue<Tracker, LocalStorage>,
+    /// The loader's `emit(name, detail)`, which calls the page's `Cuecard('on', …)` handlers.
+    emit: StoredValue<Option<js_sys::Function>, LocalStorage>,
 }
 
 impl Ui {
-    pub fn new(context: PageContext, tracker: Tracker) -> Ui {
+    pub fn new(context: PageContext, tracker: Tracker, emit: Option<js_sys::Function>) -> Ui {
         Ui {
             tracker: StoredValue::new_local(tracker),
+            emit: StoredValue::new_local(emit),
             open: RwSignal::new(false),
             context: RwSignal::new(context),
             cards: RwSignal::new(Vec::new()),
@@ -109,6 +112,15 @@ impl Ui {
         let mut event = self.context.with_untracked(|context| event_at(kind, context));
         fill(&mut event);
         self.tracker.with_value(|tracker| tracker.record(event));
+    }
+
+    /// Tells the page's handlers (`Cuecard('on', name, handler)`).
+    pub fn emit(&self, name: &str, detail: &wasm_bindgen::JsValue) {
+        self.emit.with_value(|emit| {
+            if let Some(emit) = emit {
+                let _ = emit.call2(&wasm_bindgen::JsValue::NULL, &wasm_bindgen::JsValue::from_str(name), detail);
+            }
+        });
     }
 
     /// Sends the events queued so far.
@@ -171,10 +183,12 @@ fn follow_context(ui: Ui, settings: Settings) {
         if open && !was_open.replace(true) {
             open_to_report.set(true);
             *latest.borrow_mut() = None;
+            ui.emit("open", &wasm_bindgen::JsValue::UNDEFINED);
         }
         if !open {
             if was_open.replace(false) {
                 ui.flush_events();
+                ui.emit("close", &wasm_bindgen::JsValue::UNDEFINED);
             }
             return;
         }
@@ -475,6 +489,10 @@ fn SnippetView(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
             event.helpful = Some(helpful);
             event.comment = text.filter(|text| !text.trim().is_empty());
         });
+        let detail = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&detail, &"snippet".into(), &wasm_bindgen::JsValue::from_f64(id as f64));
+        let _ = js_sys::Reflect::set(&detail, &"helpful".into(), &wasm_bindgen::JsValue::from_bool(helpful));
+        ui.emit("feedback", &detail);
         ui.feedback.set(Feedback::Thanked);
         comment.set(String::new());
     };

@@ -26,7 +26,8 @@ const STYLE: &str = include_str!("style.css");
 pub struct Widget {
     ui: Ui,
     host: Element,
-    _focus_listener: Closure<dyn FnMut(Event)>,
+    settings: Settings,
+    focus_listener: Closure<dyn FnMut(Event)>,
 }
 
 fn string_field(object: &JsValue, name: &str) -> Option<String> {
@@ -80,8 +81,23 @@ impl Widget {
                 self.ui.viewing.set(None);
             }
             "toggle" => self.ui.open.update(|open| *open = !*open),
+            "show" => match argument.as_f64() {
+                Some(id) if id.fract() == 0.0 && id > 0.0 => self.show(id as i64),
+                _ => web_sys::console::warn_1(&JsValue::from_str("Cuecard: `show` takes a snippet id")),
+            },
             other => web_sys::console::warn_1(&JsValue::from_str(&format!("Cuecard: unknown command `{other}`"))),
         }
+    }
+
+    /// Stops listening to the page and closes the panel; the loader then removes the host.
+    pub fn shutdown(&self) {
+        if let Some(document) = dom::document() {
+            let _ =
+                document.remove_event_listener_with_callback("focusin", self.focus_listener.as_ref().unchecked_ref());
+        }
+        self.ui.viewing.set(None);
+        self.ui.open.set(false);
+        self.ui.flush_events();
     }
 
     /// The page's URL changed (pushState, replaceState, popstate, hashchange).
@@ -89,6 +105,20 @@ impl Widget {
         let path = dom::current_path();
         let keys = dom::focused_keys(&self.host).unwrap_or_default();
         self.ui.context.update(|context| context.navigated(&path, keys));
+    }
+}
+
+impl Widget {
+    /// Opens the panel on snippet `id` (published, of this site), fetched by id.
+    fn show(&self, id: i64) {
+        let (ui, api, site) = (self.ui, self.settings.api.clone(), self.settings.site.clone());
+        ui.open.set(true);
+        leptos::task::spawn_local(async move {
+            if let Ok(viewed) = api::fetch_snippet(&api, &site, id).await {
+                ui.record(wire::EventKind::SnippetView, |event| event.snippet = Some(id));
+                ui.view(viewed);
+            }
+        });
     }
 }
 
@@ -113,9 +143,11 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     if let Some(keys) = dom::focused_keys(&host) {
         initial.focused(keys);
     }
-    let ui = Ui::new(initial, events::Tracker::new(&api, &site));
+    let emit = Reflect::get(&config, &JsValue::from_str("emit")).ok().and_then(|emit| emit.dyn_into().ok());
+    let ui = Ui::new(initial, events::Tracker::new(&api, &site), emit);
     let settings = Settings { site, api };
-    leptos::mount::mount_to(container, move || view! { <App ui settings /> }).forget();
+    let app_settings = settings.clone();
+    leptos::mount::mount_to(container, move || view! { <App ui settings=app_settings /> }).forget();
 
     let focus_host = host.clone();
     let focus_listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
@@ -131,5 +163,5 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     });
     document.add_event_listener_with_callback("focusin", focus_listener.as_ref().unchecked_ref())?;
 
-    Ok(Widget { ui, host, _focus_listener: focus_listener })
+    Ok(Widget { ui, host, settings, focus_listener })
 }

@@ -53,6 +53,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .route("/v1/help", get(help::resolve).options(cors::preflight))
         .route("/v1/search", get(search::query).options(cors::preflight))
         .route("/v1/events", post(events::record).options(cors::preflight))
+        .route("/v1/snippets/{id}", get(help::snippet).options(cors::preflight))
         .route_layer(middleware::from_fn(move |request, next| limits::enforce(public_limits.clone(), request, next)));
     // No CORS here: browsers on widget origins can never call the admin API.
     let site = "/admin/v1/sites/{site}";

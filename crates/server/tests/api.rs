@@ -483,3 +483,27 @@ async fn widget_events_are_checked_and_appended() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(harness.state.store.events(site.id, 0, 100).await.unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn one_published_snippet_is_served_by_id() {
+    let harness = harness().await;
+    let site = harness.state.store.site("pk_test_acme").await.unwrap().unwrap();
+    let all = harness.state.store.snippets(site.id, &store::SnippetFilter::default()).await.unwrap();
+    let id_of = |slug: &str| all.iter().find(|stored| stored.draft.slug == slug).unwrap().id;
+    let uri = format!("/v1/snippets/{}?site=pk_test_acme", id_of("tax"));
+    let request = Request::get(&uri).header(header::ORIGIN, ORIGIN).body(Body::empty()).unwrap();
+    let (status, headers, json) = send(&harness.app, request).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["title"], "About tax");
+    assert_eq!((json["moment"].as_str(), json["locale"].as_str()), (Some("apply"), Some("en")));
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], ORIGIN);
+    let etag = headers[header::ETAG].to_str().unwrap().to_owned();
+    let request = Request::get(&uri).header(header::IF_NONE_MATCH, etag).body(Body::empty()).unwrap();
+    assert_eq!(send(&harness.app, request).await.0, StatusCode::NOT_MODIFIED);
+    // Drafts, other sites' snippets and unknown ids are all simply not found.
+    let other = harness.state.indexes.get("pk_test_other").unwrap().index.snippets()[0].id;
+    for id in [id_of("secret-draft"), other, 999_999] {
+        let (status, _, json) = get(&harness.app, &format!("/v1/snippets/{id}?site=pk_test_acme")).await;
+        assert_eq!((status, json["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{id}");
+    }
+}

@@ -125,6 +125,17 @@ pub struct Card {
     pub reason: Reason,
 }
 
+/// Body of `GET /v1/snippets/{id}`: one published snippet, for `Cuecard('show', id)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SnippetBody {
+    pub id: i64,
+    pub title: String,
+    pub html: String,
+    pub moment: Moment,
+    pub locale: String,
+}
+
 /// Gottfredson & Mosher's five moments of need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -65,6 +65,46 @@ fn compute(entry: &SiteEntry, context: &engine::Context, now: engine::Timestamp)
     }
 }
 
+#[utoipa::path(get, path = "/v1/snippets/{id}", tag = "public",
+    description = "One published snippet by id, for `Cuecard('show', id)`; 404 for drafts, archived \
+        snippets, snippets outside their time window and other sites' snippets.",
+    params(("id" = i64, Path, description = "Snippet id"), ("site" = String, Query, description = "Public site key")),
+    responses((status = 200, body = wire::SnippetBody, headers(("ETag" = String))), (status = 304),
+        (status = 404, body = wire::ErrorBody)))]
+pub async fn snippet(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let entry = match site_parameter(uri.query().unwrap_or_default())
+        .and_then(|site| site_for_request(&state, &site, &headers))
+    {
+        Ok(entry) => entry,
+        Err(error) => return cors::grant(error.into_response(), None),
+    };
+    let now = unix_now();
+    let response = match entry.index.snippet(id).filter(|snippet| {
+        snippet.publish_at.is_none_or(|start| start <= now) && snippet.expire_at.is_none_or(|end| now < end)
+    }) {
+        Some(snippet) => {
+            let body = wire::SnippetBody {
+                id: snippet.id,
+                title: snippet.title.clone(),
+                html: snippet.html.clone(),
+                moment: super::convert::moment_to_wire(snippet.moment),
+                locale: snippet.locale.to_string(),
+            };
+            let mut hasher = rustc_hash::FxHasher::default();
+            (entry.site.content_version, snippet.id).hash(&mut hasher);
+            let bytes = serde_json::to_vec(&body).unwrap_or_default();
+            respond_json(super::etag(hasher.finish()), &headers, "public, max-age=30", bytes.into())
+        }
+        None => ApiError::NotFound.into_response(),
+    };
+    cors::grant(response, headers.get(ORIGIN))
+}
+
 /// The `site` parameter, found without parsing the rest of the query.
 pub fn site_parameter(raw_query: &str) -> Result<std::borrow::Cow<'_, str>, ApiError> {
     let mut sites = form_urlencoded::parse(raw_query.as_bytes()).filter(|(name, _)| name == "site");
