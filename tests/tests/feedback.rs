@@ -37,7 +37,7 @@ async fn a_worker_searches_reads_and_says_it_did_not_help() {
     .await;
     assert_eq!(hits[0], "The receipt upload fails", "{hits:?}");
     let status = browser
-        .js(r#"return document.querySelector("cuecard-widget").shadowRoot.querySelector(".cc-status").textContent;"#)
+        .js(r#"return document.querySelector("cuecard-widget").shadowRoot.querySelector(".cc-found .cc-status").textContent;"#)
         .await;
     assert!(status.as_str().unwrap().contains("for “recipt uplod”"), "{status}");
 

@@ -56,6 +56,28 @@ pub async fn fetch_snippet(api_base: &str, site: &str, id: i64) -> Result<crate:
     .ok_or(FetchError::Malformed)
 }
 
+/// The site's look, from `GET /v1/widget-config`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Look {
+    pub left: bool,
+    /// `#rgb` or `#rrggbb`, checked here as well: it goes into a style rule.
+    pub accent: Option<String>,
+    pub label: Option<String>,
+}
+
+pub async fn fetch_look(api_base: &str, site: &str) -> Result<Look, FetchError> {
+    let body = get_json(api_base, "/v1/widget-config", vec![("site", site)]).await?;
+    let accent = text(&body, "accent_color").filter(|color| {
+        let hex = color.strip_prefix('#').unwrap_or_default();
+        matches!(hex.len(), 3 | 6) && hex.bytes().all(|byte| byte.is_ascii_hexdigit())
+    });
+    Ok(Look {
+        left: text(&body, "position").as_deref() == Some("bottom-left"),
+        accent,
+        label: text(&body, "launcher_label").filter(|label| !label.trim().is_empty()),
+    })
+}
+
 /// `GET /v1/search` with the words and the worker's context.
 pub async fn fetch_search(api_base: &str, context: &wire::HelpQuery, words: &str) -> Result<Vec<Hit>, FetchError> {
     let mut pairs = query_pairs(context);

@@ -69,6 +69,10 @@ pub struct Ui {
     pub words: RwSignal<String>,
     pub search: RwSignal<SearchState>,
     pub feedback: RwSignal<Feedback>,
+    /// The site puts the launcher bottom left (its widget settings).
+    pub left: RwSignal<bool>,
+    /// The site's launcher text, if it set one.
+    pub label: RwSignal<Option<String>>,
     tracker: StoredValue<Tracker, LocalStorage>,
     /// The loader's `emit(name, detail)`, which calls the page's `Cuecard('on', …)` handlers.
     emit: StoredValue<Option<js_sys::Function>, LocalStorage>,
@@ -87,6 +91,8 @@ impl Ui {
             words: RwSignal::new(String::new()),
             search: RwSignal::new(SearchState::Idle),
             feedback: RwSignal::new(Feedback::Asking),
+            left: RwSignal::new(false),
+            label: RwSignal::new(None),
         }
     }
 
@@ -97,6 +103,14 @@ impl Ui {
 
     pub fn text(&self) -> &'static Text {
         self.language().text()
+    }
+
+    /// `rtl` for right-to-left locales, for the widget's `dir`.
+    pub fn direction(&self) -> &'static str {
+        let rtl = self
+            .context
+            .with(|context| crate::i18n::is_rtl(context.locale.as_deref().or(context.page_locale.as_deref())));
+        if rtl { "rtl" } else { "ltr" }
     }
 
     /// The words for views built now. Panel views are rebuilt each time the panel opens, so a
@@ -270,7 +284,13 @@ pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
     };
 
     view! {
-        <div class="cc-root" lang=move || ui.language().tag() on:keydown=on_keydown>
+        <div
+            class="cc-root"
+            class:cc-left=move || ui.left.get()
+            lang=move || ui.language().tag()
+            dir=move || ui.direction()
+            on:keydown=on_keydown
+        >
             <Show when=move || ui.open.get()>
                 <section
                     id="cuecard-panel"
@@ -289,9 +309,13 @@ pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
                     </header>
                     <Show when=move || ui.viewing.with(Option::is_some) fallback=move || view! {
                         <SearchBox ui />
-                        <Show when=move || ui.search.with(|search| *search != SearchState::Idle) fallback=move || view! { <CardList ui panel /> }>
+                        // Both stay mounted; the one not in use is hidden (cheaper than swapping views).
+                        <div class="cc-context" hidden=move || ui.search.with(|search| *search != SearchState::Idle)>
+                            <CardList ui panel />
+                        </div>
+                        <div class="cc-found" hidden=move || ui.search.with(|search| *search == SearchState::Idle)>
                             <SearchResults ui panel />
-                        </Show>
+                        </div>
                     }>
                         <SnippetView ui panel />
                     </Show>
@@ -306,7 +330,7 @@ pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
                 on:click=toggle
             >
                 <span class="cc-launcher-icon" aria-hidden="true">"?"</span>
-                <span class="cc-launcher-text">{move || ui.text().help}</span>
+                <span class="cc-launcher-text">{move || ui.label.get().unwrap_or_else(|| ui.text().help.to_owned())}</span>
             </button>
         </div>
     }

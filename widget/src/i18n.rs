@@ -37,6 +37,12 @@ impl Language {
     }
 }
 
+/// Whether a BCP 47 tag's script runs right to left (Arabic, Hebrew, Persian, Urdu, …).
+pub fn is_rtl(tag: Option<&str>) -> bool {
+    let primary = tag.unwrap_or_default().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+    matches!(primary.as_str(), "ar" | "he" | "fa" | "ur" | "ps" | "sd" | "ug" | "yi" | "dv" | "ckb")
+}
+
 /// Every fixed string the widget shows or announces.
 #[derive(Debug)]
 pub struct Text {
@@ -160,6 +166,7 @@ mod tests {
         assert_eq!(Language::from_tag(Some("FR_ca")), Language::French);
         assert_eq!(Language::from_tag(Some("pt-BR")), Language::English);
         assert_eq!(Language::from_tag(None), Language::English);
+        assert!(is_rtl(Some("ar-EG")) && is_rtl(Some("he")) && !is_rtl(Some("de")) && !is_rtl(None));
     }
 
     #[test]

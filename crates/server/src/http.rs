@@ -16,6 +16,7 @@ mod revisions;
 mod search;
 mod sites;
 mod snippets;
+mod widget_config;
 
 pub use error::ApiError;
 
@@ -54,6 +55,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .route("/v1/search", get(search::query).options(cors::preflight))
         .route("/v1/events", post(events::record).options(cors::preflight))
         .route("/v1/snippets/{id}", get(help::snippet).options(cors::preflight))
+        .route("/v1/widget-config", get(widget_config::show).options(cors::preflight))
         .route_layer(middleware::from_fn(move |request, next| limits::enforce(public_limits.clone(), request, next)));
     // No CORS here: browsers on widget origins can never call the admin API.
     let site = "/admin/v1/sites/{site}";

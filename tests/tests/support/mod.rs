@@ -239,7 +239,7 @@ impl Browser {
         let value = self
             .js(
                 r#"var root = document.querySelector("cuecard-widget").shadowRoot;
-                   return Array.from(root.querySelectorAll(".cc-card-title")).map(function (e) { return e.textContent; });"#,
+                   return Array.from(root.querySelectorAll(".cc-context .cc-card-title")).map(function (e) { return e.textContent; });"#,
             )
             .await;
         serde_json::from_value(value).unwrap_or_default()

@@ -1,7 +1,7 @@
 //! `GET /openapi.json`: the public and admin APIs described from the handlers' own annotations,
 //! generated once at start-up and served from memory (nothing is downloaded at build time).
 
-use super::{events, health, help, keys, preview, revisions, search, sites, snippets};
+use super::{events, health, help, keys, preview, revisions, search, sites, snippets, widget_config};
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "Cuecard", description = "Contextual help at the point of work: the widget's public API and the \
         authors' admin API. Admin calls take `Authorization: Bearer sk_…`; errors are JSON with a stable `code`."),
     paths(
-        help::resolve, help::snippet, search::query, events::record, health::live, health::ready,
+        help::resolve, help::snippet, search::query, events::record, widget_config::show, health::live, health::ready,
         sites::read, sites::update,
         snippets::list, snippets::create, snippets::read, snippets::update, snippets::archive,
         snippets::publish, snippets::unpublish,
