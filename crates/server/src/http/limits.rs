@@ -26,7 +26,8 @@ pub struct RateLimit {
 /// The limiter shared by every public request.
 #[derive(Debug, Clone)]
 pub struct PublicLimits {
-    limiter: Arc<DefaultKeyedRateLimiter<(Box<str>, IpAddr)>>,
+    /// Keyed by a hash of the site key (no allocation per request) and the client address.
+    limiter: Arc<DefaultKeyedRateLimiter<(u64, IpAddr)>>,
     client_ip_header: Option<HeaderName>,
 }
 
@@ -55,7 +56,9 @@ impl PublicLimits {
     /// Whether this request may go on; if not, how many seconds until it may.
     fn check(&self, request: &Request) -> Result<(), u64> {
         let site = site_parameter(request.uri().query().unwrap_or_default()).unwrap_or_default();
-        let key = (Box::from(site.as_ref()), self.client(request));
+        let mut hasher = rustc_hash::FxHasher::default();
+        std::hash::Hash::hash(site.as_ref(), &mut hasher);
+        let key = (std::hash::Hasher::finish(&hasher), self.client(request));
         self.limiter.check_key(&key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
