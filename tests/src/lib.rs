@@ -25,6 +25,8 @@ pub struct HostOptions {
     pub head_prefix: String,
     /// Sent as `Content-Security-Policy` with every page, if set.
     pub content_security_policy: Option<String>,
+    /// Serve the pages without their Cuecard script tag (to compare with and without).
+    pub without_widget: bool,
 }
 
 impl HostOptions {
@@ -34,6 +36,7 @@ impl HostOptions {
             api_origin: api_origin.into(),
             head_prefix: String::new(),
             content_security_policy: None,
+            without_widget: false,
         }
     }
 }
@@ -93,7 +96,11 @@ async fn serve(State(options): State<Arc<HostOptions>>, request: Request) -> Res
     if !content_type.starts_with("text/html") {
         return ([(header::CONTENT_TYPE, content_type)], bytes).into_response();
     }
-    let page = String::from_utf8_lossy(&bytes).replace(DEMO_API_ORIGIN, &options.api_origin).replacen(
+    let mut page = String::from_utf8_lossy(&bytes).into_owned();
+    if options.without_widget {
+        page = page.lines().filter(|line| !line.contains("/widget/cuecard.js")).collect::<Vec<_>>().join("\n");
+    }
+    let page = page.replace(DEMO_API_ORIGIN, &options.api_origin).replacen(
         "<head>",
         &format!("<head>{}", options.head_prefix),
         1,

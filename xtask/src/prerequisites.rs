@@ -136,3 +136,27 @@ pub fn wasm_opt(workspace: &Workspace) -> Option<PathBuf> {
         .is_ok_and(|status| status.success());
     (installed && from_npm.is_file()).then_some(from_npm)
 }
+
+/// axe-core, the accessibility rules engine the browser suite runs, from npm into target/tools.
+pub fn axe_core(workspace: &Workspace) -> anyhow::Result<PathBuf> {
+    const NPM_PACKAGE: &str = "axe-core@4.10.3";
+    let tools = workspace.tools_dir();
+    let script = tools.join("node_modules/axe-core/axe.min.js");
+    if script.is_file() {
+        return Ok(script);
+    }
+    if which("npm").is_none() {
+        anyhow::bail!("npm is missing: the accessibility tests need axe-core from npm (apt-get install npm)");
+    }
+    eprintln!("installing {NPM_PACKAGE} into {}", tools.display());
+    std::fs::create_dir_all(&tools)?;
+    let status = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+        .arg(&tools)
+        .arg(NPM_PACKAGE)
+        .status()?;
+    if !status.success() || !script.is_file() {
+        anyhow::bail!("npm install {NPM_PACKAGE} failed");
+    }
+    Ok(script)
+}

@@ -34,6 +34,7 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
         ],
     )?;
     widget::build(workspace)?;
+    let axe = prerequisites::axe_core(workspace)?.to_string_lossy().into_owned();
     let chrome = chrome.to_string_lossy().into_owned();
     let chromedriver = chromedriver.to_string_lossy().into_owned();
     let dist = workspace.dist_dir().to_string_lossy().into_owned();
@@ -41,7 +42,12 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
         workspace,
         &cargo,
         &["test", "--workspace", "--locked"],
-        &[("CUECARD_CHROME", &chrome), ("CUECARD_CHROMEDRIVER", &chromedriver), ("CUECARD_WIDGET_DIR", &dist)],
+        &[
+            ("CUECARD_CHROME", &chrome),
+            ("CUECARD_CHROMEDRIVER", &chromedriver),
+            ("CUECARD_WIDGET_DIR", &dist),
+            ("CUECARD_AXE", &axe),
+        ],
     )?;
     println!("cargo xtask test: all checks passed");
     Ok(())
