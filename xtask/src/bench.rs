@@ -216,6 +216,8 @@ fn load(scratch: &Path, address: &str, name: &str, paths: &[String], args: &Benc
     )?;
     let output = Command::new("wrk")
         .args(["--threads", "1", "--latency"])
+        // Every browser asks for compressed answers; the service precompresses /v1/help's.
+        .args(["--header", "Accept-Encoding: gzip, deflate, br, zstd"])
         .arg(format!("--connections={}", args.connections))
         .arg(format!("--duration={}s", args.seconds))
         .arg("--script")
@@ -324,7 +326,7 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
 
     println!();
     println!(
-        "cuecard (release) with {} synthetic snippets, wrk 1 thread, {} connections, {} s per run, loopback; hello and help best of {ROUNDS} alternating runs",
+        "cuecard (release) with {} synthetic snippets, wrk 1 thread, {} connections, {} s per run, loopback, Accept-Encoding as browsers send it; hello and help best of {ROUNDS} alternating runs",
         args.snippets, args.connections, args.seconds
     );
     println!("  import (cuecard import):          {:.1?}", import_time);

@@ -29,6 +29,9 @@ pub struct SiteEntry {
 pub struct Answer {
     pub etag: axum::http::HeaderValue,
     pub body: bytes::Bytes,
+    /// The body gzip-compressed once, when the answer was made, for clients that accept it
+    /// (every browser); `None` when compressing would not make it smaller.
+    pub gzip: Option<bytes::Bytes>,
     /// A snippet appears or expires at this time (unix seconds); recompute from then on.
     pub valid_until: Option<engine::Timestamp>,
 }

@@ -507,3 +507,37 @@ async fn one_published_snippet_is_served_by_id() {
         assert_eq!((status, json["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{id}");
     }
 }
+
+#[tokio::test]
+async fn help_answers_go_gzip_compressed_to_clients_that_accept_it() {
+    let harness = harness().await;
+    let uri = "/v1/help?site=pk_test_acme&path=/claims/new&route=/claims/new&keys=claim.vat-number,claim.tax";
+    let with_encoding =
+        |encoding: &str| Request::get(uri).header(header::ACCEPT_ENCODING, encoding).body(Body::empty()).unwrap();
+    let plain = harness.app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
+    assert!(!plain.headers().contains_key(header::CONTENT_ENCODING));
+    let plain_etag = plain.headers()[header::ETAG].clone();
+    let plain_body = plain.into_body().collect().await.unwrap().to_bytes();
+
+    let compressed = harness.app.clone().oneshot(with_encoding("gzip, deflate, br, zstd")).await.unwrap();
+    assert_eq!(compressed.headers()[header::CONTENT_ENCODING], "gzip");
+    assert!(compressed.headers().get_all(header::VARY).iter().any(|value| value == "accept-encoding"));
+    let gzip_etag = compressed.headers()[header::ETAG].clone();
+    assert_ne!(gzip_etag, plain_etag, "each representation has its own strong ETag");
+    let bytes = compressed.into_body().collect().await.unwrap().to_bytes();
+    assert!(bytes.len() < plain_body.len());
+    let mut decoded = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut decoded).unwrap();
+    assert_eq!(decoded, plain_body);
+
+    let revalidated = with_encoding("gzip");
+    let (mut parts, body) = revalidated.into_parts();
+    parts.headers.insert(header::IF_NONE_MATCH, gzip_etag);
+    let (status, headers, _) = send(&harness.app, Request::from_parts(parts, body)).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(!headers.contains_key(header::CONTENT_ENCODING));
+    for refused in ["gzip;q=0", "br", "identity"] {
+        let response = harness.app.clone().oneshot(with_encoding(refused)).await.unwrap();
+        assert!(!response.headers().contains_key(header::CONTENT_ENCODING), "{refused}");
+    }
+}

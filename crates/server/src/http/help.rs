@@ -46,7 +46,7 @@ fn answer(entry: &SiteEntry, raw_query: &str, headers: &HeaderMap) -> Result<Res
             answer
         }
     };
-    Ok(respond_json(answer.etag, headers, "public, max-age=30", answer.body))
+    Ok(super::respond_json_encoded(answer.etag, headers, "public, max-age=30", answer.body, answer.gzip))
 }
 
 fn compute(entry: &SiteEntry, context: &engine::Context, now: engine::Timestamp) -> Answer {
@@ -58,9 +58,11 @@ fn compute(entry: &SiteEntry, context: &engine::Context, now: engine::Timestamp)
         (found.snippet.id, found.reason.kind, found.reason.target, found.reason.role).hash(&mut hasher);
         found.reason.locale.hash(&mut hasher);
     }
+    let body = bytes::Bytes::from(write_help_body(&entry.card_prefixes, &matches));
     Answer {
         etag: super::etag(hasher.finish()),
-        body: write_help_body(&entry.card_prefixes, &matches).into(),
+        gzip: super::gzip(&body),
+        body,
         valid_until: entry.index.next_change_after(now),
     }
 }
