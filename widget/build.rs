@@ -19,7 +19,8 @@ fn main() {
         if *character == ' ' {
             let before = index.checked_sub(1).map(|previous| bytes[previous]);
             let after = bytes.get(index + 1);
-            let needless = matches!(before, Some('{' | '}' | ';' | ',' | ':')) || matches!(after, Some('{' | '}' | ';' | ','));
+            let needless =
+                matches!(before, Some('{' | '}' | ';' | ',' | ':')) || matches!(after, Some('{' | '}' | ';' | ','));
             if needless {
                 continue;
             }
