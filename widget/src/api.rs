@@ -14,8 +14,36 @@ pub enum FetchError {
     Unreachable,
     /// The service answered with an error status.
     Status(u16),
+    /// The service is busy or down for a while and said how long (`Retry-After`, seconds).
+    RetryAfter(u32),
     /// The body was not what the wire format promises.
     Malformed,
+}
+
+/// When to ask the service again after failures: after 2, 4, 8… seconds (at most two minutes),
+/// or after the service's own `Retry-After`. Until then the widget shows what it has cached.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Backoff {
+    failures: u32,
+    /// Time (ms since the epoch) before which no request is made.
+    until_ms: f64,
+}
+
+impl Backoff {
+    pub fn ready(&self, now_ms: f64) -> bool {
+        now_ms >= self.until_ms
+    }
+
+    pub fn failed(&mut self, now_ms: f64, retry_after_secs: Option<u32>) {
+        self.failures = self.failures.saturating_add(1);
+        let doubling = f64::from(1_u32 << self.failures.min(7)).min(120.0);
+        let seconds = retry_after_secs.map_or(doubling, |seconds| f64::from(seconds.min(3600)));
+        self.until_ms = now_ms + seconds * 1000.0;
+    }
+
+    pub fn succeeded(&mut self) {
+        *self = Backoff::default();
+    }
 }
 
 /// Query pairs in a stable order, so equal contexts give equal URLs (and HTTP cache hits).
@@ -233,11 +261,40 @@ async fn send(method: &str, url: &str, body: Option<&str>) -> Result<String, Fet
     drop(abort);
     match text {
         Some(text) => text.as_string().ok_or(FetchError::Malformed),
-        None => Err(FetchError::Status(response.status())),
+        None => Err(response
+            .headers()
+            .get("retry-after")
+            .ok()
+            .flatten()
+            .and_then(|seconds| seconds.trim().parse().ok())
+            .map_or(FetchError::Status(response.status()), FetchError::RetryAfter)),
     }
 }
 
 async fn get_json(api_base: &str, endpoint: &str, pairs: Vec<(&'static str, &str)>) -> Result<JsValue, FetchError> {
     let text = send("GET", &url(api_base, endpoint, &pairs)?, None).await?;
     js_sys::JSON::parse(&text).map_err(|_| FetchError::Malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backoff;
+
+    #[test]
+    fn failures_back_off_doubling_or_as_the_service_says() {
+        let mut backoff = Backoff::default();
+        assert!(backoff.ready(0.0));
+        backoff.failed(0.0, None);
+        assert!(!backoff.ready(1_999.0) && backoff.ready(2_000.0));
+        backoff.failed(2_000.0, None);
+        assert!(!backoff.ready(5_999.0) && backoff.ready(6_000.0));
+        for _ in 0..20 {
+            backoff.failed(0.0, None);
+        }
+        assert!(backoff.ready(120_000.0), "at most two minutes");
+        backoff.failed(0.0, Some(30));
+        assert!(!backoff.ready(29_999.0) && backoff.ready(30_000.0), "Retry-After wins");
+        backoff.succeeded();
+        assert!(backoff.ready(0.0));
+    }
 }

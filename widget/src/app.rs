@@ -179,6 +179,7 @@ pub struct Settings {
 fn follow_context(ui: Ui, settings: Settings) {
     let cache: Rc<RefCell<HashMap<wire::HelpQuery, Vec<wire::Card>>>> = Rc::default();
     let latest: Rc<RefCell<Option<wire::HelpQuery>>> = Rc::default();
+    let backoff: Rc<RefCell<api::Backoff>> = Rc::default();
     let was_open = Rc::new(std::cell::Cell::new(false));
     // An open is reported once its list is known, with how many snippets it showed.
     let open_to_report = Rc::new(std::cell::Cell::new(false));
@@ -218,7 +219,15 @@ fn follow_context(ui: Ui, settings: Settings) {
         } else {
             ui.status.set(Status::Loading);
         }
-        let (cache, latest, api_base) = (cache.clone(), latest.clone(), settings.api.clone());
+        if !backoff.borrow().ready(js_sys::Date::now()) {
+            // The service failed a moment ago: no request until the backoff ends.
+            if cache.borrow().get(&query).is_none() {
+                ui.status.set(Status::Unavailable);
+            }
+            *latest.borrow_mut() = None;
+            return;
+        }
+        let (cache, latest, api_base, backoff) = (cache.clone(), latest.clone(), settings.api.clone(), backoff.clone());
         let report_open = report_open.clone();
         spawn_local(async move {
             let result = api::fetch_help(&api_base, &query).await;
@@ -227,12 +236,15 @@ fn follow_context(ui: Ui, settings: Settings) {
             }
             match result {
                 Ok(cards) => {
+                    backoff.borrow_mut().succeeded();
                     report_open(cards.len());
                     cache.borrow_mut().insert(query, cards.clone());
                     ui.cards.set(cards);
                     ui.status.set(Status::Ready);
                 }
-                Err(FetchError::Unreachable | FetchError::Status(_) | FetchError::Malformed) => {
+                Err(error) => {
+                    let retry_after = if let FetchError::RetryAfter(seconds) = error { Some(seconds) } else { None };
+                    backoff.borrow_mut().failed(js_sys::Date::now(), retry_after);
                     // Keep showing what was cached for this context, if anything.
                     if cache.borrow().get(&query).is_none() {
                         ui.status.set(Status::Unavailable);

@@ -50,13 +50,16 @@ pub struct RouterOptions {
 
 pub fn router(state: AppState, options: RouterOptions) -> Router {
     let public_limits = options.public_limits.clone();
+    let indexes = state.indexes.clone();
     let public_api = Router::new()
         .route("/v1/help", get(help::resolve).options(cors::preflight))
         .route("/v1/search", get(search::query).options(cors::preflight))
         .route("/v1/events", post(events::record).options(cors::preflight))
         .route("/v1/snippets/{id}", get(help::snippet).options(cors::preflight))
         .route("/v1/widget-config", get(widget_config::show).options(cors::preflight))
-        .route_layer(middleware::from_fn(move |request, next| limits::enforce(public_limits.clone(), request, next)));
+        .route_layer(middleware::from_fn(move |request, next| {
+            limits::enforce(public_limits.clone(), indexes.clone(), request, next)
+        }));
     // No CORS here: browsers on widget origins can never call the admin API.
     let site = "/admin/v1/sites/{site}";
     let admin_api = Router::new()

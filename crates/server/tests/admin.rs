@@ -703,6 +703,15 @@ async fn bodies_are_limited_and_public_requests_rate_limited() {
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
     assert!(headers[header::RETRY_AFTER].to_str().unwrap().parse::<u64>().unwrap() >= 1);
     assert!(headers.contains_key("x-request-id"));
+    // The site's own origin can read the 429 (and its Retry-After), so the widget backs off.
+    let from_page = Request::get("/v1/help?site=pk_test_acme")
+        .header("x-forwarded-for", "203.0.113.7")
+        .header(header::ORIGIN, "http://127.0.0.1:8081")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = send(&harness.app, from_page).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "http://127.0.0.1:8081");
     // Another client, or the same client on another site, has its own allowance.
     assert_eq!(send(&harness.app, help("203.0.113.8")).await.0, StatusCode::OK);
     let other_site = Request::get("/v1/help?site=pk_test_other")

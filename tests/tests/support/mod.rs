@@ -65,6 +65,10 @@ pub struct Stack {
     pub site_origin: String,
     /// The service's store, to check what reached the database.
     pub store: Arc<dyn store::Store>,
+    /// While set, every `/v1/*` request gets 503 with `Retry-After: 30`, as from a service
+    /// that is down for maintenance; `refused` counts the refused `/v1/help` requests.
+    pub outage: Arc<std::sync::atomic::AtomicBool>,
+    pub refused: Arc<std::sync::atomic::AtomicUsize>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     _data: tempfile::TempDir,
 }
@@ -121,8 +125,20 @@ impl Stack {
             request_timeout: Duration::from_secs(10),
             public_limits: None,
         };
+        let outage = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let switch = (outage.clone(), refused.clone());
+        let app = server::http::router(state.clone(), options).layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let (outage, refused) = switch.clone();
+                async move { outage_switch(&outage, &refused, request, next).await }
+            },
+        ));
         let api = tokio::spawn(async move {
-            let _ = server::run(api_listener, state, options, Duration::from_secs(1), std::future::pending()).await;
+            let refresher = state.spawn_refresher(Duration::from_secs(1));
+            let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            let _ = axum::serve(api_listener, service).await;
+            refresher.abort();
         });
 
         let mut host_options = cuecard_e2e::HostOptions::new(cuecard_e2e::demo_site_dir(), api_origin.clone());
@@ -135,12 +151,41 @@ impl Stack {
         let site = tokio::spawn(async move {
             let _ = axum::serve(site_listener, host).await;
         });
-        Stack { api_origin, site_origin, store, tasks: vec![api, site], _data: data }
+        Stack { api_origin, site_origin, store, outage, refused, tasks: vec![api, site], _data: data }
     }
 
     pub fn page(&self, path: &str) -> String {
         format!("{}{path}", self.site_origin)
     }
+}
+
+/// The outage switch in front of the service: 503 with `Retry-After` (readable cross-origin, as
+/// the service's own answers are) while `outage` is set.
+async fn outage_switch(
+    outage: &std::sync::atomic::AtomicBool,
+    refused: &std::sync::atomic::AtomicUsize,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use std::sync::atomic::Ordering;
+    if outage.load(Ordering::SeqCst) && request.uri().path().starts_with("/v1/") {
+        if request.uri().path() == "/v1/help" {
+            refused.fetch_add(1, Ordering::SeqCst);
+        }
+        let origin = request.headers().get("origin").cloned().unwrap_or(axum::http::HeaderValue::from_static("*"));
+        return (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            [
+                ("retry-after", axum::http::HeaderValue::from_static("30")),
+                ("access-control-allow-origin", origin),
+                ("access-control-expose-headers", axum::http::HeaderValue::from_static("retry-after")),
+            ],
+            "down for maintenance",
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 /// ChromeDriver and its Chromium, killed together (process group) however the test ends.
