@@ -77,3 +77,22 @@ async fn a_worker_searches_reads_and_says_it_did_not_help() {
     assert!(events.iter().all(|stored| format!("{:?}", stored.event).find("draft=7").is_none()));
     browser.assert_page_clean().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_queued_when_the_worker_leaves_the_page_still_arrive() {
+    let stack = Stack::start().await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.page("/claims/new.html")).await;
+    browser.click_in_widget(".cc-launcher").await;
+    browser.wait_for_cards("the route's snippets", |titles| titles.len() > 1).await;
+    browser.click_in_widget(".cc-context .cc-card").await;
+    // Straight to another page of the app, long before the batch's timer would fire.
+    browser.goto(&stack.page("/claims/")).await;
+    let site = stack.store.site(support::SITE_KEY).await.unwrap().unwrap();
+    let events = eventually("the events of the page left behind", || async {
+        let events = stack.store.events(site.id, 0, 100).await.unwrap();
+        events.iter().any(|stored| stored.event.kind == "snippet_view").then_some(events)
+    })
+    .await;
+    assert!(events.iter().any(|stored| stored.event.kind == "panel_open"), "{events:?}");
+}

@@ -239,6 +239,9 @@ async fn send(method: &str, url: &str, body: Option<&str>) -> Result<String, Fet
     init.set_signal(Some(&controller.signal()));
     if let Some(body) = body {
         init.set_body(&JsValue::from_str(body));
+        // Lets a batch sent as the worker leaves the page outlive the page.
+        // (`keepalive` is not in web-sys's stable API; the dictionary takes it as a plain field.)
+        let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
     }
     let abort = {
         let controller = controller.clone();

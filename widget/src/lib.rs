@@ -28,6 +28,7 @@ pub struct Widget {
     host: Element,
     settings: Settings,
     focus_listener: Closure<dyn FnMut(Event)>,
+    hidden_listener: Closure<dyn FnMut(Event)>,
 }
 
 fn string_field(object: &JsValue, name: &str) -> Option<String> {
@@ -94,6 +95,8 @@ impl Widget {
         if let Some(document) = dom::document() {
             let _ =
                 document.remove_event_listener_with_callback("focusin", self.focus_listener.as_ref().unchecked_ref());
+            let _ = document
+                .remove_event_listener_with_callback("visibilitychange", self.hidden_listener.as_ref().unchecked_ref());
         }
         self.ui.viewing.set(None);
         self.ui.open.set(false);
@@ -171,6 +174,13 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     leptos::mount::mount_to(container, move || view! { <App ui settings=app_settings /> }).forget();
     // After mounting: that starts the executor the fetch runs on.
     apply_look(ui);
+    // Events still queued when the worker leaves the page (or hides it) go out at once.
+    let hidden_listener = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+        if dom::document().is_some_and(|document| document.hidden()) {
+            ui.flush_events();
+        }
+    });
+    document.add_event_listener_with_callback("visibilitychange", hidden_listener.as_ref().unchecked_ref())?;
 
     let focus_host = host.clone();
     let focus_listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
@@ -186,5 +196,5 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     });
     document.add_event_listener_with_callback("focusin", focus_listener.as_ref().unchecked_ref())?;
 
-    Ok(Widget { ui, host, settings, focus_listener })
+    Ok(Widget { ui, host, settings, focus_listener, hidden_listener })
 }
