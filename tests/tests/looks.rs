@@ -42,8 +42,13 @@ async fn set_look(stack: &Stack, browser: &Browser, settings: &str) {
 async fn the_sites_settings_then_the_hosts_properties_shape_the_launcher() {
     let stack = Stack::start().await;
     let browser = Browser::start().await;
-    set_look(&stack, &browser, r##"{"position":"bottom-left","accent_color":"#0b5cad","launcher_label":"Ask Acme"}"##)
-        .await;
+    set_look(
+        &stack,
+        &browser,
+        r##"{"position":"bottom-left","accent_color":"#0b5cad","launcher_label":"Ask Acme",
+             "surface_color":"#fdf6e3","text_color":"#222222","radius_px":4,"font":"Georgia, serif"}"##,
+    )
+    .await;
     browser.goto(&stack.page("/claims/new.html")).await;
     browser.click("#claim-vat-number").await; // the first interaction loads the widget at once
     let look = eventually("the site's look", || async {
@@ -52,6 +57,18 @@ async fn the_sites_settings_then_the_hosts_properties_shape_the_launcher() {
     })
     .await;
     assert_eq!(look, serde_json::json!(["?Ask Acme", "rgb(11, 92, 173)", 20]), "label, accent, bottom left");
+    browser.click_in_widget(".cc-launcher").await;
+    let panel = eventually("the themed panel", || async {
+        let panel = browser
+            .js(r#"var panel = document.querySelector("cuecard-widget").shadowRoot.querySelector(".cc-panel");
+                   if (!panel) return null;
+                   var style = getComputedStyle(panel);
+                   return [style.backgroundColor, style.color, style.borderTopLeftRadius, style.fontFamily];"#)
+            .await;
+        (!panel.is_null()).then_some(panel)
+    })
+    .await;
+    assert_eq!(panel, serde_json::json!(["rgb(253, 246, 227)", "rgb(34, 34, 34)", "4px", "Georgia, serif"]));
 
     // The host page's own custom property on the widget's element wins over the site's.
     let themed = Stack::start_custom(Vec::new(), |options| {

@@ -88,20 +88,31 @@ pub async fn fetch_snippet(api_base: &str, site: &str, id: i64) -> Result<crate:
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Look {
     pub left: bool,
-    /// `#rgb` or `#rrggbb`, checked here as well: it goes into a style rule.
-    pub accent: Option<String>,
+    /// CSS declarations of the site's theme (`--cc-accent:#0b5cad;`), empty for none. The
+    /// service checked the values; they are checked again here, as they go into a style rule.
+    pub theme: String,
     pub label: Option<String>,
 }
 
 pub async fn fetch_look(api_base: &str, site: &str) -> Result<Look, FetchError> {
     let body = get_json(api_base, "/v1/widget-config", vec![("site", site)]).await?;
-    let accent = text(&body, "accent_color").filter(|color| {
-        let hex = color.strip_prefix('#').unwrap_or_default();
-        matches!(hex.len(), 3 | 6) && hex.bytes().all(|byte| byte.is_ascii_hexdigit())
-    });
+    let mut theme = String::new();
+    let properties =
+        [("accent_color", "accent"), ("surface_color", "surface"), ("text_color", "text"), ("font", "font")];
+    for (field_name, property) in properties {
+        if let Some(value) =
+            text(&body, field_name).filter(|value| value.len() <= 100 && !value.contains([';', '{', '}', '<', '\\']))
+        {
+            theme.push_str(&format!("--cc-{property}:{value};"));
+        }
+    }
+    // Whole pixels, formatted as an integer: float formatting would cost kilobytes of wasm.
+    if let Some(radius) = field(&body, "radius_px").as_f64().filter(|radius| (0.0..=24.0).contains(radius)) {
+        theme.push_str(&format!("--cc-radius:{}px;", radius as u32));
+    }
     Ok(Look {
         left: text(&body, "position").as_deref() == Some("bottom-left"),
-        accent,
+        theme,
         label: text(&body, "launcher_label").filter(|label| !label.trim().is_empty()),
     })
 }

@@ -125,7 +125,7 @@ impl Widget {
     }
 }
 
-/// Fetches the site's widget settings and applies them when they arrive: the accent colour as a
+/// Fetches the site's widget settings and applies them when they arrive: the theme as a
 /// rule added to the adopted stylesheet (CSSOM, so a strict CSP allows it), position and label.
 /// The host page's own `--cc-*` properties on `cuecard-widget` still win.
 fn apply_site_look(sheet: &CssStyleSheet, api: &str, site: &str) -> impl FnOnce(Ui) + use<> {
@@ -135,8 +135,8 @@ fn apply_site_look(sheet: &CssStyleSheet, api: &str, site: &str) -> impl FnOnce(
             let Ok(look) = api::fetch_look(&api, &site).await else {
                 return;
             };
-            if let Some(accent) = &look.accent {
-                let rule = format!(":host {{ --cc-accent: {accent}; }}");
+            if !look.theme.is_empty() {
+                let rule = format!(":host{{{}}}", look.theme);
                 let _ = sheet.insert_rule_with_index(&rule, sheet.css_rules().map_or(0, |rules| rules.length()));
             }
             ui.left.set(look.left);

@@ -188,15 +188,46 @@ pub struct WidgetSettings {
     /// Text of the launcher button (up to 40 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launcher_label: Option<String>,
+    /// Panel background as `#rgb` or `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surface_color: Option<String>,
+    /// Text colour as `#rgb` or `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_color: Option<String>,
+    /// Corner radius of the panel, 0 to 24 pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub radius_px: Option<u8>,
+    /// A CSS font-family list (`Inter, "Segoe UI", sans-serif`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font: Option<String>,
 }
 
 impl WidgetSettings {
     /// Checks colours and lengths; the message names the bad field.
     pub fn validate(&self) -> Result<(), String> {
-        if let Some(color) = &self.accent_color {
-            let hex = color.strip_prefix('#').unwrap_or_default();
-            if !(matches!(hex.len(), 3 | 6) && hex.bytes().all(|byte| byte.is_ascii_hexdigit())) {
-                return Err(format!("accent_color `{color}` is not `#rgb` or `#rrggbb`"));
+        let colors = [
+            ("accent_color", &self.accent_color),
+            ("surface_color", &self.surface_color),
+            ("text_color", &self.text_color),
+        ];
+        for (name, color) in colors {
+            if let Some(color) = color {
+                let hex = color.strip_prefix('#').unwrap_or_default();
+                if !(matches!(hex.len(), 3 | 6) && hex.bytes().all(|byte| byte.is_ascii_hexdigit())) {
+                    return Err(format!("{name} `{color}` is not `#rgb` or `#rrggbb`"));
+                }
+            }
+        }
+        if self.radius_px.is_some_and(|radius| radius > 24) {
+            return Err("radius_px is 0 to 24".into());
+        }
+        if let Some(font) = &self.font {
+            let allowed = |character: char| character.is_alphanumeric() || " ,-_'\"".contains(character);
+            if font.trim().is_empty() || font.len() > 100 || !font.chars().all(allowed) {
+                return Err(
+                    "font is a font-family list: letters, digits, spaces, commas, hyphens and quotes, at most 100"
+                        .into(),
+                );
             }
         }
         if self.launcher_label.as_ref().is_some_and(|label| label.trim().is_empty() || label.chars().count() > 40) {
