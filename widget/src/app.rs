@@ -531,7 +531,10 @@ fn SnippetView(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
         ui.emit("feedback", &detail);
         ui.feedback.set(Feedback::Thanked);
         comment.set(String::new());
+        // The focused button is hidden now: keep focus in the panel, not on the page's body.
+        focus_later(panel);
     };
+
     view! {
         <button
             type="button"
@@ -562,7 +565,10 @@ fn SnippetView(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
             </p>
             <div class="cc-feedback-buttons" hidden=move || ui.feedback.get() != Feedback::Asking>
                 <button type="button" class="cc-yes" on:click=move |_| send(true, None)>{text.yes}</button>
-                <button type="button" class="cc-no" on:click=move |_| ui.feedback.set(Feedback::Explaining)>{text.no}</button>
+                <button type="button" class="cc-no" on:click=move |_| {
+                    ui.feedback.set(Feedback::Explaining);
+                    focus_later(panel);
+                }>{text.no}</button>
             </div>
             <div class="cc-explain" hidden=move || ui.feedback.get() != Feedback::Explaining>
                 <textarea
