@@ -23,7 +23,7 @@ async fn focused(browser: &Browser) -> (String, bool) {
 
 async fn press(browser: &Browser, key: &str) {
     browser.client.active_element().await.unwrap().send_keys(key).await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
 }
 
 /// Tabs until an element with `class` has focus; every stop on the way shows a focus ring.

@@ -113,8 +113,17 @@
       return off(error);
     }
     if (queue.some(function (args) { return args[0] === "open" || args[0] === "show"; })) return load();
-    if (w.requestIdleCallback) w.requestIdleCallback(load, { timeout: 3000 });
-    else w.setTimeout(load, 200);
+    // The worker's first interaction loads at once; otherwise the first idle moment after the
+    // page's own load event, so the widget never competes with the page for the network.
+    ["pointerdown", "keydown", "focusin"].forEach(function (name) {
+      d.addEventListener(name, load, { capture: true, once: true, passive: true });
+    });
+    function idle() {
+      if (w.requestIdleCallback) w.requestIdleCallback(load, { timeout: 3000 });
+      else w.setTimeout(load, 200);
+    }
+    if (d.readyState === "complete") idle();
+    else w.addEventListener("load", idle);
   }
 
   if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", start);

@@ -32,7 +32,7 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     let build_key = format!(
         "{}-{}",
         short_hash(&std::fs::read(&raw_wasm).context("the widget's wasm was not built")?),
-        short_hash(loader_template.as_bytes())
+        short_hash(compact_loader(&loader_template).as_bytes())
     );
     if let Some(existing) = existing_dist(&dist, &build_key) {
         print_sizes(&existing)?;
@@ -79,7 +79,9 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     // The default path is never used (the loader passes the hashed one) but keep it truthful.
     let glue_source = glue_source.replace("widget_bg.wasm", &wasm_name);
     let glue_name = format!("cuecard-{}.js", short_hash(glue_source.as_bytes()));
-    let loader_source = loader_template.replace("__CUECARD_GLUE__", &glue_name).replace("__CUECARD_WASM__", &wasm_name);
+    let loader_source = compact_loader(&loader_template)
+        .replace("__CUECARD_GLUE__", &glue_name)
+        .replace("__CUECARD_WASM__", &wasm_name);
 
     let result = Dist { loader: dist.join("cuecard.js"), glue: dist.join(&glue_name), wasm: dist.join(&wasm_name) };
     std::fs::write(&result.loader, loader_source)?;
@@ -91,6 +93,15 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     std::fs::write(dist.join(".build-key"), format!("{build_key}\n{glue_name}\n{wasm_name}\n"))?;
     print_sizes(&result)?;
     Ok(result)
+}
+
+/// The loader as sent: its comment lines and indentation are for readers of the repository, not
+/// for every page load. Only whole `//` lines go (the `/*! … */` notice stays), so nothing inside a
+/// string can be touched.
+fn compact_loader(source: &str) -> String {
+    let lines: Vec<&str> =
+        source.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with("//")).collect();
+    lines.join("\n") + "\n"
 }
 
 /// The files a previous build with the same inputs left, if they are all still there.
