@@ -98,7 +98,7 @@ impl Ui {
 
     /// The language of the widget's own words (tracks the context).
     pub fn language(&self) -> Language {
-        self.context.with(|context| Language::from_tag(context.locale.as_deref().or(context.page_locale.as_deref())))
+        self.context.with(|context| Language::from_tag(context.locale_tag()))
     }
 
     pub fn text(&self) -> &'static Text {
@@ -107,18 +107,14 @@ impl Ui {
 
     /// `rtl` for right-to-left locales, for the widget's `dir`.
     pub fn direction(&self) -> &'static str {
-        let rtl = self
-            .context
-            .with(|context| crate::i18n::is_rtl(context.locale.as_deref().or(context.page_locale.as_deref())));
+        let rtl = self.context.with(|context| crate::i18n::is_rtl(context.locale_tag()));
         if rtl { "rtl" } else { "ltr" }
     }
 
     /// The words for views built now. Panel views are rebuilt each time the panel opens, so a
     /// language change shows from the next open without a reactive closure per string.
     pub fn text_now(&self) -> &'static Text {
-        self.context.with_untracked(|context| {
-            Language::from_tag(context.locale.as_deref().or(context.page_locale.as_deref())).text()
-        })
+        self.context.with_untracked(|context| Language::from_tag(context.locale_tag()).text())
     }
 
     /// Reports `kind` where the worker is, after `fill` adds the details.

@@ -81,6 +81,11 @@ impl PageContext {
         self.explicit_keys.as_deref().unwrap_or(&self.keys)
     }
 
+    /// The worker's locale: from `setContext`, else the page's.
+    pub fn locale_tag(&self) -> Option<&str> {
+        self.locale.as_deref().or(self.page_locale.as_deref())
+    }
+
     /// The query for `/v1/help`. The path never carries a query string or fragment.
     pub fn to_query(&self, site: &str) -> wire::HelpQuery {
         let join = |items: &[String]| (!items.is_empty()).then(|| items.join(","));
@@ -90,7 +95,7 @@ impl PageContext {
             route: self.route_now().map(str::to_owned),
             keys: join(self.effective_keys()),
             roles: join(&self.roles),
-            locale: self.locale.clone().or_else(|| self.page_locale.clone()),
+            locale: self.locale_tag().map(str::to_owned),
             app_version: self.app_version.clone(),
         }
     }

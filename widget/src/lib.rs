@@ -128,21 +128,19 @@ impl Widget {
 /// Fetches the site's widget settings and applies them when they arrive: the theme as a
 /// rule added to the adopted stylesheet (CSSOM, so a strict CSP allows it), position and label.
 /// The host page's own `--cc-*` properties on `cuecard-widget` still win.
-fn apply_site_look(sheet: &CssStyleSheet, api: &str, site: &str) -> impl FnOnce(Ui) + use<> {
-    let (sheet, api, site) = (sheet.clone(), api.to_owned(), site.to_owned());
-    move |ui: Ui| {
-        leptos::task::spawn_local(async move {
-            let Ok(look) = api::fetch_look(&api, &site).await else {
-                return;
-            };
-            if !look.theme.is_empty() {
-                let rule = format!(":host{{{}}}", look.theme);
-                let _ = sheet.insert_rule_with_index(&rule, sheet.css_rules().map_or(0, |rules| rules.length()));
-            }
-            ui.left.set(look.left);
-            ui.label.set(look.label);
-        });
-    }
+/// Runs on the executor `mount_to` starts, so call it after mounting.
+fn apply_site_look(ui: Ui, sheet: CssStyleSheet, settings: Settings) {
+    leptos::task::spawn_local(async move {
+        let Ok(look) = api::fetch_look(&settings.api, &settings.site).await else {
+            return;
+        };
+        if !look.theme.is_empty() {
+            let rule = format!(":host{{{}}}", look.theme);
+            let _ = sheet.insert_rule_with_index(&rule, sheet.css_rules().map_or(0, |rules| rules.length()));
+        }
+        ui.left.set(look.left);
+        ui.label.set(look.label);
+    });
 }
 
 /// Mounts the widget into `shadow`, whose host the loader has put on the page.
@@ -167,13 +165,11 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
         initial.focused(keys);
     }
     let emit = Reflect::get(&config, &JsValue::from_str("emit")).ok().and_then(|emit| emit.dyn_into().ok());
-    let apply_look = apply_site_look(&sheet, &api, &site);
     let ui = Ui::new(initial, events::Tracker::new(&api, &site), emit);
     let settings = Settings { site, api };
     let app_settings = settings.clone();
     leptos::mount::mount_to(container, move || view! { <App ui settings=app_settings /> }).forget();
-    // After mounting: that starts the executor the fetch runs on.
-    apply_look(ui);
+    apply_site_look(ui, sheet, settings.clone());
     // Events still queued when the worker leaves the page (or hides it) go out at once.
     let hidden_listener = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
         if dom::document().is_some_and(|document| document.hidden()) {

@@ -30,7 +30,8 @@ pub struct Snippet {
 }
 
 impl Snippet {
-    pub(crate) fn is_live(&self, now: Timestamp) -> bool {
+    /// Inside its `publish_at`..`expire_at` window at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
         self.publish_at.is_none_or(|start| start <= now) && self.expire_at.is_none_or(|end| now < end)
     }
 }

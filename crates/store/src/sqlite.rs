@@ -1082,23 +1082,23 @@ impl Store for SqliteStore {
     }
 
     async fn authenticate(&self, presented: &PresentedKey) -> Result<Option<ApiKey>> {
-        let row: Option<(Vec<u8>, i64)> = sqlx::query_as("SELECT secret_hash, site_id FROM api_keys WHERE lookup = ?")
-            .bind(&presented.lookup)
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some((stored_hash, site_id)) = row else {
+        #[derive(FromRow)]
+        struct AuthRow {
+            secret_hash: Vec<u8>,
+            #[sqlx(flatten)]
+            key: KeyRow,
+        }
+        let row: Option<AuthRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT secret_hash, {KEY_COLUMNS} FROM api_keys WHERE lookup = ?")))
+                .bind(&presented.lookup)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(AuthRow { secret_hash, key }) = row else {
             return Ok(None);
         };
-        if !keys::hashes_match(&presented.hash, &stored_hash) {
+        if !keys::hashes_match(&presented.hash, &secret_hash) {
             return Ok(None);
         }
-        let key: KeyRow = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys WHERE lookup = ? AND site_id = ?"
-        )))
-        .bind(&presented.lookup)
-        .bind(site_id)
-        .fetch_one(&self.pool)
-        .await?;
         let key = key.into_key()?;
         let at = now();
         if !key.is_active(at) {

@@ -5,7 +5,7 @@
 //! The body may be sent as `text/plain`, so browsers post it without a CORS preflight.
 
 use super::convert::context_from_wire;
-use super::help::{site_for_request, site_parameter};
+use super::help::site_in_query;
 use super::{ApiError, cors};
 use crate::AppState;
 use crate::indexes::SiteEntry;
@@ -28,7 +28,7 @@ const RESULTS_MAX: u32 = 10_000;
         (status = 422, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody)))]
 pub async fn record(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: bytes::Bytes) -> Response {
     let raw_query = uri.query().unwrap_or_default();
-    let entry = match site_parameter(raw_query).and_then(|site| site_for_request(&state, &site, &headers)) {
+    let entry = match site_in_query(&state, raw_query, &headers) {
         Ok(entry) => entry,
         Err(error) => return cors::grant(error.into_response(), None),
     };

@@ -23,7 +23,7 @@ pub const SITE_KEY_MAX_LEN: usize = 64;
         (status = 404, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody)))]
 pub async fn resolve(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let raw_query = uri.query().unwrap_or_default();
-    let entry = match site_parameter(raw_query).and_then(|site| site_for_request(&state, &site, &headers)) {
+    let entry = match site_in_query(&state, raw_query, &headers) {
         Ok(entry) => entry,
         Err(error) => return cors::grant(error.into_response(), None),
     };
@@ -79,16 +79,11 @@ pub async fn snippet(
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let entry = match site_parameter(uri.query().unwrap_or_default())
-        .and_then(|site| site_for_request(&state, &site, &headers))
-    {
+    let entry = match site_in_query(&state, uri.query().unwrap_or_default(), &headers) {
         Ok(entry) => entry,
         Err(error) => return cors::grant(error.into_response(), None),
     };
-    let now = unix_now();
-    let response = match entry.index.snippet(id).filter(|snippet| {
-        snippet.publish_at.is_none_or(|start| start <= now) && snippet.expire_at.is_none_or(|end| now < end)
-    }) {
+    let response = match entry.index.snippet(id).filter(|snippet| snippet.is_live(unix_now())) {
         Some(snippet) => {
             let body = wire::SnippetBody {
                 id: snippet.id,
@@ -105,6 +100,12 @@ pub async fn snippet(
         None => ApiError::NotFound.into_response(),
     };
     cors::grant(response, headers.get(ORIGIN))
+}
+
+/// The site a public request's query string names (`site=pk_…`), checked against the calling
+/// origin: the first step of every public endpoint.
+pub fn site_in_query(state: &AppState, raw_query: &str, headers: &HeaderMap) -> Result<Arc<SiteEntry>, ApiError> {
+    site_for_request(state, &site_parameter(raw_query)?, headers)
 }
 
 /// The `site` parameter, found without parsing the rest of the query.

@@ -1,7 +1,7 @@
 //! `GET /v1/widget-config?site=…`: the site's look for the widget (launcher position, accent
 //! colour, launcher label), as its owner set it through the admin API.
 
-use super::help::{site_for_request, site_parameter};
+use super::help::site_in_query;
 use super::{cors, respond_json};
 use crate::AppState;
 use axum::extract::State;
@@ -15,9 +15,7 @@ use std::hash::{Hash, Hasher};
     responses((status = 200, body = wire::admin::WidgetSettings, headers(("ETag" = String))), (status = 304),
         (status = 404, body = wire::ErrorBody)))]
 pub async fn show(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let entry = match site_parameter(uri.query().unwrap_or_default())
-        .and_then(|site| site_for_request(&state, &site, &headers))
-    {
+    let entry = match site_in_query(&state, uri.query().unwrap_or_default(), &headers) {
         Ok(entry) => entry,
         Err(error) => return cors::grant(error.into_response(), None),
     };
