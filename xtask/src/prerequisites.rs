@@ -106,57 +106,52 @@ pub fn wrk() -> anyhow::Result<()> {
     apt_install("wrk", "wrk")
 }
 
-/// A working wasm-opt: binaryen from npm (installed into target/tools when npm is there), or one
-/// on PATH that is recent enough. Debian's binaryen 108 emits modules that fail at init.
-pub fn wasm_opt(workspace: &Workspace) -> Option<PathBuf> {
-    const MIN_VERSION: u32 = 116;
-    const NPM_PACKAGE: &str = "binaryen@132.0.0";
+/// A package from the npm registry, installed into target/tools (once); `file` is the path inside
+/// `node_modules` the caller needs. `None` when npm is missing or the install failed.
+fn npm_tool(workspace: &Workspace, package: &str, file: &str) -> Option<PathBuf> {
     let tools = workspace.tools_dir();
-    let from_npm = tools.join("node_modules/.bin/wasm-opt");
-    let version_of = |program: &Path| {
-        let text = output(program.to_str()?, &["--version"])?;
-        text.split(|character: char| !character.is_ascii_digit()).find(|part| !part.is_empty())?.parse::<u32>().ok()
-    };
-    if from_npm.is_file() {
-        return Some(from_npm);
-    }
-    if let Some(on_path) =
-        which("wasm-opt").filter(|path| version_of(path).is_some_and(|version| version >= MIN_VERSION))
-    {
-        return Some(on_path);
+    let path = tools.join("node_modules").join(file);
+    if path.is_file() {
+        return Some(path);
     }
     which("npm")?;
-    eprintln!("installing wasm-opt: npm install {NPM_PACKAGE} into {}", tools.display());
+    eprintln!("installing {package} from npm into {}", tools.display());
     std::fs::create_dir_all(&tools).ok()?;
     let installed = Command::new("npm")
         .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
         .arg(&tools)
-        .arg(NPM_PACKAGE)
+        .arg(package)
         .status()
         .is_ok_and(|status| status.success());
-    (installed && from_npm.is_file()).then_some(from_npm)
+    (installed && path.is_file()).then_some(path)
 }
 
-/// axe-core, the accessibility rules engine the browser suite runs, from npm into target/tools.
+/// A working wasm-opt: binaryen from npm, or one on PATH that is recent enough. Debian's
+/// binaryen 108 emits modules that fail at init.
+pub fn wasm_opt(workspace: &Workspace) -> Option<PathBuf> {
+    const MIN_VERSION: u32 = 116;
+    let version_of = |program: &Path| {
+        let text = output(program.to_str()?, &["--version"])?;
+        text.split(|character: char| !character.is_ascii_digit()).find(|part| !part.is_empty())?.parse::<u32>().ok()
+    };
+    let installed = workspace.tools_dir().join("node_modules/.bin/wasm-opt");
+    if !installed.is_file()
+        && let Some(on_path) =
+            which("wasm-opt").filter(|path| version_of(path).is_some_and(|version| version >= MIN_VERSION))
+    {
+        return Some(on_path);
+    }
+    npm_tool(workspace, "binaryen@132.0.0", ".bin/wasm-opt")
+}
+
+/// terser, which minifies the loader and the wasm-bindgen glue (a third off their brotli size).
+pub fn terser(workspace: &Workspace) -> Option<PathBuf> {
+    npm_tool(workspace, "terser@5.51.4", ".bin/terser")
+}
+
+/// axe-core, the accessibility rules engine the browser suite runs.
 pub fn axe_core(workspace: &Workspace) -> anyhow::Result<PathBuf> {
-    const NPM_PACKAGE: &str = "axe-core@4.10.3";
-    let tools = workspace.tools_dir();
-    let script = tools.join("node_modules/axe-core/axe.min.js");
-    if script.is_file() {
-        return Ok(script);
-    }
-    if which("npm").is_none() {
-        anyhow::bail!("npm is missing: the accessibility tests need axe-core from npm (apt-get install npm)");
-    }
-    eprintln!("installing {NPM_PACKAGE} into {}", tools.display());
-    std::fs::create_dir_all(&tools)?;
-    let status = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
-        .arg(&tools)
-        .arg(NPM_PACKAGE)
-        .status()?;
-    if !status.success() || !script.is_file() {
-        anyhow::bail!("npm install {NPM_PACKAGE} failed");
-    }
-    Ok(script)
+    npm_tool(workspace, "axe-core@4.10.3", "axe-core/axe.min.js").ok_or_else(|| {
+        anyhow::anyhow!("the accessibility tests need axe-core from npm: install npm (apt-get install npm)")
+    })
 }
