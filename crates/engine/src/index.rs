@@ -370,6 +370,27 @@ impl SiteIndex {
             })
             .collect()
     }
+
+    /// Hotspots: for each help key in `context.keys` — here the keys present on the page, not a
+    /// focus chain — the snippet a worker would see first on focusing an element with that key
+    /// alone (its own key or a `prefix.*` of it, for the worker's roles, locale and version).
+    /// Keys without such a snippet are left out. The reason's target is the page key, so the
+    /// widget knows which elements to mark. Route, path and site-wide snippets never count.
+    pub fn field_help<'a>(&'a self, context: &'a Context, now: Timestamp) -> Vec<Match<'a>> {
+        let mut alone = Context { path: None, route: None, keys: Vec::new(), ..context.clone() };
+        let mut found = Vec::new();
+        for (index, key) in context.keys.iter().enumerate() {
+            if context.keys[..index].contains(key) {
+                continue;
+            }
+            alone.keys = vec![key.clone()];
+            let best = self.resolve(&alone, now).into_iter().find(|found| found.reason.kind == MatchKind::FieldKey);
+            if let Some(best) = best {
+                found.push(Match { reason: Reason { target: Some(key.as_str()), ..best.reason }, ..best });
+            }
+        }
+        found
+    }
 }
 
 /// The worker, in the index's interned terms.

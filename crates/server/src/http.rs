@@ -53,6 +53,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
     let indexes = state.indexes.clone();
     let public_api = Router::new()
         .route("/v1/help", get(help::resolve).options(cors::preflight))
+        .route("/v1/hotspots", get(help::hotspots).options(cors::preflight))
         .route("/v1/search", get(search::query).options(cors::preflight))
         .route("/v1/events", post(events::record).options(cors::preflight))
         .route("/v1/snippets/{id}", get(help::snippet).options(cors::preflight))

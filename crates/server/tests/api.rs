@@ -130,6 +130,41 @@ async fn help_ranks_field_then_ancestor_then_route_then_site_wide() {
 }
 
 #[tokio::test]
+async fn hotspots_give_each_page_key_with_help_its_first_snippet() {
+    let harness = harness().await;
+    let query =
+        "site=pk_test_acme&path=/claims/new&route=/claims/new&keys=claim.vat-number,claim.tax,claim.none&locale=fr";
+    let (status, headers, json) = get(&harness.app, &format!("/v1/hotspots?{query}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.contains_key(header::ETAG));
+    let spots: Vec<(&str, &str, &str)> = json["snippets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|card| {
+            let reason = &card["reason"];
+            (card["title"].as_str().unwrap(), reason["kind"].as_str().unwrap(), reason["target"].as_str().unwrap())
+        })
+        .collect();
+    // One per key with help, in the page's order, each as if its field alone had focus;
+    // route and site-wide snippets are for the panel, not for hotspots.
+    assert_eq!(spots, [("Le numéro de TVA", "field_key", "claim.vat-number"), ("About tax", "field_key", "claim.tax")]);
+
+    // The same query string on /v1/help is its own answer (the two never share a cache entry).
+    let (_, _, help) = get(&harness.app, &format!("/v1/help?{query}")).await;
+    assert_eq!(help["snippets"][1]["reason"]["kind"], "ancestor_key");
+    let (_, _, again) = get(&harness.app, &format!("/v1/hotspots?{query}")).await;
+    assert_eq!(again, json);
+
+    let (status, _, error) = get(&harness.app, "/v1/hotspots?site=pk_test_acme&keys=bad%20key").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error["error"]["message"].as_str().unwrap().contains("keys"), "{error}");
+    let too_many = (0..65).map(|n| format!("k{n}")).collect::<Vec<_>>().join(",");
+    let (status, _, _) = get(&harness.app, &format!("/v1/hotspots?site=pk_test_acme&keys={too_many}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
 async fn roles_locales_and_url_patterns_shape_the_answer() {
     let harness = harness().await;
     let (_, _, json) = get(&harness.app, "/v1/help?site=pk_test_acme&route=/claims/new&roles=approver").await;

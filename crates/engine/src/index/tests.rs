@@ -144,6 +144,43 @@ fn wildcard_keys_rank_below_exact_keys_and_longer_prefixes_first() {
 }
 
 #[test]
+fn field_help_gives_each_page_key_its_first_snippet() {
+    let index = index_of(vec![
+        snippet(1, "all-invoice", vec![key("invoice.*")]),
+        snippet(3, "vat-number", vec![key("invoice.vat.number")]),
+        Snippet { roles: vec!["approver".into()], ..snippet(4, "approve", vec![key("invoice.approve")]) },
+        snippet(5, "screen", vec![route("/invoices/new")]),
+        snippet(6, "everywhere", vec![]),
+    ]);
+    let page = context(
+        "/invoices/new",
+        Some("/invoices/new"),
+        &["invoice.vat.number", "invoice.total", "invoice.approve", "customer.name", "invoice.total"],
+        &[],
+        None,
+    );
+    let spots: Vec<(i64, MatchKind, Option<&str>)> = index
+        .field_help(&page, 0)
+        .iter()
+        .map(|found| (found.snippet.id, found.reason.kind, found.reason.target))
+        .collect();
+    // The prefix snippet marks `invoice.total`; `invoice.approve` only has help for approvers;
+    // route and site-wide snippets and keys without help give no hotspot; repeats count once.
+    assert_eq!(
+        spots,
+        vec![
+            (3, MatchKind::FieldKey, Some("invoice.vat.number")),
+            (1, MatchKind::FieldKey, Some("invoice.total")),
+            (1, MatchKind::FieldKey, Some("invoice.approve")),
+        ]
+    );
+    let approver = Context { roles: vec!["approver".into()], ..page.clone() };
+    let approve =
+        index.field_help(&approver, 0).into_iter().find(|found| found.reason.target == Some("invoice.approve"));
+    assert_eq!(approve.map(|found| (found.snippet.id, found.reason.role)), Some((4, Some("approver"))));
+}
+
+#[test]
 fn app_version_ranges_follow_the_host_apps_releases() {
     let ranged = |id, slug: &str, range: &str| Snippet {
         app_versions: Some(crate::parse_app_versions(range).unwrap()),

@@ -5,7 +5,8 @@ use super::ApiError;
 use engine::Locale;
 
 pub const PATH_MAX_LEN: usize = 2048;
-pub const KEYS_MAX: usize = 32;
+/// A focus chain, or for `/v1/hotspots` the distinct keys on a page.
+pub const KEYS_MAX: usize = 64;
 pub const ROLES_MAX: usize = 16;
 
 fn invalid(name: &'static str, error: impl ToString) -> ApiError {

@@ -1,4 +1,5 @@
-//! `GET /v1/help`: the worker's context in, ranked snippets with reasons out.
+//! `GET /v1/help`: the worker's context in, ranked snippets with reasons out; `GET /v1/hotspots`:
+//! the keys on a page in, the first snippet of each out; `GET /v1/snippets/{id}`: one snippet.
 
 use super::convert::{context_from_wire, write_help_body};
 use super::{ApiError, cors, respond_json};
@@ -22,43 +23,76 @@ pub const SITE_KEY_MAX_LEN: usize = 64;
         (status = 400, body = wire::ErrorBody), (status = 403, body = wire::ErrorBody),
         (status = 404, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody)))]
 pub async fn resolve(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    respond(&state, Lookup::Help, &headers, &uri)
+}
+
+#[utoipa::path(get, path = "/v1/hotspots", tag = "public",
+    description = "Hotspots for the widget: `keys` lists the help keys present on the page (not a focus \
+        chain); the answer has, for each key with help, the snippet the worker would see first on \
+        focusing that field, with `reason.target` set to the key. Keys without help are left out. \
+        Cacheable like `/v1/help`.",
+    params(wire::HelpQuery),
+    responses((status = 200, body = wire::HelpResponse, headers(("ETag" = String))), (status = 304),
+        (status = 400, body = wire::ErrorBody), (status = 403, body = wire::ErrorBody),
+        (status = 404, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody)))]
+pub async fn hotspots(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    respond(&state, Lookup::Hotspots, &headers, &uri)
+}
+
+/// What a context-shaped public query asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// `/v1/help`: everything for where the worker is, best first.
+    Help,
+    /// `/v1/hotspots`: each page key's first snippet.
+    Hotspots,
+}
+
+fn respond(state: &AppState, lookup: Lookup, headers: &HeaderMap, uri: &Uri) -> Response {
     let raw_query = uri.query().unwrap_or_default();
-    let entry = match site_in_query(&state, raw_query, &headers) {
+    let entry = match site_in_query(state, raw_query, headers) {
         Ok(entry) => entry,
         Err(error) => return cors::grant(error.into_response(), None),
     };
-    let response = answer(&entry, raw_query, &headers).unwrap_or_else(IntoResponse::into_response);
+    let response = answer(&entry, lookup, raw_query, headers).unwrap_or_else(IntoResponse::into_response);
     cors::grant(response, headers.get(ORIGIN))
 }
 
-fn answer(entry: &SiteEntry, raw_query: &str, headers: &HeaderMap) -> Result<Response, ApiError> {
+fn answer(entry: &SiteEntry, lookup: Lookup, raw_query: &str, headers: &HeaderMap) -> Result<Response, ApiError> {
     let now = unix_now();
     // The same context (the widget sends it byte for byte the same) gets the answer computed
     // the first time, until content changes or a snippet's time window opens or closes.
-    let answer = match entry.answers.get(raw_query) {
+    let cache_key: Box<str> = match lookup {
+        Lookup::Help => raw_query.into(),
+        Lookup::Hotspots => format!("hotspots?{raw_query}").into(),
+    };
+    let answer = match entry.answers.get(&cache_key) {
         Some(answer) if answer.valid_until.is_none_or(|until| now < until) => answer,
         _ => {
             let query: wire::HelpQuery =
                 serde_urlencoded::from_str(raw_query).map_err(|error| ApiError::InvalidQuery(error.to_string()))?;
             let context = context_from_wire(&query)?;
-            let answer = compute(entry, &context, now);
-            entry.answers.insert(raw_query.into(), answer.clone());
+            let matches = match lookup {
+                Lookup::Help => entry.index.resolve(&context, now),
+                Lookup::Hotspots => entry.index.field_help(&context, now),
+            };
+            let answer = compute(entry, &matches, now);
+            entry.answers.insert(cache_key, answer.clone());
             answer
         }
     };
     Ok(super::respond_json_encoded(answer.etag, headers, "public, max-age=30", answer.body, answer.gzip))
 }
 
-fn compute(entry: &SiteEntry, context: &engine::Context, now: engine::Timestamp) -> Answer {
-    let matches = entry.index.resolve(context, now);
+fn compute(entry: &SiteEntry, matches: &[engine::Match<'_>], now: engine::Timestamp) -> Answer {
     // The body is a function of the content version and the matches: hash those, not the body.
     let mut hasher = rustc_hash::FxHasher::default();
     entry.site.content_version.hash(&mut hasher);
-    for found in &matches {
+    for found in matches {
         (found.snippet.id, found.reason.kind, found.reason.target, found.reason.role).hash(&mut hasher);
         found.reason.locale.hash(&mut hasher);
     }
-    let body = bytes::Bytes::from(write_help_body(&entry.card_prefixes, &matches));
+    let body = bytes::Bytes::from(write_help_body(&entry.card_prefixes, matches));
     Answer {
         etag: super::etag(hasher.finish()),
         gzip: super::gzip(&body),
