@@ -1,5 +1,6 @@
 //! axe-core (the rules engine from npm) run in Chromium on each of the widget's states — launcher,
-//! panel, snippet, search results, and help unavailable — for the WCAG 2.1 A and AA rules.
+//! hotspots, a hotspot's snippet, panel, snippet, search results, and help unavailable — for the
+//! WCAG 2.1 A and AA rules.
 
 mod support;
 
@@ -62,7 +63,13 @@ async fn every_state_of_the_widget_passes_axe() {
     let mut report = Vec::new();
 
     widget_shows(&browser, "the launcher", ".cc-launcher").await;
-    report.push(("launcher", violations(&browser, "launcher").await));
+    widget_shows(&browser, "the hotspots", ".cc-spot:not([hidden])").await;
+    report.push(("launcher and hotspots", violations(&browser, "launcher").await));
+
+    browser.click_in_widget(r#".cc-spot[data-help-key="claim.amount"]"#).await;
+    widget_shows(&browser, "a hotspot's snippet", ".cc-spot-card .cc-body").await;
+    report.push(("hotspot snippet", violations(&browser, "hotspot snippet").await));
+    browser.click_in_widget(".cc-spot-card .cc-close").await;
 
     browser.click_in_widget(".cc-launcher").await;
     browser.wait_for_cards("the panel's list", |titles| titles.len() > 1).await;

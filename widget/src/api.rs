@@ -46,6 +46,36 @@ impl Backoff {
     }
 }
 
+/// The last answers per query, newest last, at most `RECENT_MAX`: going back to a field or
+/// screen shows its help at once, and an outage shows what was seen before. A plain vector:
+/// lookups are rare and short, and a hash map's code would weigh more than the widget gains.
+#[derive(Debug)]
+pub struct Recent<V> {
+    entries: Vec<(wire::HelpQuery, V)>,
+}
+
+pub const RECENT_MAX: usize = 32;
+
+impl<V> Default for Recent<V> {
+    fn default() -> Self {
+        Recent { entries: Vec::new() }
+    }
+}
+
+impl<V> Recent<V> {
+    pub fn get(&self, query: &wire::HelpQuery) -> Option<&V> {
+        self.entries.iter().find(|(known, _)| known == query).map(|(_, value)| value)
+    }
+
+    pub fn insert(&mut self, query: wire::HelpQuery, value: V) {
+        self.entries.retain(|(known, _)| *known != query);
+        if self.entries.len() >= RECENT_MAX {
+            self.entries.remove(0);
+        }
+        self.entries.push((query, value));
+    }
+}
+
 /// Query pairs in a stable order, so equal contexts give equal URLs (and HTTP cache hits).
 pub fn query_pairs(query: &wire::HelpQuery) -> Vec<(&'static str, &str)> {
     let mut pairs = vec![("site", query.site.as_str())];
@@ -65,23 +95,63 @@ pub fn query_pairs(query: &wire::HelpQuery) -> Vec<(&'static str, &str)> {
     pairs
 }
 
-pub async fn fetch_help(api_base: &str, query: &wire::HelpQuery) -> Result<Vec<wire::Card>, FetchError> {
-    let body = get_json(api_base, "/v1/help", query_pairs(query)).await?;
-    list(&body, "snippets", card_from_js)
+/// What a request's answer, parsed, is handed to.
+type Done = Box<dyn FnOnce(Result<JsValue, FetchError>)>;
+
+/// Sends one request and hands the parsed JSON answer (or the failure) to `done`. Every request
+/// the widget makes goes through here, so the wasm carries one spawned future instead of one per
+/// caller (each costs about a kilobyte of the payload budget).
+fn request(method: &'static str, url: Result<String, FetchError>, body: Option<String>, done: Done) {
+    leptos::task::spawn_local(async move {
+        let answer = match url {
+            Ok(url) => send(method, &url, body.as_deref()).await,
+            Err(error) => Err(error),
+        };
+        done(answer.and_then(|text| js_sys::JSON::parse(&text).map_err(|_| FetchError::Malformed)));
+    });
+}
+
+fn get(api_base: &str, endpoint: &str, pairs: &[(&str, &str)], done: Done) {
+    request("GET", url(api_base, endpoint, pairs), None, done);
+}
+
+/// `GET /v1/help` (the context's snippets, best first) or `GET /v1/hotspots` (the first snippet of
+/// each key on the page): both answer a list of cards.
+pub fn fetch_cards(
+    api_base: &str,
+    endpoint: &str,
+    query: &wire::HelpQuery,
+    done: impl FnOnce(Result<Vec<wire::Card>, FetchError>) + 'static,
+) {
+    get(
+        api_base,
+        endpoint,
+        &query_pairs(query),
+        Box::new(move |body| done(body.and_then(|body| list(&body, "snippets", card_from_js)))),
+    );
 }
 
 /// `GET /v1/snippets/{id}`: one published snippet, for `Cuecard('show', id)`.
-pub async fn fetch_snippet(api_base: &str, site: &str, id: i64) -> Result<crate::app::Viewed, FetchError> {
-    let body = get_json(api_base, &format!("/v1/snippets/{id}"), vec![("site", site)]).await?;
-    (|| {
+pub fn fetch_snippet(api_base: &str, site: &str, id: i64, done: impl FnOnce(crate::app::Viewed) + 'static) {
+    let viewed = |body: &JsValue| {
         Some(crate::app::Viewed {
-            id: field(&body, "id").as_f64()? as i64,
-            title: text(&body, "title")?,
-            html: text(&body, "html")?,
-            moment: wire::Moment::parse(&text(&body, "moment")?)?,
+            id: field(body, "id").as_f64()? as i64,
+            title: text(body, "title")?,
+            html: text(body, "html")?,
+            moment: wire::Moment::parse(&text(body, "moment")?)?,
         })
-    })()
-    .ok_or(FetchError::Malformed)
+    };
+    let endpoint = format!("/v1/snippets/{id}");
+    get(
+        api_base,
+        &endpoint,
+        &[("site", site)],
+        Box::new(move |body| {
+            if let Some(viewed) = body.ok().as_ref().and_then(viewed) {
+                done(viewed);
+            }
+        }),
+    );
 }
 
 /// The site's look, from `GET /v1/widget-config`.
@@ -94,35 +164,57 @@ pub struct Look {
     pub label: Option<String>,
 }
 
-pub async fn fetch_look(api_base: &str, site: &str) -> Result<Look, FetchError> {
-    let body = get_json(api_base, "/v1/widget-config", vec![("site", site)]).await?;
+/// `GET /v1/widget-config`; `done` runs only when it answered.
+pub fn fetch_look(api_base: &str, site: &str, done: impl FnOnce(Look) + 'static) {
+    get(
+        api_base,
+        "/v1/widget-config",
+        &[("site", site)],
+        Box::new(move |body| {
+            if let Ok(body) = body {
+                done(look_from_js(&body));
+            }
+        }),
+    );
+}
+
+fn look_from_js(body: &JsValue) -> Look {
     let mut theme = String::new();
     let properties =
         [("accent_color", "accent"), ("surface_color", "surface"), ("text_color", "text"), ("font", "font")];
     for (field_name, property) in properties {
         if let Some(value) =
-            text(&body, field_name).filter(|value| value.len() <= 100 && !value.contains([';', '{', '}', '<', '\\']))
+            text(body, field_name).filter(|value| value.len() <= 100 && !value.contains([';', '{', '}', '<', '\\']))
         {
             theme.push_str(&format!("--cc-{property}:{value};"));
         }
     }
     // Whole pixels, formatted as an integer: float formatting would cost kilobytes of wasm.
-    if let Some(radius) = field(&body, "radius_px").as_f64().filter(|radius| (0.0..=24.0).contains(radius)) {
+    if let Some(radius) = field(body, "radius_px").as_f64().filter(|radius| (0.0..=24.0).contains(radius)) {
         theme.push_str(&format!("--cc-radius:{}px;", radius as u32));
     }
-    Ok(Look {
-        left: text(&body, "position").as_deref() == Some("bottom-left"),
+    Look {
+        left: text(body, "position").as_deref() == Some("bottom-left"),
         theme,
-        label: text(&body, "launcher_label").filter(|label| !label.trim().is_empty()),
-    })
+        label: text(body, "launcher_label").filter(|label| !label.trim().is_empty()),
+    }
 }
 
 /// `GET /v1/search` with the words and the worker's context.
-pub async fn fetch_search(api_base: &str, context: &wire::HelpQuery, words: &str) -> Result<Vec<Hit>, FetchError> {
+pub fn fetch_search(
+    api_base: &str,
+    context: &wire::HelpQuery,
+    words: &str,
+    done: impl FnOnce(Result<Vec<Hit>, FetchError>) + 'static,
+) {
     let mut pairs = query_pairs(context);
     pairs.push(("q", words));
-    let body = get_json(api_base, "/v1/search", pairs).await?;
-    list(&body, "hits", hit_from_js)
+    get(
+        api_base,
+        "/v1/search",
+        &pairs,
+        Box::new(move |body| done(body.and_then(|body| list(&body, "hits", hit_from_js)))),
+    );
 }
 
 // The browser parses the JSON and these read the few fields the widget uses, so the wasm carries
@@ -183,10 +275,12 @@ fn hit_from_js(value: &JsValue) -> Option<Hit> {
 
 /// `POST /v1/events`, as `text/plain` so the browser sends it without a preflight. Best effort:
 /// a batch that fails is dropped, never retried into a pile.
-pub async fn post_events(api_base: &str, site: &str, batch: &wire::EventBatch) -> Result<(), FetchError> {
-    let text = String::from(js_sys::JSON::stringify(&batch_to_js(batch)).map_err(|_| FetchError::Malformed)?);
+pub fn post_events(api_base: &str, site: &str, batch: &wire::EventBatch) {
+    let Ok(text) = js_sys::JSON::stringify(&batch_to_js(batch)) else {
+        return;
+    };
     // A string body goes as `text/plain`, which needs no CORS preflight.
-    send("POST", &url(api_base, "/v1/events", &[("site", site)])?, Some(&text)).await.map(drop)
+    request("POST", url(api_base, "/v1/events", &[("site", site)]), Some(text.into()), Box::new(drop));
 }
 
 /// The batch as a plain JS object for `JSON.stringify`: the browser writes the JSON, so the wasm
@@ -285,14 +379,23 @@ async fn send(method: &str, url: &str, body: Option<&str>) -> Result<String, Fet
     }
 }
 
-async fn get_json(api_base: &str, endpoint: &str, pairs: Vec<(&'static str, &str)>) -> Result<JsValue, FetchError> {
-    let text = send("GET", &url(api_base, endpoint, &pairs)?, None).await?;
-    js_sys::JSON::parse(&text).map_err(|_| FetchError::Malformed)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::Backoff;
+    use super::{Backoff, RECENT_MAX, Recent};
+
+    #[test]
+    fn recent_answers_keep_the_newest_and_replace_repeats() {
+        let query = |n: usize| wire::HelpQuery { site: format!("pk_{n}"), ..wire::HelpQuery::default() };
+        let mut recent = Recent::default();
+        for n in 0..=RECENT_MAX {
+            recent.insert(query(n), n);
+        }
+        assert_eq!(recent.get(&query(0)), None, "the oldest went");
+        assert_eq!(recent.get(&query(1)), Some(&1));
+        recent.insert(query(1), 100);
+        assert_eq!(recent.get(&query(1)), Some(&100));
+        assert_eq!(recent.entries.len(), RECENT_MAX);
+    }
 
     #[test]
     fn failures_back_off_doubling_or_as_the_service_says() {

@@ -6,9 +6,7 @@ use crate::events::{Tracker, event_at};
 use crate::i18n::{Language, Text};
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Where the panel's list stands.
@@ -160,7 +158,7 @@ pub fn group_by_moment(cards: &[wire::Card]) -> Vec<(wire::Moment, Vec<wire::Car
 /// Fewest characters worth searching for.
 pub const SEARCH_MIN_CHARS: usize = 2;
 /// Quiet time after typing before a search runs.
-const SEARCH_DEBOUNCE_MS: i32 = 250;
+const SEARCH_DEBOUNCE_MS: u64 = 250;
 
 /// Settings from the script tag.
 #[derive(Debug, Clone)]
@@ -173,7 +171,7 @@ pub struct Settings {
 /// query so going back to a field or screen shows its help at once; a stale answer (the
 /// context moved on while it was in flight) is dropped.
 fn follow_context(ui: Ui, settings: Settings) {
-    let cache: Rc<RefCell<HashMap<wire::HelpQuery, Vec<wire::Card>>>> = Rc::default();
+    let cache: Rc<RefCell<api::Recent<Vec<wire::Card>>>> = Rc::default();
     let latest: Rc<RefCell<Option<wire::HelpQuery>>> = Rc::default();
     let backoff: Rc<RefCell<api::Backoff>> = Rc::default();
     let was_open = Rc::new(std::cell::Cell::new(false));
@@ -225,8 +223,7 @@ fn follow_context(ui: Ui, settings: Settings) {
         }
         let (cache, latest, api_base, backoff) = (cache.clone(), latest.clone(), settings.api.clone(), backoff.clone());
         let report_open = report_open.clone();
-        spawn_local(async move {
-            let result = api::fetch_help(&api_base, &query).await;
+        api::fetch_cards(&api_base, "/v1/help", &query.clone(), move |result| {
             if latest.borrow().as_ref() != Some(&query) {
                 return;
             }
@@ -315,18 +312,20 @@ pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
                             <span aria-hidden="true">"×"</span>
                         </button>
                     </header>
-                    <Show when=move || ui.viewing.with(Option::is_some) fallback=move || view! {
+                    // Everything stays mounted and what is not in use is hidden: cheaper in wasm
+                    // than swapping views, and the search box keeps its words across a snippet.
+                    <div class="cc-browse" hidden=move || ui.viewing.with(Option::is_some)>
                         <SearchBox ui />
-                        // Both stay mounted; the one not in use is hidden (cheaper than swapping views).
                         <div class="cc-context" hidden=move || ui.search.with(|search| *search != SearchState::Idle)>
                             <CardList ui panel />
                         </div>
                         <div class="cc-found" hidden=move || ui.search.with(|search| *search == SearchState::Idle)>
                             <SearchResults ui panel />
                         </div>
-                    }>
+                    </div>
+                    <div class="cc-reading" hidden=move || ui.viewing.with(Option::is_none)>
                         <SnippetView ui panel />
-                    </Show>
+                    </div>
                 </section>
             </Show>
             <button
@@ -397,14 +396,11 @@ fn record_view(ui: Ui, id: i64) {
 }
 
 /// Runs the search for `words` unless newer words arrived meanwhile (`generation` moved on).
-fn run_search(ui: Ui, words: String, generation: StoredValue<u64>, delay_ms: i32) {
+fn run_search(ui: Ui, words: String, generation: StoredValue<u64>, delay_ms: u64) {
     let settings = expect_context::<Settings>();
     let mine = generation.get_value() + 1;
     generation.set_value(mine);
-    spawn_local(async move {
-        if delay_ms > 0 {
-            crate::dom::sleep(delay_ms).await;
-        }
+    let search = move || {
         if generation.get_value() != mine {
             return;
         }
@@ -415,21 +411,27 @@ fn run_search(ui: Ui, words: String, generation: StoredValue<u64>, delay_ms: i32
         }
         ui.search.set(SearchState::Searching);
         let context = ui.context.with_untracked(|context| context.to_query(&settings.site));
-        let result = api::fetch_search(&settings.api, &context, &words).await;
-        if generation.get_value() != mine {
-            return;
-        }
-        match result {
-            Ok(hits) => {
-                ui.record(wire::EventKind::Search, |event| {
-                    event.query = Some(words.clone());
-                    event.results = Some(u32::try_from(hits.len()).unwrap_or(u32::MAX));
-                });
-                ui.search.set(SearchState::Found { words, hits });
+        api::fetch_search(&settings.api, &context, &words.clone(), move |result| {
+            if generation.get_value() != mine {
+                return;
             }
-            Err(_) => ui.search.set(SearchState::Failed),
-        }
-    });
+            match result {
+                Ok(hits) => {
+                    ui.record(wire::EventKind::Search, |event| {
+                        event.query = Some(words.clone());
+                        event.results = Some(u32::try_from(hits.len()).unwrap_or(u32::MAX));
+                    });
+                    ui.search.set(SearchState::Found { words, hits });
+                }
+                Err(_) => ui.search.set(SearchState::Failed),
+            }
+        });
+    };
+    if delay_ms > 0 {
+        set_timeout(search, std::time::Duration::from_millis(delay_ms));
+    } else {
+        search();
+    }
 }
 
 #[component]

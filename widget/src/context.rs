@@ -105,15 +105,18 @@ fn strip_query(path: &str) -> &str {
     path.split(['?', '#']).next().unwrap_or_default()
 }
 
-/// Collects help keys innermost first, skipping repeats and malformed values.
-pub fn collect_keys<'a>(attributes: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+/// Most help keys of one focus chain.
+pub const FOCUS_KEYS_MAX: usize = 32;
+
+/// Collects up to `max` help keys in the order given, skipping repeats and malformed values.
+pub fn collect_keys<'a>(attributes: impl IntoIterator<Item = &'a str>, max: usize) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     for attribute in attributes {
         let key = attribute.trim();
         let well_formed = !key.is_empty()
             && key.len() <= 128
             && key.chars().all(|character| character.is_ascii_alphanumeric() || "._-:".contains(character));
-        if well_formed && !keys.iter().any(|known| known == key) && keys.len() < 32 {
+        if well_formed && !keys.iter().any(|known| known == key) && keys.len() < max {
             keys.push(key.to_owned());
         }
     }
@@ -187,7 +190,8 @@ mod tests {
 
     #[test]
     fn keys_are_deduplicated_and_checked() {
-        let keys = collect_keys(["claim.vat-number", " claim.tax ", "", "bad key", "claim.tax", "claim.form"]);
-        assert_eq!(keys, strings(&["claim.vat-number", "claim.tax", "claim.form"]));
+        let attributes = ["claim.vat-number", " claim.tax ", "", "bad key", "claim.tax", "claim.form"];
+        assert_eq!(collect_keys(attributes, FOCUS_KEYS_MAX), strings(&["claim.vat-number", "claim.tax", "claim.form"]));
+        assert_eq!(collect_keys(attributes, 2), strings(&["claim.vat-number", "claim.tax"]));
     }
 }

@@ -25,7 +25,7 @@ pub fn keys_of(element: Option<Element>) -> Vec<String> {
         }
         current = node.parent_element();
     }
-    crate::context::collect_keys(attributes.iter().map(String::as_str))
+    crate::context::collect_keys(attributes.iter().map(String::as_str), crate::context::FOCUS_KEYS_MAX)
 }
 
 /// Keys of the element that has focus now, unless focus is inside the widget itself.
@@ -50,14 +50,4 @@ pub fn page_locale(from_script: Option<String>) -> Option<String> {
 
 pub fn event_target_element(event: &web_sys::Event) -> Option<Element> {
     event.target()?.dyn_into::<Element>().ok()
-}
-
-/// Resolves after `ms` milliseconds (a browser timer; nothing polls).
-pub async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -103,10 +103,7 @@ impl Tracker {
         let Some(batch) = self.queue.borrow_mut().take_batch() else {
             return;
         };
-        let (api, site) = (self.api.clone(), self.site.clone());
-        leptos::task::spawn_local(async move {
-            let _ = crate::api::post_events(&api, &site, &batch).await;
-        });
+        crate::api::post_events(&self.api, &self.site, &batch);
     }
 }
 

@@ -9,6 +9,7 @@ pub mod app;
 pub mod context;
 mod dom;
 pub mod events;
+pub mod hotspots;
 pub mod i18n;
 
 use app::{App, Settings, Ui};
@@ -29,6 +30,8 @@ pub struct Widget {
     settings: Settings,
     focus_listener: Closure<dyn FnMut(Event)>,
     hidden_listener: Closure<dyn FnMut(Event)>,
+    /// The page watcher of hotspots, when the page asked for them.
+    hotspots: Option<hotspots::Watcher>,
 }
 
 fn string_field(object: &JsValue, name: &str) -> Option<String> {
@@ -60,7 +63,8 @@ fn context_update(argument: &JsValue) -> ContextUpdate {
     }
     ContextUpdate {
         route: optional_string_field(argument, "route"),
-        keys: list_field(argument, "keys").map(|keys| context::collect_keys(keys.iter().map(String::as_str))),
+        keys: list_field(argument, "keys")
+            .map(|keys| context::collect_keys(keys.iter().map(String::as_str), context::FOCUS_KEYS_MAX)),
         roles: list_field(argument, "roles"),
         locale: optional_string_field(argument, "locale"),
         app_version: optional_string_field(argument, "appVersion"),
@@ -98,6 +102,9 @@ impl Widget {
             let _ = document
                 .remove_event_listener_with_callback("visibilitychange", self.hidden_listener.as_ref().unchecked_ref());
         }
+        if let Some(hotspots) = &self.hotspots {
+            hotspots.stop();
+        }
         self.ui.viewing.set(None);
         self.ui.open.set(false);
         self.ui.flush_events();
@@ -116,11 +123,9 @@ impl Widget {
     fn show(&self, id: i64) {
         let (ui, api, site) = (self.ui, self.settings.api.clone(), self.settings.site.clone());
         ui.open.set(true);
-        leptos::task::spawn_local(async move {
-            if let Ok(viewed) = api::fetch_snippet(&api, &site, id).await {
-                ui.record(wire::EventKind::SnippetView, |event| event.snippet = Some(id));
-                ui.view(viewed);
-            }
+        api::fetch_snippet(&api, &site, id, move |viewed| {
+            ui.record(wire::EventKind::SnippetView, |event| event.snippet = Some(id));
+            ui.view(viewed);
         });
     }
 }
@@ -130,10 +135,7 @@ impl Widget {
 /// The host page's own `--cc-*` properties on `cuecard-widget` still win.
 /// Runs on the executor `mount_to` starts, so call it after mounting.
 fn apply_site_look(ui: Ui, sheet: CssStyleSheet, settings: Settings) {
-    leptos::task::spawn_local(async move {
-        let Ok(look) = api::fetch_look(&settings.api, &settings.site).await else {
-            return;
-        };
+    api::fetch_look(&settings.api, &settings.site, move |look| {
         if !look.theme.is_empty() {
             let rule = format!(":host{{{}}}", look.theme);
             let _ = sheet.insert_rule_with_index(&rule, sheet.css_rules().map_or(0, |rules| rules.length()));
@@ -144,7 +146,7 @@ fn apply_site_look(ui: Ui, sheet: CssStyleSheet, settings: Settings) {
 }
 
 /// Mounts the widget into `shadow`, whose host the loader has put on the page.
-/// `config`: `{ site, api, locale }` from the script tag.
+/// `config`: `{ site, api, locale, hotspots, emit }` from the loader.
 #[wasm_bindgen]
 pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     let site = string_field(&config, "site").ok_or("Cuecard: data-site is missing")?;
@@ -168,8 +170,10 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     let ui = Ui::new(initial, events::Tracker::new(&api, &site), emit);
     let settings = Settings { site, api };
     let app_settings = settings.clone();
-    leptos::mount::mount_to(container, move || view! { <App ui settings=app_settings /> }).forget();
+    leptos::mount::mount_to(container.clone(), move || view! { <App ui settings=app_settings /> }).forget();
     apply_site_look(ui, sheet, settings.clone());
+    let wants_hotspots = Reflect::get(&config, &JsValue::from_str("hotspots")).is_ok_and(|value| value.is_truthy());
+    let hotspots = if wants_hotspots { hotspots::watch(ui, &container, settings.clone()) } else { None };
     // Events still queued when the worker leaves the page (or hides it) go out at once.
     let hidden_listener = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
         if dom::document().is_some_and(|document| document.hidden()) {
@@ -192,5 +196,5 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     });
     document.add_event_listener_with_callback("focusin", focus_listener.as_ref().unchecked_ref())?;
 
-    Ok(Widget { ui, host, settings, focus_listener, hidden_listener })
+    Ok(Widget { ui, host, settings, focus_listener, hidden_listener, hotspots })
 }

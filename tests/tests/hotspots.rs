@@ -1,0 +1,201 @@
+//! Hotspots on the demo claim form (its script tag has `data-hotspots`): a marker beside each field
+//! whose key has help, placed without moving the page; opened in place with the mouse or the
+//! keyboard; fields the page adds later (an overlay, as after an XHR) get theirs too, and the
+//! markers stay above the page's own overlays.
+
+mod support;
+
+use serde_json::Value;
+use support::{Browser, Stack, eventually};
+
+const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
+
+/// Every visible marker: its key and its box, as the page sees it.
+const MARKERS: &str = r#"
+    var host = document.querySelector("cuecard-widget");
+    if (!host || !host.shadowRoot) return [];
+    return Array.from(host.shadowRoot.querySelectorAll(".cc-spot")).filter(function (marker) {
+      return !marker.hidden;
+    }).map(function (marker) {
+      var box = marker.getBoundingClientRect();
+      return { key: marker.getAttribute("data-help-key"), label: marker.getAttribute("aria-label"),
+               left: box.left, top: box.top, width: box.width, height: box.height };
+    });"#;
+
+/// The page's own layout: every element's box and the document's size.
+const LAYOUT: &str = r#"
+    var boxes = Array.from(document.body.querySelectorAll("*")).filter(function (element) {
+      return element.tagName !== "CUECARD-WIDGET";
+    }).map(function (element) {
+      var box = element.getBoundingClientRect();
+      return [element.tagName, box.left, box.top, box.width, box.height].join(" ");
+    });
+    return { boxes: boxes, width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight };"#;
+
+async fn markers(browser: &Browser) -> Vec<Value> {
+    serde_json::from_value(browser.js(MARKERS).await).unwrap()
+}
+
+fn keys(markers: &[Value]) -> Vec<String> {
+    markers.iter().map(|marker| marker["key"].as_str().unwrap().to_owned()).collect()
+}
+
+fn marker_for<'a>(markers: &'a [Value], key: &str) -> &'a Value {
+    markers.iter().find(|marker| marker["key"] == key).unwrap_or_else(|| panic!("no marker for {key}: {markers:?}"))
+}
+
+async fn field_box(browser: &Browser, selector: &str) -> Value {
+    browser
+        .js(&format!(
+            r#"var box = document.querySelector("{selector}").getBoundingClientRect();
+               return {{ left: box.left, right: box.right, top: box.top, bottom: box.bottom }};"#
+        ))
+        .await
+}
+
+/// The open card's title and whether focus is inside it, or `None` while it is closed.
+async fn open_card(browser: &Browser) -> Option<(String, bool)> {
+    let value = browser
+        .js(r#"var root = document.querySelector("cuecard-widget").shadowRoot;
+               var card = root.querySelector(".cc-spot-card");
+               if (!card || card.hidden) return null;
+               return [card.querySelector(".cc-snippet-title").textContent,
+                       !!root.activeElement && card.contains(root.activeElement),
+                       card.querySelector(".cc-body").innerHTML.length];"#)
+        .await;
+    let values = value.as_array()?;
+    assert!(values[2].as_u64().unwrap() > 0, "the card shows the snippet's body");
+    Some((values[0].as_str().unwrap().to_owned(), values[1].as_bool().unwrap()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fields_with_help_get_markers_that_open_their_snippet_in_place() {
+    let stack = Stack::start().await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.page("/claims/new.html")).await;
+    let layout_before = browser.js(LAYOUT).await;
+
+    // Markers come with the widget (loaded when the page is idle), one per field with help.
+    let found = eventually("the claim form's hotspots", || async {
+        let found = markers(&browser).await;
+        (found.len() >= 10).then_some(found)
+    })
+    .await;
+    let found_keys = keys(&found);
+    for key in ["claim.date", "claim.amount", "claim.vat-number", "claim.tax", "claim.form", "app.role"] {
+        assert!(found_keys.iter().any(|found| found == key), "no marker for {key}: {found_keys:?}");
+    }
+    assert_eq!(browser.js(LAYOUT).await, layout_before, "the markers moved nothing on the page");
+
+    // Beside its field: just right of it, centred on it.
+    let amount = marker_for(&found, "claim.amount");
+    assert_eq!(amount["label"], "Help: Entering the amount");
+    let field = field_box(&browser, "#claim-amount").await;
+    let left = amount["left"].as_f64().unwrap();
+    assert!((left - field["right"].as_f64().unwrap()).abs() <= 6.0, "marker {amount} beside field {field}");
+    let middle = amount["top"].as_f64().unwrap() + amount["height"].as_f64().unwrap() / 2.0;
+    let field_middle = (field["top"].as_f64().unwrap() + field["bottom"].as_f64().unwrap()) / 2.0;
+    assert!((middle - field_middle).abs() <= 2.0, "marker {amount} centred on field {field}");
+
+    // Scrolling moves the markers with their fields.
+    browser.js("window.scrollBy(0, 120);").await;
+    eventually("the marker to follow its field", || async {
+        let field = field_box(&browser, "#claim-amount").await;
+        let marker = markers(&browser).await.into_iter().find(|marker| marker["key"] == "claim.amount")?;
+        let middle = marker["top"].as_f64()? + marker["height"].as_f64()? / 2.0;
+        let field_middle = (field["top"].as_f64()? + field["bottom"].as_f64()?) / 2.0;
+        ((middle - field_middle).abs() <= 2.0).then_some(())
+    })
+    .await;
+    browser.js("window.scrollTo(0, 0);").await;
+
+    // Opening a marker shows its snippet in place, with focus in it; Escape closes it and gives
+    // focus back to the marker.
+    browser.click_in_widget(r#".cc-spot[data-help-key="claim.amount"]"#).await;
+    let (title, focus_inside) = eventually("the amount's card", || open_card(&browser)).await;
+    assert_eq!(title, "Entering the amount");
+    assert!(focus_inside, "opening moves focus into the card");
+    browser.client.active_element().await.unwrap().send_keys(ESCAPE).await.unwrap();
+    eventually("the card to close", || async { open_card(&browser).await.is_none().then_some(()) }).await;
+    let focused = browser
+        .js(r#"var active = document.querySelector("cuecard-widget").shadowRoot.activeElement;
+               return active && active.getAttribute("data-help-key");"#)
+        .await;
+    assert_eq!(focused, "claim.amount", "focus returns to the marker");
+
+    // The keyboard opens one too: Enter on a focused marker.
+    browser
+        .js(r#"document.querySelector("cuecard-widget").shadowRoot
+                 .querySelector('.cc-spot[data-help-key="claim.form"]').focus();"#)
+        .await;
+    browser.client.active_element().await.unwrap().send_keys(ENTER).await.unwrap();
+    let (title, _) = eventually("the form's card", || open_card(&browser)).await;
+    assert_eq!(title, "Checklist before you submit");
+    browser.client.active_element().await.unwrap().send_keys(ESCAPE).await.unwrap();
+
+    // Views from hotspots are reported with the field's key.
+    let site = stack.store.site(support::SITE_KEY).await.unwrap().unwrap();
+    eventually("the hotspot views in the database", || async {
+        let events = stack.store.events(site.id, 0, 100).await.unwrap();
+        let views: Vec<_> = events
+            .iter()
+            .filter(|stored| stored.event.kind == "snippet_view")
+            .filter_map(|stored| stored.event.help_key.clone())
+            .collect();
+        (views == ["claim.amount", "claim.form"]).then_some(())
+    })
+    .await;
+    browser.assert_page_clean().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fields_the_page_adds_later_get_markers_above_its_overlays() {
+    let stack = Stack::start().await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.page("/claims/new.html")).await;
+    eventually("the claim form's hotspots", || async { (markers(&browser).await.len() >= 10).then_some(()) }).await;
+
+    // The page opens an overlay (as after an XHR) with a field the form did not have, above a
+    // sticky header of its own. Nothing polls: the widget's MutationObserver sees it.
+    browser
+        .js(r#"var header = document.createElement("div");
+               header.style.cssText = "position:sticky;top:0;z-index:9999;height:40px;background:#fff";
+               document.body.prepend(header);
+               var overlay = document.createElement("div");
+               overlay.id = "overlay";
+               overlay.style.cssText = "position:fixed;inset:0;z-index:100000;background:rgba(0,0,0,.4)";
+               overlay.innerHTML = '<div style="margin:120px auto;width:320px;padding:16px;background:#fff">' +
+                 '<label>Search claims <input id="overlay-search" data-help-key="claims.filter"></label>' +
+                 '<input id="overlay-nothing" data-help-key="claims.no-help-here"></div>';
+               document.body.appendChild(overlay);"#)
+        .await;
+    let filter = eventually("a marker for the overlay's field", || async {
+        let found = markers(&browser).await;
+        found.iter().find(|marker| marker["key"] == "claims.filter").cloned()
+    })
+    .await;
+    assert_eq!(filter["label"], "Help: Finding a claim quickly");
+    assert!(!keys(&markers(&browser).await).iter().any(|key| key == "claims.no-help-here"), "no help, no marker");
+
+    // The marker is on top: the page's overlay does not cover it, and neither does the header.
+    let (x, y) = (
+        filter["left"].as_f64().unwrap() + filter["width"].as_f64().unwrap() / 2.0,
+        filter["top"].as_f64().unwrap() + filter["height"].as_f64().unwrap() / 2.0,
+    );
+    let on_top = browser.js(&format!("return document.elementFromPoint({x}, {y}).tagName;")).await;
+    assert_eq!(on_top, "CUECARD-WIDGET", "the marker is above the page's overlay");
+    let launcher_on_top = browser
+        .js(r#"var box = document.querySelector("cuecard-widget").shadowRoot.querySelector(".cc-launcher").getBoundingClientRect();
+               return document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2).tagName;"#)
+        .await;
+    assert_eq!(launcher_on_top, "CUECARD-WIDGET", "the launcher is above the page's overlay");
+
+    // Closing the overlay removes its marker.
+    browser.js(r#"document.getElementById("overlay").hidden = true;"#).await;
+    eventually("the overlay's marker to go", || async {
+        (!keys(&markers(&browser).await).iter().any(|key| key == "claims.filter")).then_some(())
+    })
+    .await;
+    browser.assert_page_clean().await;
+}

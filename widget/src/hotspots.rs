@@ -1,0 +1,381 @@
+//! Hotspots (opt in with `data-hotspots` on the script tag): a small help marker beside each host
+//! element whose `data-help-key` has a snippet; opening one shows that snippet in place.
+//!
+//! Markers live in the widget's shadow root, fixed over the page at their element's position, so
+//! the host's layout never moves and its CSS never reaches them. A `MutationObserver` notices
+//! elements the host adds or reveals later (after an XHR, in a dialog); scrolling and resizing
+//! only move the markers. Work is batched into one animation frame; nothing polls.
+
+use crate::app::{Settings, Ui};
+use crate::context::collect_keys;
+use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlElement, MutationObserver, MutationObserverInit};
+
+/// Most distinct help keys asked about per page, and most markers shown.
+pub const PAGE_KEYS_MAX: usize = 64;
+const MARKERS_MAX: u32 = 200;
+/// Marker size and gap from its element, in CSS pixels (as in `style.css`).
+const MARKER: i32 = 20;
+const GAP: i32 = 4;
+/// Width of the snippet card a marker opens.
+const CARD_WIDTH: i32 = 320;
+
+/// The markers and the card a marker opens. Plain DOM rather than Leptos views: markers come and
+/// go with the page's elements, and building them directly costs a fraction of the wasm (the
+/// widget's payload budget) that a view per marker does.
+pub struct Hotspots {
+    ui: Ui,
+    /// Holds the markers, then the card.
+    root: HtmlElement,
+    layer: HtmlElement,
+    card: HtmlElement,
+    title: HtmlElement,
+    body: HtmlElement,
+    /// The marked elements and the card of each, in document order; `reason.target` is the
+    /// element's key.
+    marked: RefCell<Vec<(Element, wire::Card)>>,
+    /// The marker whose snippet is open.
+    open: Cell<Option<usize>>,
+}
+
+fn element(document: &web_sys::Document, name: &str, class: &str) -> Option<HtmlElement> {
+    let element: HtmlElement = document.create_element(name).ok()?.dyn_into().ok()?;
+    element.set_class_name(class);
+    Some(element)
+}
+
+fn set(element: &Element, name: &str, value: &str) {
+    let _ = element.set_attribute(name, value);
+}
+
+impl Hotspots {
+    /// Builds the (empty) layer and the card inside `container`, in the widget's shadow root.
+    fn new(ui: Ui, container: &Element) -> Option<Hotspots> {
+        let document = crate::dom::document()?;
+        let text = ui.text_now();
+        let root = element(&document, "div", "cc-hotspots")?;
+        set(&root, "lang", ui.language().tag());
+        let layer = element(&document, "div", "")?;
+        let card = element(&document, "section", "cc-spot-card")?;
+        for (name, value) in
+            [("role", "dialog"), ("aria-modal", "false"), ("aria-labelledby", "cuecard-spot-title"), ("tabindex", "-1")]
+        {
+            set(&card, name, value);
+        }
+        card.set_hidden(true);
+        let close = element(&document, "button", "cc-close")?;
+        set(&close, "type", "button");
+        set(&close, "aria-label", text.close_help);
+        close.set_inner_html("<span aria-hidden=\"true\">×</span>");
+        let title = element(&document, "h3", "cc-snippet-title")?;
+        title.set_id("cuecard-spot-title");
+        let body = element(&document, "div", "cc-body")?;
+        for child in [&close, &title, &body] {
+            card.append_child(child).ok()?;
+        }
+        root.append_child(&layer).ok()?;
+        root.append_child(&card).ok()?;
+        container.append_child(&root).ok()?;
+        Some(Hotspots { ui, root, layer, card, title, body, marked: RefCell::default(), open: Cell::new(None) })
+    }
+
+    fn marker(&self, index: usize) -> Option<HtmlElement> {
+        self.layer.children().item(u32::try_from(index).ok()?)?.dyn_into().ok()
+    }
+
+    /// Shows markers for `marked` (rebuilt only when they changed) and puts them in place.
+    fn show(&self, marked: Vec<(Element, wire::Card)>) {
+        if *self.marked.borrow() == marked {
+            self.position();
+            return;
+        }
+        self.close(false);
+        let text = self.ui.text_now();
+        self.layer.set_text_content(None);
+        let Some(document) = crate::dom::document() else {
+            return;
+        };
+        for (index, (_, card)) in marked.iter().enumerate() {
+            let Some(marker) = element(&document, "button", "cc-spot") else {
+                return;
+            };
+            let label = format!("{}: {}", text.help, card.title);
+            let key = card.reason.target.as_deref().unwrap_or_default();
+            let index = index.to_string();
+            for (name, value) in [
+                ("type", "button"),
+                ("data-index", &index),
+                ("data-help-key", key),
+                ("aria-label", &label),
+                ("aria-haspopup", "dialog"),
+                ("aria-expanded", "false"),
+            ] {
+                set(&marker, name, value);
+            }
+            marker.set_hidden(true);
+            marker.set_text_content(Some("?"));
+            let _ = self.layer.append_child(&marker);
+        }
+        *self.marked.borrow_mut() = marked;
+        self.position();
+    }
+
+    /// Opens marker `index`'s snippet below it, or closes it when it is open.
+    fn toggle(&self, index: usize) {
+        if self.open.get() == Some(index) {
+            self.close(true);
+            return;
+        }
+        self.close(false);
+        let Some(card) = self.marked.borrow().get(index).map(|(_, card)| card.clone()) else {
+            return;
+        };
+        self.ui.record(wire::EventKind::SnippetView, |event| {
+            event.snippet = Some(card.id);
+            event.key.clone_from(&card.reason.target);
+        });
+        self.title.set_text_content(Some(&card.title));
+        // Sanitized on the server when the snippet was written.
+        self.body.set_inner_html(&card.html);
+        self.open.set(Some(index));
+        if let Some(marker) = self.marker(index) {
+            set(&marker, "aria-expanded", "true");
+        }
+        self.card.set_hidden(false);
+        self.position();
+        let _ = self.card.focus();
+    }
+
+    /// Closes the open snippet, giving focus back to its marker if asked.
+    fn close(&self, refocus: bool) {
+        let Some(index) = self.open.take() else {
+            return;
+        };
+        self.card.set_hidden(true);
+        if let Some(marker) = self.marker(index) {
+            set(&marker, "aria-expanded", "false");
+            if refocus {
+                let _ = marker.focus();
+            }
+        }
+    }
+
+    /// Puts each marker beside its element, and the open card below its marker. Markers of
+    /// elements that are hidden or scrolled out of view are hidden too.
+    fn position(&self) {
+        let Some(window) = crate::dom::window() else {
+            return;
+        };
+        let size = |value: Result<JsValue, JsValue>| value.ok().and_then(|value| value.as_f64()).unwrap_or(0.0) as i32;
+        let (width, height) = (size(window.inner_width()), size(window.inner_height()));
+        for (index, (element, _)) in self.marked.borrow().iter().enumerate() {
+            let Some(marker) = self.marker(index) else {
+                return;
+            };
+            let rect = element.get_bounding_client_rect();
+            let (top, right, bottom) = (rect.top() as i32, rect.right() as i32, rect.bottom() as i32);
+            let shown = (rect.width() > 0.0 || rect.height() > 0.0) && bottom > 0 && top < height;
+            marker.set_hidden(!shown);
+            // Beside the element, or just inside its right edge when the page has no room.
+            let left = if right + GAP + MARKER <= width { right + GAP } else { right - MARKER - GAP };
+            let top = top + (bottom - top - MARKER) / 2;
+            place(&marker, left, top);
+            if self.open.get() == Some(index) {
+                let below = if top + MARKER + GAP + 200 < height { top + MARKER + GAP } else { (top - 208).max(8) };
+                place(&self.card, (left + MARKER - CARD_WIDTH).clamp(8, (width - CARD_WIDTH - 8).max(8)), below);
+            }
+        }
+    }
+}
+
+/// Sets a fixed element's position through the CSSOM (which a strict `style-src` allows).
+fn place(element: &HtmlElement, left: i32, top: i32) {
+    let style = element.style();
+    let _ = style.set_property("left", &format!("{left}px"));
+    let _ = style.set_property("top", &format!("{top}px"));
+}
+
+/// The page's elements with a well-formed help key, and their keys, in document order.
+fn page_elements() -> Vec<(Element, String)> {
+    let mut found = Vec::new();
+    let Some(list) = crate::dom::document().and_then(|document| document.query_selector_all("[data-help-key]").ok())
+    else {
+        return found;
+    };
+    for index in 0..list.length().min(MARKERS_MAX) {
+        let Some(element) = list.item(index).and_then(|node| node.dyn_into::<Element>().ok()) else {
+            continue;
+        };
+        let attribute = element.get_attribute("data-help-key").unwrap_or_default();
+        if let Some(key) = collect_keys([attribute.as_str()], 1).pop() {
+            found.push((element, key));
+        }
+    }
+    found
+}
+
+/// What the watcher has to do at the next animation frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Pending {
+    Nothing,
+    /// Scrolled or resized: move the markers.
+    Move,
+    /// The page's elements changed: look for keyed elements again, then move.
+    Rescan,
+}
+
+/// The running hotspots: what `Widget::shutdown` stops.
+pub struct Watcher {
+    spots: Rc<Hotspots>,
+    observer: MutationObserver,
+    on_move: Closure<dyn FnMut()>,
+    _on_click: Closure<dyn FnMut(web_sys::Event)>,
+    _on_key: Closure<dyn FnMut(web_sys::KeyboardEvent)>,
+}
+
+impl Watcher {
+    /// Stops watching the page and removes the markers.
+    pub fn stop(&self) {
+        self.observer.disconnect();
+        if let Some(window) = crate::dom::window() {
+            let on_move = self.on_move.as_ref().unchecked_ref();
+            let _ = window.remove_event_listener_with_callback_and_bool("scroll", on_move, true);
+            let _ = window.remove_event_listener_with_callback("resize", on_move);
+        }
+        self.spots.root.remove();
+    }
+}
+
+/// Puts hotspots into `container` (in the shadow root) and keeps them on the page's keyed
+/// elements: rescanning when the page's elements change, moving when it scrolls or resizes.
+pub fn watch(ui: Ui, container: &Element, settings: Settings) -> Option<Watcher> {
+    let spots = Rc::new(Hotspots::new(ui, container)?);
+    let pending = Rc::new(Cell::new(Pending::Nothing));
+    let answers: Rc<RefCell<crate::api::Recent<Vec<wire::Card>>>> = Rc::default();
+    let latest: Rc<RefCell<Option<wire::HelpQuery>>> = Rc::default();
+    let backoff: Rc<RefCell<crate::api::Backoff>> = Rc::default();
+
+    // Pairs the page's elements with the answer for the page's keys.
+    let show = {
+        let spots = spots.clone();
+        move |elements: Vec<(Element, String)>, cards: &[wire::Card]| {
+            let marked = elements
+                .into_iter()
+                .filter_map(|(element, key)| {
+                    let card = cards.iter().find(|card| card.reason.target.as_deref() == Some(key.as_str()))?;
+                    Some((element, card.clone()))
+                })
+                .collect();
+            spots.show(marked);
+        }
+    };
+    let rescan = move || {
+        let elements = page_elements();
+        let keys = collect_keys(elements.iter().map(|(_, key)| key.as_str()), PAGE_KEYS_MAX);
+        if keys.is_empty() {
+            show(elements, &[]);
+            return;
+        }
+        let mut query = ui.context.with_untracked(|context| context.to_query(&settings.site));
+        query.keys = Some(keys.join(","));
+        if let Some(cards) = answers.borrow().get(&query) {
+            show(elements, cards);
+            return;
+        }
+        if latest.borrow().as_ref() == Some(&query) || !backoff.borrow().ready(js_sys::Date::now()) {
+            return;
+        }
+        *latest.borrow_mut() = Some(query.clone());
+        let (api, answers, latest, backoff) = (settings.api.clone(), answers.clone(), latest.clone(), backoff.clone());
+        crate::api::fetch_cards(&api, "/v1/hotspots", &query.clone(), move |result| {
+            if latest.borrow().as_ref() != Some(&query) {
+                return;
+            }
+            *latest.borrow_mut() = None;
+            match result {
+                Ok(cards) => {
+                    backoff.borrow_mut().succeeded();
+                    show(page_elements(), &cards);
+                    answers.borrow_mut().insert(query, cards);
+                }
+                Err(error) => {
+                    let retry_after =
+                        if let crate::api::FetchError::RetryAfter(seconds) = error { Some(seconds) } else { None };
+                    backoff.borrow_mut().failed(js_sys::Date::now(), retry_after);
+                }
+            }
+        });
+    };
+
+    let schedule = {
+        let (pending, spots) = (pending.clone(), spots.clone());
+        move |need: Pending| {
+            if pending.get() == Pending::Nothing {
+                let (pending, rescan, spots) = (pending.clone(), rescan.clone(), spots.clone());
+                request_animation_frame(move || {
+                    if pending.replace(Pending::Nothing) == Pending::Rescan {
+                        rescan();
+                    } else {
+                        spots.position();
+                    }
+                });
+            }
+            pending.set(pending.get().max(need));
+        }
+    };
+
+    // A new screen, role or language may have other hotspots.
+    let on_context = schedule.clone();
+    Effect::new(move |_| {
+        ui.context.track();
+        on_context(Pending::Rescan);
+    });
+
+    let on_mutation = schedule.clone();
+    let observer_callback = Closure::<dyn FnMut()>::new(move || on_mutation(Pending::Rescan));
+    let observer = MutationObserver::new(observer_callback.as_ref().unchecked_ref()).ok()?;
+    observer_callback.forget();
+    let options = MutationObserverInit::new();
+    options.set_child_list(true);
+    options.set_subtree(true);
+    options.set_attributes(true);
+    // Keys, and what commonly shows or hides an element.
+    let filter =
+        js_sys::Array::of5(&"data-help-key".into(), &"hidden".into(), &"class".into(), &"style".into(), &"open".into());
+    options.set_attribute_filter(&filter);
+    let document = crate::dom::document()?;
+    observer.observe_with_options(&document.document_element()?.into(), &options).ok()?;
+
+    let on_move = Closure::<dyn FnMut()>::new(move || schedule(Pending::Move));
+    let window = crate::dom::window()?;
+    // Capture: scrolling any container moves its fields.
+    let _ = window.add_event_listener_with_callback_and_bool("scroll", on_move.as_ref().unchecked_ref(), true);
+    let _ = window.add_event_listener_with_callback("resize", on_move.as_ref().unchecked_ref());
+
+    // One listener each for the markers' and the card's clicks and keys.
+    let clicked = spots.clone();
+    let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let Some(target) = crate::dom::event_target_element(&event).and_then(|target| target.closest("button").ok()?)
+        else {
+            return;
+        };
+        match target.get_attribute("data-index").and_then(|index| index.parse().ok()) {
+            Some(index) => clicked.toggle(index),
+            None => clicked.close(true),
+        }
+    });
+    let keyed = spots.clone();
+    let on_key = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |event: web_sys::KeyboardEvent| {
+        if event.key() == "Escape" && keyed.open.get().is_some() {
+            event.stop_propagation();
+            keyed.close(true);
+        }
+    });
+    let _ = spots.root.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    let _ = spots.root.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+    Some(Watcher { spots, observer, on_move, _on_click: on_click, _on_key: on_key })
+}
