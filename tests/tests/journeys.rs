@@ -85,9 +85,12 @@ async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
 
     browser.assert_page_clean().await;
     assert_eq!(browser.new_globals().await, ["Cuecard"], "the widget adds one global");
+    // Hotspots are placed through the CSSOM (`style.setProperty`), which a strict `style-src`
+    // allows (tests/tests/guest.rs); nothing else carries a style attribute.
     let styling = browser
         .js(r#"var root = document.querySelector("cuecard-widget").shadowRoot;
-               return [root.adoptedStyleSheets.length, root.querySelectorAll("style, [style]").length,
+               return [root.adoptedStyleSheets.length,
+                       root.querySelectorAll("style, [style]:not(.cc-spot):not(.cc-spot-card)").length,
                        document.querySelector("cuecard-widget").hasAttribute("style")];"#)
         .await;
     assert_eq!(styling, serde_json::json!([1, 0, false]), "one adopted sheet, no style elements or attributes");

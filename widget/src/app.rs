@@ -136,6 +136,14 @@ impl Ui {
         self.tracker.with_value(Tracker::flush);
     }
 
+    /// Opens or closes the panel. Setting what already holds changes nothing (the panel is built
+    /// afresh on each open, so it must not be rebuilt under the worker's hands).
+    pub fn set_open(&self, open: bool) {
+        if self.open.get_untracked() != open {
+            self.open.set(open);
+        }
+    }
+
     /// Opens `viewed` in the panel and asks afresh whether it helped.
     pub fn view(&self, viewed: Viewed) {
         self.feedback.set(Feedback::Asking);
@@ -267,7 +275,7 @@ pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
     follow_context(ui, settings);
 
     let close = move || {
-        ui.open.set(false);
+        ui.set_open(false);
         ui.viewing.set(None);
         if let Some(launcher) = launcher.get_untracked() {
             let _ = launcher.focus();
@@ -277,7 +285,7 @@ pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
         if ui.open.get_untracked() {
             close();
         } else {
-            ui.open.set(true);
+            ui.set_open(true);
             focus_later(panel);
         }
     };
@@ -296,7 +304,8 @@ pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
             dir=move || ui.direction()
             on:keydown=on_keydown
         >
-            <Show when=move || ui.open.get()>
+            // Built afresh on each open, so the panel speaks the worker's language of the moment.
+            {move || ui.open.get().then(|| view! {
                 <section
                     id="cuecard-panel"
                     class="cc-panel"
@@ -327,7 +336,7 @@ pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
                         <SnippetView ui panel />
                     </div>
                 </section>
-            </Show>
+            })}
             <button
                 type="button"
                 class="cc-launcher"

@@ -80,17 +80,19 @@ impl Widget {
                 let update = context_update(&argument);
                 self.ui.context.update(|context| context.update(update));
             }
-            "open" => self.ui.open.set(true),
+            "open" => self.ui.set_open(true),
             "close" => {
-                self.ui.open.set(false);
+                self.ui.set_open(false);
                 self.ui.viewing.set(None);
             }
-            "toggle" => self.ui.open.update(|open| *open = !*open),
+            "toggle" => self.ui.set_open(!self.ui.open.get_untracked()),
             "show" => match argument.as_f64() {
                 Some(id) if id.fract() == 0.0 && id > 0.0 => self.show(id as i64),
                 _ => web_sys::console::warn_1(&JsValue::from_str("Cuecard: `show` takes a snippet id")),
             },
-            other => web_sys::console::warn_1(&JsValue::from_str(&format!("Cuecard: unknown command `{other}`"))),
+            other => {
+                web_sys::console::warn_2(&JsValue::from_str("Cuecard: unknown command"), &JsValue::from_str(other))
+            }
         }
     }
 
@@ -106,7 +108,7 @@ impl Widget {
             hotspots.stop();
         }
         self.ui.viewing.set(None);
-        self.ui.open.set(false);
+        self.ui.set_open(false);
         self.ui.flush_events();
     }
 
@@ -122,7 +124,7 @@ impl Widget {
     /// Opens the panel on snippet `id` (published, of this site), fetched by id.
     fn show(&self, id: i64) {
         let (ui, api, site) = (self.ui, self.settings.api.clone(), self.settings.site.clone());
-        ui.open.set(true);
+        ui.set_open(true);
         api::fetch_snippet(&api, &site, id, move |viewed| {
             ui.record(wire::EventKind::SnippetView, |event| event.snippet = Some(id));
             ui.view(viewed);
