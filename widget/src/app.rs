@@ -195,7 +195,9 @@ fn follow_context(ui: Ui, settings: Settings) {
             }
         }
     };
-    Effect::new(move |_| {
+    // A render effect runs at once and in step with its signals, without the spawned task an
+    // `Effect` costs in wasm. It serves as long as the page does, so it is never dropped.
+    std::mem::forget(RenderEffect::new(move |_| {
         let open = ui.open.get();
         if open && !was_open.replace(true) {
             open_to_report.set(true);
@@ -255,7 +257,7 @@ fn follow_context(ui: Ui, settings: Settings) {
                 }
             }
         });
-    });
+    }));
 }
 
 /// Moves focus into the panel once it has rendered.

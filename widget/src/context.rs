@@ -115,7 +115,9 @@ pub fn collect_keys<'a>(attributes: impl IntoIterator<Item = &'a str>, max: usiz
         let key = attribute.trim();
         let well_formed = !key.is_empty()
             && key.len() <= 128
-            && key.chars().all(|character| character.is_ascii_alphanumeric() || "._-:".contains(character));
+            && key
+                .chars()
+                .all(|character| character.is_ascii_alphanumeric() || matches!(character, '.' | '_' | '-' | ':'));
         if well_formed && !keys.iter().any(|known| known == key) && keys.len() < max {
             keys.push(key.to_owned());
         }

@@ -330,10 +330,11 @@ pub fn watch(ui: Ui, container: &Element, settings: Settings) -> Option<Watcher>
 
     // A new screen, role or language may have other hotspots.
     let on_context = schedule.clone();
-    Effect::new(move |_| {
+    // (A render effect: no spawned task; it serves as long as the page does.)
+    std::mem::forget(RenderEffect::new(move |_| {
         ui.context.track();
         on_context(Pending::Rescan);
-    });
+    }));
 
     let on_mutation = schedule.clone();
     let observer_callback = Closure::<dyn FnMut()>::new(move || on_mutation(Pending::Rescan));

@@ -54,10 +54,10 @@ pub struct Text {
     pub search_label: &'static str,
     pub searching: &'static str,
     pub search_unavailable: &'static str,
-    /// `{}` is replaced by the words searched for.
+    /// `%` is replaced by the words searched for (a character, not `{}`: a string pattern would cost wasm).
     pub no_results: &'static str,
     pub one_result: &'static str,
-    /// First `{}` the count, second the words.
+    /// First `%` the count, second the words.
     pub results: &'static str,
     pub back: &'static str,
     pub was_it_helpful: &'static str,
@@ -80,9 +80,9 @@ static ENGLISH: Text = Text {
     search_label: "Search help",
     searching: "Searching…",
     search_unavailable: "Search is unavailable right now.",
-    no_results: "No help found for “{}”.",
-    one_result: "1 result for “{}”",
-    results: "{} results for “{}”",
+    no_results: "No help found for “%”.",
+    one_result: "1 result for “%”",
+    results: "% results for “%”",
     back: "Back",
     was_it_helpful: "Was this helpful?",
     yes: "Yes",
@@ -103,9 +103,9 @@ static GERMAN: Text = Text {
     search_label: "Hilfe durchsuchen",
     searching: "Suche läuft…",
     search_unavailable: "Die Suche ist gerade nicht erreichbar.",
-    no_results: "Keine Hilfe zu „{}“ gefunden.",
-    one_result: "1 Treffer für „{}“",
-    results: "{} Treffer für „{}“",
+    no_results: "Keine Hilfe zu „%“ gefunden.",
+    one_result: "1 Treffer für „%“",
+    results: "% Treffer für „%“",
     back: "Zurück",
     was_it_helpful: "War das hilfreich?",
     yes: "Ja",
@@ -126,9 +126,9 @@ static FRENCH: Text = Text {
     search_label: "Rechercher dans l’aide",
     searching: "Recherche…",
     search_unavailable: "La recherche est indisponible pour le moment.",
-    no_results: "Aucune aide trouvée pour « {} ».",
-    one_result: "1 résultat pour « {} »",
-    results: "{} résultats pour « {} »",
+    no_results: "Aucune aide trouvée pour « % ».",
+    one_result: "1 résultat pour « % »",
+    results: "% résultats pour « % »",
     back: "Retour",
     was_it_helpful: "Cela vous a-t-il aidé ?",
     yes: "Oui",
@@ -149,9 +149,9 @@ impl Text {
     /// What a search found, said in a sentence.
     pub fn search_outcome(&self, words: &str, count: usize) -> String {
         match count {
-            0 => self.no_results.replacen("{}", words, 1),
-            1 => self.one_result.replacen("{}", words, 1),
-            count => self.results.replacen("{}", &count.to_string(), 1).replacen("{}", words, 1),
+            0 => self.no_results.replacen('%', words, 1),
+            1 => self.one_result.replacen('%', words, 1),
+            count => self.results.replacen('%', &count.to_string(), 1).replacen('%', words, 1),
         }
     }
 }
@@ -175,7 +175,7 @@ mod tests {
             let text = language.text();
             assert!(text.moments.iter().all(|label| !label.is_empty()));
             assert!(text.search_outcome("x", 3).contains('3') && text.search_outcome("x", 3).contains('x'));
-            assert!(text.no_results.contains("{}") && text.one_result.contains("{}"));
+            assert!(text.no_results.contains('%') && text.one_result.contains('%'));
         }
         assert_eq!(Language::German.text().moment(wire::Moment::Solve), "Ein Problem lösen");
     }
