@@ -15,8 +15,9 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlElement, MutationObserver, MutationObserverInit};
 
-/// Most distinct help keys asked about per page, and most markers shown.
+/// Most distinct help keys asked about per page.
 pub const PAGE_KEYS_MAX: usize = 64;
+/// Most keyed elements looked at (and marked) per page, in document order.
 const MARKERS_MAX: u32 = 200;
 /// Marker size and gap from its element, in CSS pixels (as in `style.css`).
 const MARKER: i32 = 20;
@@ -336,8 +337,16 @@ pub fn watch(ui: Ui, container: &Element, settings: Settings) -> Option<Watcher>
         on_context(Pending::Rescan);
     }));
 
+    // Elements added or removed, or keys changed, change which elements are marked; anything else
+    // (a class, a style, `hidden`) can only show, hide or move them, which needs no rescan.
     let on_mutation = schedule.clone();
-    let observer_callback = Closure::<dyn FnMut()>::new(move || on_mutation(Pending::Rescan));
+    let observer_callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |records: js_sys::Array| {
+        let rescan = records.iter().any(|record| {
+            let record: web_sys::MutationRecord = record.unchecked_into();
+            record.type_() == "childList" || record.attribute_name().as_deref() == Some("data-help-key")
+        });
+        on_mutation(if rescan { Pending::Rescan } else { Pending::Move });
+    });
     let observer = MutationObserver::new(observer_callback.as_ref().unchecked_ref()).ok()?;
     observer_callback.forget();
     let options = MutationObserverInit::new();

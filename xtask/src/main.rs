@@ -8,7 +8,7 @@ mod widget;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 #[derive(Debug, Parser)]
@@ -48,8 +48,11 @@ pub struct Workspace {
 
 impl Workspace {
     fn locate() -> anyhow::Result<Workspace> {
-        let root =
-            Path::new(env!("CARGO_MANIFEST_DIR")).parent().context("xtask lives inside the workspace")?.to_owned();
+        // `cargo run` says where this checkout's xtask is; the path compiled in may be another
+        // checkout's when several share one target directory (its binary is copied over).
+        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+        let root = manifest_dir.parent().context("xtask lives inside the workspace")?.to_owned();
         let output = Command::new(cargo())
             .args(["metadata", "--format-version", "1", "--no-deps"])
             .current_dir(&root)
