@@ -1,6 +1,6 @@
 //! Hotspots on the demo claim form (its script tag has `data-hotspots`): a marker beside each field
 //! whose key has help, placed without moving the page; opened in place with the mouse or the
-//! keyboard; fields the page adds later (an overlay, as after an XHR) get theirs too, and the
+//! keyboard, closed with Escape or by going back to the page; fields the page adds later (an overlay, as after an XHR) get theirs too, and the
 //! markers stay above the page's own overlays.
 
 mod support;
@@ -132,7 +132,20 @@ async fn fields_with_help_get_markers_that_open_their_snippet_in_place() {
     browser.client.active_element().await.unwrap().send_keys(ENTER).await.unwrap();
     let (title, _) = eventually("the form's card", || open_card(&browser)).await;
     assert_eq!(title, "Checklist before you submit");
-    browser.client.active_element().await.unwrap().send_keys(ESCAPE).await.unwrap();
+    // Going back to work on the page closes it.
+    browser.click("#claim-merchant").await;
+    eventually("the card to close as focus leaves", || async { open_card(&browser).await.is_none().then_some(()) })
+        .await;
+
+    // In a right-to-left locale the marker goes before the field, on its left.
+    browser.js("Cuecard('setContext', { locale: 'ar' }); return null;").await;
+    eventually("the marker on the field's left", || async {
+        let field = field_box(&browser, "#claim-amount").await;
+        let marker = markers(&browser).await.into_iter().find(|marker| marker["key"] == "claim.amount")?;
+        let right = marker["left"].as_f64()? + marker["width"].as_f64()?;
+        (right <= field["left"].as_f64()? && field["left"].as_f64()? - right <= 6.0).then_some(())
+    })
+    .await;
 
     // Views from hotspots are reported with the field's key.
     let site = stack.store.site(support::SITE_KEY).await.unwrap().unwrap();

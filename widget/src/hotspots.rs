@@ -151,6 +151,42 @@ impl Hotspots {
         let _ = self.card.focus();
     }
 
+    /// A click on a marker opens or closes its snippet, one on the card's close button closes it;
+    /// Escape closes it, and so does focus moving on to the page (not to another window).
+    fn handle(&self, event: &web_sys::Event) {
+        match event.type_().as_str() {
+            "click" => {
+                let Some(button) =
+                    crate::dom::event_target_element(event).and_then(|target| target.closest("button").ok()?)
+                else {
+                    return;
+                };
+                match button.get_attribute("data-index").and_then(|index| index.parse().ok()) {
+                    Some(index) => self.toggle(index),
+                    None => self.close(true),
+                }
+            }
+            "keydown" => {
+                let escape = event.dyn_ref::<web_sys::KeyboardEvent>().is_some_and(|key| key.key() == "Escape");
+                if escape && self.open.get().is_some() {
+                    event.stop_propagation();
+                    self.close(true);
+                }
+            }
+            _ => {
+                let next = event.dyn_ref::<web_sys::FocusEvent>().and_then(web_sys::FocusEvent::related_target);
+                let staying = next
+                    .and_then(|next| next.dyn_into::<web_sys::Node>().ok())
+                    .is_some_and(|next| self.root.contains(Some(&next)));
+                let page_has_focus =
+                    crate::dom::document().is_some_and(|document| document.has_focus().unwrap_or(false));
+                if !staying && page_has_focus {
+                    self.close(false);
+                }
+            }
+        }
+    }
+
     /// Closes the open snippet, giving focus back to its marker if asked.
     fn close(&self, refocus: bool) {
         let Some(index) = self.open.take() else {
@@ -173,6 +209,7 @@ impl Hotspots {
         };
         let size = |value: Result<JsValue, JsValue>| value.ok().and_then(|value| value.as_f64()).unwrap_or(0.0) as i32;
         let (width, height) = (size(window.inner_width()), size(window.inner_height()));
+        let rtl = self.ui.direction() == "rtl";
         for (index, (element, _)) in self.marked.borrow().iter().enumerate() {
             let Some(marker) = self.marker(index) else {
                 return;
@@ -181,8 +218,16 @@ impl Hotspots {
             let (top, right, bottom) = (rect.top() as i32, rect.right() as i32, rect.bottom() as i32);
             let shown = (rect.width() > 0.0 || rect.height() > 0.0) && bottom > 0 && top < height;
             marker.set_hidden(!shown);
-            // Beside the element, or just inside its right edge when the page has no room.
-            let left = if right + GAP + MARKER <= width { right + GAP } else { right - MARKER - GAP };
+            // After the element (on its right, or its left in a right-to-left locale), or just
+            // inside its edge when the page has no room there.
+            let left = if rtl {
+                let start = rect.left() as i32;
+                if start - GAP - MARKER >= 0 { start - GAP - MARKER } else { start + GAP }
+            } else if right + GAP + MARKER <= width {
+                right + GAP
+            } else {
+                right - MARKER - GAP
+            };
             let top = top + (bottom - top - MARKER) / 2;
             place(&marker, left, top);
             if self.open.get() == Some(index) {
@@ -234,8 +279,7 @@ pub struct Watcher {
     spots: Rc<Hotspots>,
     observer: MutationObserver,
     on_move: Closure<dyn FnMut()>,
-    _on_click: Closure<dyn FnMut(web_sys::Event)>,
-    _on_key: Closure<dyn FnMut(web_sys::KeyboardEvent)>,
+    _on_event: Closure<dyn Fn(web_sys::Event)>,
 }
 
 impl Watcher {
@@ -366,26 +410,12 @@ pub fn watch(ui: Ui, container: &Element, settings: Settings) -> Option<Watcher>
     let _ = window.add_event_listener_with_callback_and_bool("scroll", on_move.as_ref().unchecked_ref(), true);
     let _ = window.add_event_listener_with_callback("resize", on_move.as_ref().unchecked_ref());
 
-    // One listener each for the markers' and the card's clicks and keys.
-    let clicked = spots.clone();
-    let on_click = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-        let Some(target) = crate::dom::event_target_element(&event).and_then(|target| target.closest("button").ok()?)
-        else {
-            return;
-        };
-        match target.get_attribute("data-index").and_then(|index| index.parse().ok()) {
-            Some(index) => clicked.toggle(index),
-            None => clicked.close(true),
-        }
-    });
-    let keyed = spots.clone();
-    let on_key = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |event: web_sys::KeyboardEvent| {
-        if event.key() == "Escape" && keyed.open.get().is_some() {
-            event.stop_propagation();
-            keyed.close(true);
-        }
-    });
-    let _ = spots.root.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
-    let _ = spots.root.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
-    Some(Watcher { spots, observer, on_move, _on_click: on_click, _on_key: on_key })
+    // One listener for the markers' and the card's clicks, keys and focus.
+    let handler = spots.clone();
+    // `Fn`, not `FnMut`: moving focus while handling one event dispatches another (focusout) at once.
+    let on_event = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| handler.handle(&event));
+    for name in ["click", "keydown", "focusout"] {
+        let _ = spots.root.add_event_listener_with_callback(name, on_event.as_ref().unchecked_ref());
+    }
+    Some(Watcher { spots, observer, on_move, _on_event: on_event })
 }
