@@ -373,32 +373,56 @@ fn CardList(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
                     view! {
                         <section class="cc-group" aria-labelledby=labelled_by>
                             <h3 class="cc-group-title" id=heading>{text.moment(moment)}</h3>
-                            <ul class="cc-list">
-                                {cards.into_iter().map(|card| {
-                                    let field = card.reason.kind == wire::ReasonKind::FieldKey;
-                                    let title = card.title.clone();
-                                    view! {
-                                        <li class="cc-item" class:cc-field=field>
-                                            <button
-                                                type="button"
-                                                class="cc-card"
-                                                data-snippet=card.id.to_string()
-                                                on:click=move |_| {
-                                                    record_view(ui, card.id);
-                                                    ui.view(Viewed::from(&card));
-                                                    focus_later(panel);
-                                                }
-                                            >
-                                                <span class="cc-card-title">{title}</span>
-                                            </button>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ul>
+                            {snippet_list(ui, panel, "cc-list", cards.iter().map(|card| Entry {
+                                viewed: Viewed::from(card),
+                                field: card.reason.kind == wire::ReasonKind::FieldKey,
+                                excerpt: None,
+                            }).collect())}
                         </section>
                     }
                 }).collect_view()}
         </div>
+    }
+}
+
+/// One snippet in a list: the context's snippets and search results.
+struct Entry {
+    viewed: Viewed,
+    /// Help for the focused field itself.
+    field: bool,
+    /// A search hit's excerpt: escaped text with `<mark>` around the matched words.
+    excerpt: Option<String>,
+}
+
+/// A list of snippets to open. Both lists are built here, so the wasm carries one view type for
+/// them rather than two.
+fn snippet_list(ui: Ui, panel: NodeRef<html::Section>, class: &'static str, entries: Vec<Entry>) -> impl IntoView {
+    view! {
+        <ul class=class>
+            {entries.into_iter().map(|entry| {
+                let hit = entry.excerpt.is_some();
+                let title = entry.viewed.title.clone();
+                let id = entry.viewed.id;
+                view! {
+                    <li class="cc-item" class:cc-field=entry.field>
+                        <button
+                            type="button"
+                            class=if hit { "cc-card cc-hit" } else { "cc-card" }
+                            data-snippet=id.to_string()
+                            on:click=move |_| {
+                                record_view(ui, id);
+                                ui.view(entry.viewed.clone());
+                                focus_later(panel);
+                            }
+                        >
+                            <span class=if hit { "cc-hit-title" } else { "cc-card-title" }>{title}</span>
+                            // Escaped by the service; only <mark> around the matched words.
+                            <span class="cc-excerpt" inner_html=entry.excerpt></span>
+                        </button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
 }
 
@@ -493,30 +517,13 @@ fn SearchResults(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
     };
     view! {
         <p class="cc-status" role="status">{message}</p>
-        <ul class="cc-list cc-hits">
-            {move || hits().into_iter().map(|hit| {
-                    let title = hit.title.clone();
-                    let excerpt = hit.excerpt.clone();
-                    view! {
-                        <li class="cc-item">
-                            <button
-                                type="button"
-                                class="cc-card cc-hit"
-                                data-snippet=hit.id.to_string()
-                                on:click=move |_| {
-                                    record_view(ui, hit.id);
-                                    ui.view(Viewed::from(&hit));
-                                    focus_later(panel);
-                                }
-                            >
-                                <span class="cc-hit-title">{title}</span>
-                                // Escaped by the service; only <mark> around the matched words.
-                                <span class="cc-excerpt" inner_html=excerpt></span>
-                            </button>
-                        </li>
-                    }
-                }).collect_view()}
-        </ul>
+        {move || {
+            let entries = hits()
+                .iter()
+                .map(|hit| Entry { viewed: Viewed::from(hit), field: false, excerpt: Some(hit.excerpt.clone()) })
+                .collect();
+            snippet_list(ui, panel, "cc-list cc-hits", entries)
+        }}
     }
 }
 
