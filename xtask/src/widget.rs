@@ -1,7 +1,7 @@
 //! Builds the widget for browsers: release wasm, JS bindings, optional wasm-opt, content-hashed
 //! names, the loader pointing at them, minified JS, precompressed copies, and a size report.
 
-use crate::{Workspace, cargo, prerequisites, run};
+use crate::{Workspace, cargo, prerequisites, run_with_env};
 use anyhow::{Context as _, bail};
 use sha2::{Digest, Sha256};
 use std::io::Write as _;
@@ -17,10 +17,22 @@ pub struct Dist {
 
 pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     prerequisites::wasm_target()?;
-    run(
+    // Source paths end up in the wasm (panic locations): shorten the registry's and this
+    // checkout's, which also keeps the build machine's directories out of what browsers download.
+    let cargo_home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|_| std::env::var("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .unwrap_or_default();
+    let rustflags = [
+        format!("--remap-path-prefix={}=crates", cargo_home.join("registry/src").display()),
+        format!("--remap-path-prefix={}=cuecard", workspace.root.display()),
+    ]
+    .join("\u{1f}");
+    run_with_env(
         workspace,
         &cargo(),
         &["build", "--package", "widget", "--target", "wasm32-unknown-unknown", "--profile", "widget"],
+        &[("CARGO_ENCODED_RUSTFLAGS", &rustflags)],
     )?;
     let raw_wasm = workspace.target_dir.join("wasm32-unknown-unknown/widget/widget.wasm");
     let loader_template = std::fs::read_to_string(workspace.root.join("widget/loader/cuecard.js"))?;
