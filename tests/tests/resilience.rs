@@ -1,6 +1,7 @@
 //! When the service is down: help already seen stays on screen, new contexts say quietly that
 //! help is unavailable, and the widget waits as long as the service's `Retry-After` asks instead
-//! of retrying on every open. Nothing reaches the page as an error.
+//! of retrying on every open. Nothing reaches the page as an error; a fault inside the widget
+//! switches it off quietly.
 
 mod support;
 
@@ -56,4 +57,45 @@ async fn with_the_service_down_cached_help_stays_and_retries_wait() {
     assert_eq!(problems["errors"], serde_json::json!([]), "{problems}");
     assert_eq!(problems["rejections"], serde_json::json!([]), "{problems}");
     assert_eq!(problems["consoleErrors"], serde_json::json!([]), "{problems}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fault_inside_the_widget_switches_it_off_quietly() {
+    let stack = Stack::start().await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.page("/claims/new.html")).await;
+    eventually("the widget with its hotspots", || async {
+        let shown = browser
+            .js(r#"var host = document.querySelector("cuecard-widget");
+                   return host && host.shadowRoot ? host.shadowRoot.querySelectorAll(".cc-spot").length : 0;"#)
+            .await;
+        shown.as_u64().filter(|shown| *shown > 0)
+    })
+    .await;
+
+    // The page swaps in a `fetch` that throws. Opening the panel runs into it inside a promise
+    // callback, where the exception escapes the widget's code (as a trap would): the glue's guard
+    // catches it, and the widget removes itself.
+    browser.js("window.fetch = function () { throw new TypeError('this page broke fetch'); }; return null;").await;
+    browser.click_in_widget(".cc-launcher").await;
+    eventually("the widget to switch itself off", || async {
+        browser.js(r#"return document.querySelector("cuecard-widget") === null;"#).await.as_bool().filter(|gone| *gone)
+    })
+    .await;
+    browser.assert_page_clean().await;
+    let warnings = browser.page_problems().await["consoleWarnings"].clone();
+    let warnings: Vec<String> = serde_json::from_value(warnings).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("Cuecard: help is disabled on this page.") && warnings[0].contains("broke fetch"));
+
+    // Later calls do nothing, and the page goes on working.
+    browser
+        .js("Cuecard('open'); Cuecard('setContext', { route: '/claims/new' }); Cuecard('toggle'); return null;")
+        .await;
+    browser.click("#claim-merchant").await;
+    browser.client.active_element().await.unwrap().send_keys("Hotel Adler").await.unwrap();
+    let value = browser.js(r#"return document.getElementById("claim-merchant").value;"#).await;
+    assert_eq!(value, "Hotel Adler");
+    browser.assert_page_clean().await;
+    assert_eq!(browser.page_problems().await["consoleWarnings"].as_array().unwrap().len(), 1, "still one warning");
 }

@@ -95,6 +95,9 @@
       .then(function (module) {
         return module.default({ module_or_path: base + "__CUECARD_WASM__" }).then(function () {
           if (state === "off") return; // shut down while loading
+          // A fault inside the widget (a trap, or an exception escaping it) lands here, not
+          // on the page: the glue guards every call from the browser into the wasm.
+          module.onFault(off);
           widget = module.mount(host.shadowRoot, config);
           state = "ready";
           watchNavigation();

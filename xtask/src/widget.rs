@@ -17,17 +17,15 @@ pub struct Dist {
 
 pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     prerequisites::wasm_target()?;
-    // Source paths end up in the wasm (panic locations): shorten the registry's and this
-    // checkout's, which also keeps the build machine's directories out of what browsers download.
+    // Source paths end up in the wasm (panic locations). The registry's are absolute: shorten
+    // them, which keeps the build machine's directories out of what browsers download. (This
+    // checkout's are relative already, so the flags, and the build cache, are the same for every
+    // checkout on a machine.)
     let cargo_home = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|_| std::env::var("HOME").map(|home| PathBuf::from(home).join(".cargo")))
         .unwrap_or_default();
-    let rustflags = [
-        format!("--remap-path-prefix={}=crates", cargo_home.join("registry/src").display()),
-        format!("--remap-path-prefix={}=cuecard", workspace.root.display()),
-    ]
-    .join("\u{1f}");
+    let rustflags = format!("--remap-path-prefix={}=crates", cargo_home.join("registry/src").display());
     run_with_env(
         workspace,
         &cargo(),
@@ -42,10 +40,12 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     // The post-processing below takes seconds; skip it when its inputs did not change.
     let dist = workspace.dist_dir();
     let terser = prerequisites::terser(workspace);
+    // Inputs: the wasm, the loader, this post-processing (its source) and whether terser runs.
     let build_key = format!(
-        "{}-{}-{}",
+        "{}-{}-{}-{}",
         short_hash(&std::fs::read(&raw_wasm).context("the widget's wasm was not built")?),
         short_hash(compact_loader(&loader_template).as_bytes()),
+        short_hash(include_str!("widget.rs").as_bytes()),
         if terser.is_some() { "min" } else { "plain" }
     );
     if let Some(existing) = existing_dist(&dist, &build_key) {
@@ -91,7 +91,7 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     let wasm_name = format!("cuecard-{}.wasm", short_hash(&wasm_bytes));
     let glue_source = std::fs::read_to_string(staging.join("widget.js"))?;
     // The default path is never used (the loader passes the hashed one) but keep it truthful.
-    let glue_source = glue_source.replace("widget_bg.wasm", &wasm_name);
+    let glue_source = guard_glue(&glue_source.replace("widget_bg.wasm", &wasm_name))?;
     let glue_source = minify(terser.as_deref(), &staging, &glue_source, Kind::Module)?;
     let glue_name = format!("cuecard-{}.js", short_hash(glue_source.as_bytes()));
     let loader_source = compact_loader(&loader_template)
@@ -109,6 +109,53 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     std::fs::write(dist.join(".build-key"), format!("{build_key}\n{glue_name}\n{wasm_name}\n"))?;
     print_sizes(&result)?;
     Ok(result)
+}
+
+/// Added to the glue: the guard every call from the browser into the wasm goes through.
+const GLUE_GUARD: &str = r#"
+var faulted = false, onFaultHandler = null;
+/** The loader's `off`: called once, with the error, when the widget faults. */
+export function onFault(handler) { onFaultHandler = handler; }
+function guard(call) {
+    return function () {
+        if (faulted) return undefined;
+        try {
+            return call.apply(this, arguments);
+        } catch (error) {
+            faulted = true;
+            if (onFaultHandler) onFaultHandler(error);
+            return undefined;
+        }
+    };
+}
+"#;
+
+/// Guards wasm-bindgen's glue so that no fault of the widget reaches the host page: every call
+/// from the browser into the wasm (event listeners, timers, observers, promise callbacks, the
+/// collection of dropped closures) goes through the glue's closure trampolines. Wrapped in
+/// `guard`, an exception or trap escaping the wasm is caught there, reported once to the loader
+/// (which switches the widget off) and the wasm is never entered again. The loader's own calls
+/// (`mount`, commands) are guarded in the loader. Fails if wasm-bindgen's glue changed shape.
+fn guard_glue(glue: &str) -> anyhow::Result<String> {
+    let edits = [
+        ("const real = (...args) => {", "const real = guard((...args) => {", 2),
+        ("    };\n    real._wbg_cb_unref = () => {", "    });\n    real._wbg_cb_unref = () => {", 2),
+        (
+            "new FinalizationRegistry(state => wasm.__wbindgen_destroy_closure(state.a, state.b))",
+            "new FinalizationRegistry(guard(state => wasm.__wbindgen_destroy_closure(state.a, state.b)))",
+            1,
+        ),
+    ];
+    let mut guarded = glue.to_owned();
+    for (from, to, count) in edits {
+        let found = guarded.matches(from).count();
+        if found != count {
+            bail!("wasm-bindgen's glue changed: `{from}` found {found} times, not {count}; update guard_glue");
+        }
+        guarded = guarded.replace(from, to);
+    }
+    guarded.push_str(GLUE_GUARD);
+    Ok(guarded)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
