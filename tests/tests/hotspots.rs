@@ -212,3 +212,49 @@ async fn fields_the_page_adds_later_get_markers_above_its_overlays() {
     .await;
     browser.assert_page_clean().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_site_can_turn_hotspots_on_for_pages_that_do_not_ask() {
+    let stack = Stack::start().await;
+    let browser = Browser::start().await;
+    // The claims list's script tag has no `data-hotspots`: by default, no markers.
+    browser.goto(&stack.page("/claims/")).await;
+    browser.click("#claims-search").await; // the first interaction loads the widget at once
+    eventually("the widget", || async {
+        let loaded = browser
+            .js(r#"var host = document.querySelector("cuecard-widget");
+                   return !!(host && host.shadowRoot && host.shadowRoot.querySelector(".cc-launcher"));"#)
+            .await;
+        loaded.as_bool().filter(|loaded| *loaded)
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(markers(&browser).await.is_empty(), "no hotspots unless the page or the site asks");
+
+    // The site's owner turns them on (PATCH /admin/v1/sites/{site} with `widget.hotspots`).
+    let site = stack.store.site(support::SITE_KEY).await.unwrap().unwrap();
+    let changes = store::SiteChanges { widget_settings: Some(r#"{"hotspots":true}"#.into()), ..Default::default() };
+    stack.store.update_site(site.id, &changes).await.unwrap();
+    let url = format!("{}/v1/widget-config?site={}&poll=", stack.api_origin, support::SITE_KEY);
+    eventually("the new settings to be served", || async {
+        let body = browser
+            .js(&format!(
+                "var request = new XMLHttpRequest(); request.open('GET', '{url}' + Date.now(), false); \
+                 request.send(); return request.responseText;"
+            ))
+            .await;
+        body.as_str().filter(|body| body.contains("hotspots")).map(str::to_owned)
+    })
+    .await;
+    // A worker who comes later (the first browser may reuse its answer for a minute).
+    drop(browser);
+    let browser = Browser::start().await;
+    browser.goto(&stack.page("/claims/")).await;
+    let found = eventually("the site's hotspots", || async {
+        let found = markers(&browser).await;
+        (!found.is_empty()).then_some(found)
+    })
+    .await;
+    assert!(keys(&found).iter().any(|key| key == "claims.filter"), "{found:?}");
+    browser.assert_page_clean().await;
+}

@@ -18,7 +18,7 @@
     site: script.getAttribute("data-site"),
     api: script.getAttribute("data-api") || new URL(script.src).origin,
     locale: script.getAttribute("data-locale") || undefined,
-    hotspots: script.hasAttribute("data-hotspots"),
+    hotspots: script.getAttribute("data-hotspots"),
   };
   var host = null;
   // Page handlers for `Cuecard('on', name, handler)`; the widget reports through `emit`.

@@ -162,6 +162,8 @@ pub struct Look {
     /// service checked the values; they are checked again here, as they go into a style rule.
     pub theme: String,
     pub label: Option<String>,
+    /// The site turned hotspots on.
+    pub hotspots: bool,
 }
 
 /// `GET /v1/widget-config`; `done` runs only when it answered.
@@ -197,6 +199,7 @@ fn look_from_js(body: &JsValue) -> Look {
         left: text(body, "position").as_deref() == Some("bottom-left"),
         theme,
         label: text(body, "launcher_label").filter(|label| !label.trim().is_empty()),
+        hotspots: field(body, "hotspots").is_truthy(),
     }
 }
 

@@ -16,6 +16,8 @@ use app::{App, Settings, Ui};
 use context::{ContextUpdate, PageContext};
 use js_sys::{Array, Reflect};
 use leptos::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, Element, Event, ShadowRoot};
@@ -30,8 +32,8 @@ pub struct Widget {
     settings: Settings,
     focus_listener: Closure<dyn FnMut(Event)>,
     hidden_listener: Closure<dyn FnMut(Event)>,
-    /// The page watcher of hotspots, when the page asked for them.
-    hotspots: Option<hotspots::Watcher>,
+    /// The page watcher of hotspots, once the page or the site turned them on.
+    hotspots: Rc<RefCell<Option<hotspots::Watcher>>>,
 }
 
 fn string_field(object: &JsValue, name: &str) -> Option<String> {
@@ -104,7 +106,7 @@ impl Widget {
             let _ = document
                 .remove_event_listener_with_callback("visibilitychange", self.hidden_listener.as_ref().unchecked_ref());
         }
-        if let Some(hotspots) = &self.hotspots {
+        if let Some(hotspots) = self.hotspots.borrow_mut().take() {
             hotspots.stop();
         }
         self.ui.viewing.set(None);
@@ -133,11 +135,13 @@ impl Widget {
 }
 
 /// Fetches the site's widget settings and applies them when they arrive: the theme as a
-/// rule added to the adopted stylesheet (CSSOM, so a strict CSP allows it), position and label.
+/// rule added to the adopted stylesheet (CSSOM, so a strict CSP allows it), position and label;
+/// `hotspots` hears whether the site turned hotspots on.
 /// The host page's own `--cc-*` properties on `cuecard-widget` still win.
 /// Runs on the executor `mount_to` starts, so call it after mounting.
-fn apply_site_look(ui: Ui, sheet: CssStyleSheet, settings: Settings) {
+fn apply_site_look(ui: Ui, sheet: CssStyleSheet, settings: Settings, hotspots: impl FnOnce(bool) + 'static) {
     api::fetch_look(&settings.api, &settings.site, move |look| {
+        hotspots(look.hotspots);
         if !look.theme.is_empty() {
             let rule = format!(":host{{{}}}", look.theme);
             let _ = sheet.insert_rule_with_index(&rule, sheet.css_rules().map_or(0, |rules| rules.length()));
@@ -173,9 +177,27 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     let settings = Settings { site, api };
     let app_settings = settings.clone();
     leptos::mount::mount_to(container.clone(), move || view! { <App ui settings=app_settings /> }).forget();
-    apply_site_look(ui, sheet, settings.clone());
-    let wants_hotspots = Reflect::get(&config, &JsValue::from_str("hotspots")).is_ok_and(|value| value.is_truthy());
-    let hotspots = if wants_hotspots { hotspots::watch(ui, &container, settings.clone()) } else { None };
+    // Hotspots: `data-hotspots` on the script tag turns them on (`="off"`: off) whatever the
+    // site's settings say; without it the site's settings decide.
+    let hotspots: Rc<RefCell<Option<hotspots::Watcher>>> = Rc::default();
+    let start_hotspots = {
+        let (hotspots, container, settings) = (hotspots.clone(), container.clone(), settings.clone());
+        move || {
+            // Not after a shutdown: the loader has removed the host by then.
+            if container.is_connected() && hotspots.borrow().is_none() {
+                *hotspots.borrow_mut() = hotspots::watch(ui, &container, settings.clone());
+            }
+        }
+    };
+    let page_hotspots = string_field(&config, "hotspots").map(|value| !matches!(value.as_str(), "off" | "false"));
+    if page_hotspots == Some(true) {
+        start_hotspots();
+    }
+    apply_site_look(ui, sheet, settings.clone(), move |site_hotspots| {
+        if page_hotspots.is_none() && site_hotspots {
+            start_hotspots();
+        }
+    });
     // Events still queued when the worker leaves the page (or hides it) go out at once.
     let hidden_listener = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
         if dom::document().is_some_and(|document| document.hidden()) {

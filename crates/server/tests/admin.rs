@@ -634,11 +634,13 @@ async fn owners_manage_the_site_and_its_keys() {
     let harness = harness().await;
     let site = "/admin/v1/sites/pk_test_acme";
     let patch = json!({"origins": ["https://app.acme.example"], "locales": ["de", "fr"],
-                       "widget": {"position": "bottom-left", "accent_color": "#0b5cad", "launcher_label": "Hilfe"}});
+                       "widget": {"position": "bottom-left", "accent_color": "#0b5cad", "launcher_label": "Hilfe",
+                                  "hotspots": true}});
     let (status, _, changed) = harness.call("PATCH", site, "owner", None, Some(patch)).await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!(changed["locales"], json!(["en", "de", "fr"]));
     assert_eq!(changed["widget"]["position"], "bottom-left");
+    assert_eq!(changed["widget"]["hotspots"], true);
     let (status, _, error) =
         harness.call("PATCH", site, "owner", None, Some(json!({"widget": {"accent_color": "red"}}))).await;
     assert_eq!(
@@ -654,6 +656,14 @@ async fn owners_manage_the_site_and_its_keys() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(send(&harness.app, help).await.0, StatusCode::OK);
+    // The widget reads the look, and whether hotspots are on, from the public API.
+    let config = Request::get("/v1/widget-config?site=pk_test_acme").body(Body::empty()).unwrap();
+    let (status, _, config) = send(&harness.app, config).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        config,
+        json!({"position": "bottom-left", "accent_color": "#0b5cad", "launcher_label": "Hilfe", "hotspots": true})
+    );
 
     // A key is shown once, listed without its secret, rotated with an overlap and revoked.
     let (status, _, created) = harness

@@ -200,6 +200,10 @@ pub struct WidgetSettings {
     /// A CSS font-family list (`Inter, "Segoe UI", sans-serif`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub font: Option<String>,
+    /// Help markers beside every field that has help, on every page of the site (a page can
+    /// still turn them on or off itself with `data-hotspots`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hotspots: bool,
 }
 
 impl WidgetSettings {
