@@ -1,4 +1,4 @@
-//! Resolution and search on synthetic sites of 1k to 1M snippets.
+//! Resolution, hotspots (`field_help`) and search on synthetic sites of 1k to 1M snippets.
 //! `cargo bench -p engine --features synthetic` (or `cargo xtask bench`, which also loads the
 //! service). Criterion prints time per call; compare sizes within one run.
 
@@ -47,6 +47,29 @@ fn benches(criterion: &mut Criterion) {
         search_sites.push((size, index));
     }
     resolve.finish();
+
+    // Hotspots: one page's keys (32, gathered from several focus chains) at a time.
+    let mut field_help = criterion.benchmark_group("field_help_32_keys");
+    field_help.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    for (size, index) in &search_sites {
+        let pages: Vec<engine::Context> = synthetic::contexts(512, *size, SEED)
+            .chunks(16)
+            .map(|chunk| {
+                let mut keys: Vec<String> = chunk.iter().flat_map(|context| context.keys.iter().cloned()).collect();
+                keys.dedup();
+                keys.truncate(32);
+                engine::Context { keys, ..chunk[0].clone() }
+            })
+            .collect();
+        let mut next = 0;
+        field_help.bench_with_input(BenchmarkId::from_parameter(size), index, |bencher, index| {
+            bencher.iter(|| {
+                next = (next + 1) % pages.len();
+                black_box(index.field_help(&pages[next], 0).len())
+            });
+        });
+    }
+    field_help.finish();
 
     let mut search = criterion.benchmark_group("search");
     search.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
