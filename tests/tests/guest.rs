@@ -8,14 +8,7 @@ use support::{Browser, Stack, eventually};
 
 /// Waits for the launcher, opens the panel and waits for its cards.
 async fn open_panel(browser: &Browser) -> Vec<String> {
-    eventually("the launcher", || async {
-        let found = browser
-            .js(r#"var host = document.querySelector("cuecard-widget");
-                   return !!(host && host.shadowRoot && host.shadowRoot.querySelector(".cc-launcher"));"#)
-            .await;
-        found.as_bool().filter(|found| *found)
-    })
-    .await;
+    browser.wait_for_launcher().await;
     browser.click_in_widget(".cc-launcher").await;
     browser.wait_for_cards("the page's snippets", |titles| !titles.is_empty()).await
 }

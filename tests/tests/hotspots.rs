@@ -220,14 +220,7 @@ async fn the_site_can_turn_hotspots_on_for_pages_that_do_not_ask() {
     // The claims list's script tag has no `data-hotspots`: by default, no markers.
     browser.goto(&stack.page("/claims/")).await;
     browser.click("#claims-search").await; // the first interaction loads the widget at once
-    eventually("the widget", || async {
-        let loaded = browser
-            .js(r#"var host = document.querySelector("cuecard-widget");
-                   return !!(host && host.shadowRoot && host.shadowRoot.querySelector(".cc-launcher"));"#)
-            .await;
-        loaded.as_bool().filter(|loaded| *loaded)
-    })
-    .await;
+    browser.wait_for_launcher().await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(markers(&browser).await.is_empty(), "no hotspots unless the page or the site asks");
 

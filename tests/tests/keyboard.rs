@@ -46,14 +46,7 @@ async fn everything_is_reachable_and_usable_from_the_keyboard() {
     let stack = Stack::start().await;
     let browser = Browser::start().await;
     browser.goto(&stack.page("/claims/new.html")).await;
-    eventually("the launcher", || async {
-        let found = browser
-            .js(r#"var host = document.querySelector("cuecard-widget");
-                   return !!(host && host.shadowRoot && host.shadowRoot.querySelector(".cc-launcher"));"#)
-            .await;
-        found.as_bool().filter(|found| *found)
-    })
-    .await;
+    browser.wait_for_launcher().await;
     // From the page's own fields, Tab reaches the launcher (it is last in the page's order).
     browser.click("#claim-vat-number").await;
     tab_to(&browser, "cc-launcher").await;

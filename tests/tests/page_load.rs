@@ -31,14 +31,7 @@ async fn the_page_loads_before_the_widget_fetches_its_wasm() {
         browser.goto(&with.page(&format!("/claims/new.html?round={round}"))).await;
         let (load, wasm_start) = timings(&browser).await;
         // The launcher appears once the wasm is in; by then the page had long loaded.
-        eventually("the widget", || async {
-            let ready = browser
-                .js(r#"var host = document.querySelector("cuecard-widget");
-                       return !!(host && host.shadowRoot && host.shadowRoot.querySelector(".cc-launcher"));"#)
-                .await;
-            ready.as_bool().filter(|ready| *ready)
-        })
-        .await;
+        browser.wait_for_launcher().await;
         let (_, wasm_start_later) = timings(&browser).await;
         let wasm_start = if wasm_start < 0.0 { wasm_start_later } else { wasm_start };
         assert!(

@@ -1,5 +1,7 @@
 //! Talking to the Cuecard service: every request has a timeout and sends no cookies.
 
+use std::cell::{Ref, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -34,7 +36,9 @@ impl Backoff {
         now_ms >= self.until_ms
     }
 
-    pub fn failed(&mut self, now_ms: f64, retry_after_secs: Option<u32>) {
+    /// A request failed with `error`; the service's `Retry-After`, if it gave one, wins.
+    pub fn failed(&mut self, now_ms: f64, error: &FetchError) {
+        let retry_after_secs = if let FetchError::RetryAfter(seconds) = error { Some(*seconds) } else { None };
         self.failures = self.failures.saturating_add(1);
         let doubling = f64::from(1_u32 << self.failures.min(7)).min(120.0);
         let seconds = retry_after_secs.map_or(doubling, |seconds| f64::from(seconds.min(3600)));
@@ -73,6 +77,56 @@ impl<V> Recent<V> {
             self.entries.remove(0);
         }
         self.entries.push((query, value));
+    }
+}
+
+/// One card endpoint as the widget uses it: its recent answers per query and its backoff after
+/// failures. The panel's list (`/v1/help`) and the hotspots (`/v1/hotspots`) each have one.
+pub struct Cards {
+    api_base: String,
+    endpoint: &'static str,
+    recent: RefCell<Recent<Vec<wire::Card>>>,
+    backoff: RefCell<Backoff>,
+}
+
+impl Cards {
+    pub fn new(api_base: &str, endpoint: &'static str) -> Rc<Cards> {
+        Rc::new(Cards {
+            api_base: api_base.to_owned(),
+            endpoint,
+            recent: RefCell::default(),
+            backoff: RefCell::default(),
+        })
+    }
+
+    /// The last answer for `query`, if there is one.
+    pub fn cached(&self, query: &wire::HelpQuery) -> Option<Ref<'_, Vec<wire::Card>>> {
+        Ref::filter_map(self.recent.borrow(), |recent| recent.get(query)).ok()
+    }
+
+    /// False while backing off after failures: ask again later, show what is cached meanwhile.
+    pub fn ready(&self) -> bool {
+        self.backoff.borrow().ready(js_sys::Date::now())
+    }
+
+    /// Asks for `query`'s cards. The answer is kept (or the failure counted for the backoff)
+    /// before `done` hears of it.
+    pub fn fetch(
+        self: &Rc<Self>,
+        query: wire::HelpQuery,
+        done: impl FnOnce(Result<Vec<wire::Card>, FetchError>) + 'static,
+    ) {
+        let cards = self.clone();
+        fetch_cards(&self.api_base, self.endpoint, &query.clone(), move |result| {
+            match &result {
+                Ok(answer) => {
+                    cards.backoff.borrow_mut().succeeded();
+                    cards.recent.borrow_mut().insert(query, answer.clone());
+                }
+                Err(error) => cards.backoff.borrow_mut().failed(js_sys::Date::now(), error),
+            }
+            done(result);
+        });
     }
 }
 
@@ -117,7 +171,7 @@ fn get(api_base: &str, endpoint: &str, pairs: &[(&str, &str)], done: Done) {
 
 /// `GET /v1/help` (the context's snippets, best first) or `GET /v1/hotspots` (the first snippet of
 /// each key on the page): both answer a list of cards.
-pub fn fetch_cards(
+fn fetch_cards(
     api_base: &str,
     endpoint: &str,
     query: &wire::HelpQuery,
@@ -384,7 +438,7 @@ async fn send(method: &str, url: &str, body: Option<&str>) -> Result<String, Fet
 
 #[cfg(test)]
 mod tests {
-    use super::{Backoff, RECENT_MAX, Recent};
+    use super::{Backoff, FetchError, RECENT_MAX, Recent};
 
     #[test]
     fn recent_answers_keep_the_newest_and_replace_repeats() {
@@ -404,15 +458,15 @@ mod tests {
     fn failures_back_off_doubling_or_as_the_service_says() {
         let mut backoff = Backoff::default();
         assert!(backoff.ready(0.0));
-        backoff.failed(0.0, None);
+        backoff.failed(0.0, &FetchError::Unreachable);
         assert!(!backoff.ready(1_999.0) && backoff.ready(2_000.0));
-        backoff.failed(2_000.0, None);
+        backoff.failed(2_000.0, &FetchError::Status(500));
         assert!(!backoff.ready(5_999.0) && backoff.ready(6_000.0));
         for _ in 0..20 {
-            backoff.failed(0.0, None);
+            backoff.failed(0.0, &FetchError::Unreachable);
         }
         assert!(backoff.ready(120_000.0), "at most two minutes");
-        backoff.failed(0.0, Some(30));
+        backoff.failed(0.0, &FetchError::RetryAfter(30));
         assert!(!backoff.ready(29_999.0) && backoff.ready(30_000.0), "Retry-After wins");
         backoff.succeeded();
         assert!(backoff.ready(0.0));

@@ -1,6 +1,6 @@
 //! The Leptos components. They read signals and render; decisions live in `context` and `api`.
 
-use crate::api::{self, FetchError};
+use crate::api;
 use crate::context::PageContext;
 use crate::events::{Tracker, event_at};
 use crate::i18n::{Language, Text};
@@ -179,9 +179,8 @@ pub struct Settings {
 /// query so going back to a field or screen shows its help at once; a stale answer (the
 /// context moved on while it was in flight) is dropped.
 fn follow_context(ui: Ui, settings: Settings) {
-    let cache: Rc<RefCell<api::Recent<Vec<wire::Card>>>> = Rc::default();
+    let help = api::Cards::new(&settings.api, "/v1/help");
     let latest: Rc<RefCell<Option<wire::HelpQuery>>> = Rc::default();
-    let backoff: Rc<RefCell<api::Backoff>> = Rc::default();
     let was_open = Rc::new(std::cell::Cell::new(false));
     // An open is reported once its list is known, with how many snippets it showed.
     let open_to_report = Rc::new(std::cell::Cell::new(false));
@@ -216,40 +215,39 @@ fn follow_context(ui: Ui, settings: Settings) {
             return;
         }
         *latest.borrow_mut() = Some(query.clone());
-        if let Some(cards) = cache.borrow().get(&query) {
-            ui.cards.set(cards.clone());
-            ui.status.set(Status::Ready);
-            report_open(cards.len());
-        } else {
-            ui.status.set(Status::Loading);
+        let cached = help.cached(&query).map(|cards| cards.clone());
+        let has_cached = cached.is_some();
+        match cached {
+            Some(cards) => {
+                report_open(cards.len());
+                ui.cards.set(cards);
+                ui.status.set(Status::Ready);
+            }
+            None => ui.status.set(Status::Loading),
         }
-        if !backoff.borrow().ready(js_sys::Date::now()) {
+        if !help.ready() {
             // The service failed a moment ago: no request until the backoff ends.
-            if cache.borrow().get(&query).is_none() {
+            if !has_cached {
                 ui.status.set(Status::Unavailable);
             }
             *latest.borrow_mut() = None;
             return;
         }
-        let (cache, latest, api_base, backoff) = (cache.clone(), latest.clone(), settings.api.clone(), backoff.clone());
+        let latest = latest.clone();
         let report_open = report_open.clone();
-        api::fetch_cards(&api_base, "/v1/help", &query.clone(), move |result| {
+        help.fetch(query.clone(), move |result| {
             if latest.borrow().as_ref() != Some(&query) {
                 return;
             }
             match result {
                 Ok(cards) => {
-                    backoff.borrow_mut().succeeded();
                     report_open(cards.len());
-                    cache.borrow_mut().insert(query, cards.clone());
                     ui.cards.set(cards);
                     ui.status.set(Status::Ready);
                 }
-                Err(error) => {
-                    let retry_after = if let FetchError::RetryAfter(seconds) = error { Some(seconds) } else { None };
-                    backoff.borrow_mut().failed(js_sys::Date::now(), retry_after);
+                Err(_) => {
                     // Keep showing what was cached for this context, if anything.
-                    if cache.borrow().get(&query).is_none() {
+                    if !has_cached {
                         ui.status.set(Status::Unavailable);
                     }
                     // Let the next open or context change try again.

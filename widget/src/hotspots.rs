@@ -300,9 +300,8 @@ impl Watcher {
 pub fn watch(ui: Ui, container: &Element, settings: Settings) -> Option<Watcher> {
     let spots = Rc::new(Hotspots::new(ui, container)?);
     let pending = Rc::new(Cell::new(Pending::Nothing));
-    let answers: Rc<RefCell<crate::api::Recent<Vec<wire::Card>>>> = Rc::default();
+    let hotspots = crate::api::Cards::new(&settings.api, "/v1/hotspots");
     let latest: Rc<RefCell<Option<wire::HelpQuery>>> = Rc::default();
-    let backoff: Rc<RefCell<crate::api::Backoff>> = Rc::default();
 
     // Pairs the page's elements with the answer for the page's keys.
     let show = {
@@ -327,31 +326,23 @@ pub fn watch(ui: Ui, container: &Element, settings: Settings) -> Option<Watcher>
         }
         let mut query = ui.context.with_untracked(|context| context.to_query(&settings.site));
         query.keys = Some(keys.join(","));
-        if let Some(cards) = answers.borrow().get(&query) {
-            show(elements, cards);
+        if let Some(cards) = hotspots.cached(&query) {
+            show(elements, &cards);
             return;
         }
-        if latest.borrow().as_ref() == Some(&query) || !backoff.borrow().ready(js_sys::Date::now()) {
+        // Not while the same question is in flight, nor while backing off after failures.
+        if latest.borrow().as_ref() == Some(&query) || !hotspots.ready() {
             return;
         }
         *latest.borrow_mut() = Some(query.clone());
-        let (api, answers, latest, backoff) = (settings.api.clone(), answers.clone(), latest.clone(), backoff.clone());
-        crate::api::fetch_cards(&api, "/v1/hotspots", &query.clone(), move |result| {
+        let latest = latest.clone();
+        hotspots.fetch(query.clone(), move |result| {
             if latest.borrow().as_ref() != Some(&query) {
                 return;
             }
             *latest.borrow_mut() = None;
-            match result {
-                Ok(cards) => {
-                    backoff.borrow_mut().succeeded();
-                    show(page_elements(), &cards);
-                    answers.borrow_mut().insert(query, cards);
-                }
-                Err(error) => {
-                    let retry_after =
-                        if let crate::api::FetchError::RetryAfter(seconds) = error { Some(seconds) } else { None };
-                    backoff.borrow_mut().failed(js_sys::Date::now(), retry_after);
-                }
+            if let Ok(cards) = result {
+                show(page_elements(), &cards);
             }
         });
     };

@@ -40,11 +40,14 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     // The post-processing below takes seconds; skip it when its inputs did not change.
     let dist = workspace.dist_dir();
     let terser = prerequisites::terser(workspace);
+    if terser.is_none() {
+        eprintln!("note: terser not available; the loader and glue go out unminified (about 2 KB more brotli)");
+    }
     // Inputs: the wasm, the loader, this post-processing (its source) and whether terser runs.
     let build_key = format!(
         "{}-{}-{}-{}",
         short_hash(&std::fs::read(&raw_wasm).context("the widget's wasm was not built")?),
-        short_hash(compact_loader(&loader_template).as_bytes()),
+        short_hash(loader_template.as_bytes()),
         short_hash(include_str!("widget.rs").as_bytes()),
         if terser.is_some() { "min" } else { "plain" }
     );
@@ -94,9 +97,7 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     let glue_source = guard_glue(&glue_source.replace("widget_bg.wasm", &wasm_name))?;
     let glue_source = minify(terser.as_deref(), &staging, &glue_source, Kind::Module)?;
     let glue_name = format!("cuecard-{}.js", short_hash(glue_source.as_bytes()));
-    let loader_source = compact_loader(&loader_template)
-        .replace("__CUECARD_GLUE__", &glue_name)
-        .replace("__CUECARD_WASM__", &wasm_name);
+    let loader_source = loader_template.replace("__CUECARD_GLUE__", &glue_name).replace("__CUECARD_WASM__", &wasm_name);
     let loader_source = minify(terser.as_deref(), &staging, &loader_source, Kind::Script)?;
 
     let result = Dist { loader: dist.join("cuecard.js"), glue: dist.join(&glue_name), wasm: dist.join(&wasm_name) };
@@ -166,12 +167,11 @@ enum Kind {
     Module,
 }
 
-/// `source` minified by terser (names mangled, dead code dropped; `/*!` notices kept), or as it
-/// is when terser is not available.
+/// `source` minified by terser (names mangled, dead code dropped; `/*!` notices kept). Without
+/// terser the glue goes as it is and the loader without its comment lines.
 fn minify(terser: Option<&Path>, staging: &Path, source: &str, kind: Kind) -> anyhow::Result<String> {
     let Some(terser) = terser else {
-        eprintln!("note: terser not available; the loader and glue go out unminified (about 2 KB more brotli)");
-        return Ok(source.to_owned());
+        return Ok(if kind == Kind::Script { compact_loader(source) } else { source.to_owned() });
     };
     let input = staging.join("minify-input.js");
     let output = staging.join("minify-output.js");

@@ -262,6 +262,18 @@ impl Browser {
         self.client.execute(script, Vec::new()).await.unwrap()
     }
 
+    /// Waits until the widget has loaded and shows its launcher.
+    pub async fn wait_for_launcher(&self) {
+        eventually("the widget's launcher", || async {
+            let found = self
+                .js(r#"var host = document.querySelector("cuecard-widget");
+                       return !!(host && host.shadowRoot && host.shadowRoot.querySelector(".cc-launcher"));"#)
+                .await;
+            found.as_bool().filter(|found| *found)
+        })
+        .await;
+    }
+
     /// Clicks an element inside the widget's shadow root, waiting for it to exist.
     pub async fn click_in_widget(&self, selector: &str) {
         let selector = selector.to_owned();
