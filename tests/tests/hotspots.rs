@@ -227,7 +227,7 @@ async fn the_site_can_turn_hotspots_on_for_pages_that_do_not_ask() {
     // The site's owner turns them on (PATCH /admin/v1/sites/{site} with `widget.hotspots`).
     let site = stack.store.site(support::SITE_KEY).await.unwrap().unwrap();
     let changes = store::SiteChanges { widget_settings: Some(r#"{"hotspots":true}"#.into()), ..Default::default() };
-    stack.store.update_site(site.id, &changes).await.unwrap();
+    stack.store.update_site(site.id, &store::Precondition::Any, &changes).await.unwrap();
     let url = format!("{}/v1/widget-config?site={}&poll=", stack.api_origin, support::SITE_KEY);
     eventually("the new settings to be served", || async {
         let body = browser

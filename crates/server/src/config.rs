@@ -59,27 +59,83 @@ pub struct ServeConfig {
     #[arg(long, env = "CUECARD_REQUEST_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub request_timeout_secs: u64,
 
-    /// Public API requests a client may make per site per minute, sustained; 0 for no limit.
-    #[arg(long, env = "CUECARD_PUBLIC_RATE_LIMIT", default_value_t = 1200)]
+    /// Public API budget per site and client address per minute, sustained (a search costs 4,
+    /// an event batch 1 + 1 per KiB, anything else 1); 0 for no limit. Sized for an office of
+    /// 2,000 workers behind one address.
+    #[arg(long, env = "CUECARD_PUBLIC_RATE_LIMIT", default_value_t = Self::DEFAULT_PUBLIC_RATE_LIMIT)]
     pub public_rate_limit: u32,
 
-    /// Public API requests a client may make at once before the per-minute rate applies.
-    #[arg(long, env = "CUECARD_PUBLIC_RATE_BURST", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Public API budget a client may spend at once before the per-minute rate applies.
+    #[arg(long, env = "CUECARD_PUBLIC_RATE_BURST", default_value_t = Self::DEFAULT_PUBLIC_RATE_BURST,
+        value_parser = clap::value_parser!(u32).range(1..))]
     pub public_rate_burst: u32,
 
-    /// Behind a reverse proxy: the header holding the client's address (`x-forwarded-for`),
-    /// whose first address is used for rate limits. Unset, the socket's peer address is used.
+    /// Behind a reverse proxy: the header it appends the client's address to (`x-forwarded-for`).
+    /// Unset, the socket's peer address is the client.
     #[arg(long, env = "CUECARD_CLIENT_IP_HEADER")]
     pub client_ip_header: Option<String>,
+
+    /// With `--client-ip-header`: how many proxies append to it; the client is that many
+    /// entries from the right (what the client writes itself is ignored).
+    #[arg(long, env = "CUECARD_TRUSTED_PROXIES", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub trusted_proxies: u16,
+
+    /// With `--client-ip-header`, instead of counting proxies: the proxies' networks
+    /// (`10.0.0.0/8,fd00::/8`); the client is the right-most entry outside them, and a peer
+    /// outside them is the client whatever it sends.
+    #[arg(long, env = "CUECARD_TRUSTED_PROXY_NETWORKS", value_delimiter = ',')]
+    pub trusted_proxy_networks: Vec<ipnet::IpNet>,
+
+    /// Longest time a client may take to send a request's line and headers (seconds).
+    #[arg(long, env = "CUECARD_HEADER_READ_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_read_timeout_secs: u64,
+
+    /// How long a keep-alive connection may wait for its next request (seconds).
+    #[arg(long, env = "CUECARD_IDLE_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout_secs: u64,
+
+    /// Most connections open at once; beyond it the one idle longest is closed. Lowered to what
+    /// the open-file limit allows (raised at start as far as the system lets it).
+    #[arg(long, env = "CUECARD_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+
+    /// On SIGTERM or Ctrl-C: how long requests in flight may take to finish before they are dropped (seconds).
+    #[arg(long, env = "CUECARD_SHUTDOWN_GRACE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub shutdown_grace_secs: u64,
+
+    /// Widget events (with their search words and comments) are deleted after this many days.
+    #[arg(long, env = "CUECARD_EVENTS_RETENTION_DAYS", default_value_t = 180, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub events_retention_days: u64,
 }
 
 impl ServeConfig {
+    pub const DEFAULT_PUBLIC_RATE_LIMIT: u32 = 30_000;
+    pub const DEFAULT_PUBLIC_RATE_BURST: u32 = 5_000;
+
     pub fn refresh_interval(&self) -> Duration {
         Duration::from_secs(self.refresh_secs)
     }
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn connection_policy(&self) -> crate::serve::ConnectionPolicy {
+        crate::serve::ConnectionPolicy {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            max_connections: crate::serve::connections_that_fit(
+                usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            ),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+        }
+    }
+
+    pub fn background(&self) -> crate::Background {
+        crate::Background {
+            refresh_every: self.refresh_interval(),
+            events_retention: Duration::from_secs(self.events_retention_days * 86_400),
+        }
     }
 }
 

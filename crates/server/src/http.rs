@@ -139,28 +139,31 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Json
     }
 }
 
-/// A snippet's ETag: its version.
-pub fn snippet_etag(version: i64) -> HeaderValue {
+/// The ETag of a versioned admin resource (a snippet, a site's settings): its version.
+pub fn version_etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
 }
 
-/// The version a change is based on, from `If-Match`: 428 without one. A value naming no
-/// version (`*`, a weak or foreign tag) can never match, so it gets the 412 with the current one.
-pub fn expected_version(headers: &HeaderMap) -> Result<i64, ApiError> {
-    let values = headers.get_all(axum::http::header::IF_MATCH);
+/// The versions a change may apply to, from `If-Match` (RFC 9110 §13.1.1): 428 without one;
+/// `*` matches any version; a list matches any of its entity tags. Comparison is strong, so weak
+/// (`W/"3"`) and foreign tags never match and end in the 412 with the current version.
+pub fn if_match(headers: &HeaderMap) -> Result<store::Precondition, ApiError> {
     let mut present = false;
-    for value in values {
+    let mut versions = Vec::new();
+    for value in headers.get_all(axum::http::header::IF_MATCH) {
         present = true;
-        for candidate in value.to_str().unwrap_or_default().split(',') {
-            let candidate = candidate.trim();
+        for candidate in value.to_str().unwrap_or_default().split(',').map(str::trim) {
+            if candidate == "*" {
+                return Ok(store::Precondition::Any);
+            }
             if let Some(version) = candidate.strip_prefix('"').and_then(|rest| rest.strip_suffix('"'))
                 && let Ok(version) = version.parse::<i64>()
             {
-                return Ok(version);
+                versions.push(version);
             }
         }
     }
-    if present { Ok(-1) } else { Err(ApiError::PreconditionRequired) }
+    if present { Ok(store::Precondition::OneOf(versions)) } else { Err(ApiError::PreconditionRequired) }
 }
 
 /// A JSON answer with a strong ETag derived from `etag`; 304 when the client already has it.

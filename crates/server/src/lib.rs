@@ -5,6 +5,7 @@ pub mod config;
 pub mod http;
 pub mod import;
 pub mod indexes;
+pub mod serve;
 
 use indexes::{Indexes, RefreshError, SearchReadiness};
 use std::future::Future;
@@ -38,6 +39,25 @@ impl AppState {
         Ok(AppState { store, indexes })
     }
 
+    /// Deletes events older than `retention` now and every hour: free text (searches, comments)
+    /// is not kept longer than the operator said.
+    pub fn spawn_retention(&self, retention: Duration) -> tokio::task::JoinHandle<()> {
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                ticker.tick().await;
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                let before = i64::try_from(now.saturating_sub(retention).as_secs()).unwrap_or(0);
+                match store.delete_events_before(before).await {
+                    Ok(0) => {}
+                    Ok(deleted) => tracing::info!(deleted, "deleted events past their retention"),
+                    Err(error) => tracing::error!(%error, "deleting old events failed; trying again in an hour"),
+                }
+            }
+        })
+    }
+
     /// Picks up content written by other processes (`cuecard import` while serving).
     pub fn spawn_refresher(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let state = self.clone();
@@ -57,18 +77,29 @@ impl AppState {
     }
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves, refreshing indexes in the background.
+/// What runs beside the server while it serves.
+#[derive(Debug, Clone, Copy)]
+pub struct Background {
+    /// How often to look for content written by another process.
+    pub refresh_every: Duration,
+    /// Events older than this are deleted (checked hourly).
+    pub events_retention: Duration,
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, refreshing indexes and deleting old
+/// events in the background; then drains connections as `policy` says.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     options: http::RouterOptions,
-    refresh_every: Duration,
+    policy: serve::ConnectionPolicy,
+    background: Background,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let refresher = state.spawn_refresher(refresh_every);
-    // Peer addresses are kept for rate limits per client.
-    let service = http::router(state, options).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+    let refresher = state.spawn_refresher(background.refresh_every);
+    let retention = state.spawn_retention(background.events_retention);
+    let result = serve::serve(listener, http::router(state, options), policy, shutdown).await;
     refresher.abort();
+    retention.abort();
     result
 }

@@ -10,8 +10,15 @@ use std::sync::Arc;
 use store::{ImportOptions, Role, Site, SiteSpec, SnippetFilter, SqliteStore, Store};
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let result = runtime.block_on(run());
+    // Whatever a dropped request left running (a blocking database call) gets a moment, no more.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
+}
+
+async fn run() -> anyhow::Result<()> {
     let config = Config::parse();
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_new(&config.log).context("invalid --log filter")?)
@@ -65,7 +72,7 @@ async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> anyhow::Result<()>
         request_timeout: config.request_timeout(),
         public_limits,
     };
-    server::run(listener, state, options, config.refresh_interval(), shutdown_signal()).await?;
+    server::run(listener, state, options, config.connection_policy(), config.background(), shutdown_signal()).await?;
     tracing::info!("cuecard stopped");
     Ok(())
 }
@@ -81,7 +88,19 @@ fn public_limits(config: &ServeConfig) -> anyhow::Result<Option<http::limits::Pu
         .map(axum::http::HeaderName::try_from)
         .transpose()
         .context("invalid --client-ip-header")?;
-    Ok(Some(http::limits::PublicLimits::new(http::limits::RateLimit { per_minute, burst }, header)))
+    let client_address = match header {
+        None if !config.trusted_proxy_networks.is_empty() => {
+            bail!("--trusted-proxy-networks needs --client-ip-header (the header those proxies set)")
+        }
+        None => http::limits::ClientAddress::Peer,
+        Some(header) if config.trusted_proxy_networks.is_empty() => {
+            http::limits::ClientAddress::ProxyCount { header, proxies: usize::from(config.trusted_proxies) }
+        }
+        Some(header) => {
+            http::limits::ClientAddress::ProxyNetworks { header, networks: config.trusted_proxy_networks.clone() }
+        }
+    };
+    Ok(Some(http::limits::PublicLimits::new(http::limits::RateLimit { per_minute, burst }, client_address)))
 }
 
 async fn shutdown_signal() {

@@ -8,7 +8,7 @@ use engine::{Locale, Moment, Status, Target};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use server::AppState;
-use server::http::limits::{PublicLimits, RateLimit};
+use server::http::limits::{ClientAddress, PublicLimits, RateLimit};
 use server::http::{RouterOptions, router};
 use server::indexes::SearchReadiness;
 use std::num::NonZeroU32;
@@ -151,6 +151,14 @@ fn snippet_body(slug: &str, title: &str) -> Value {
     })
 }
 
+/// The id of the imported `vat` snippet.
+async fn vat_id(harness: &Harness) -> i64 {
+    let (_, _, list) = harness.call("GET", SNIPPETS, "viewer", None, None).await;
+    list["snippets"].as_array().unwrap().iter().find(|snippet| snippet["slug"] == "vat").unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn an_author_drafts_a_publisher_publishes_and_history_is_kept() {
     let harness = harness().await;
@@ -249,9 +257,14 @@ async fn an_author_drafts_a_publisher_publishes_and_history_is_kept() {
         (status, error["error"]["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed"))
     );
-    let (status, _, error) =
-        harness.call("POST", SNIPPETS, "author", None, Some(snippet_body("cost-centre", "Again"))).await;
+    let (status, _, error) = harness.call("POST", SNIPPETS, "author", None, Some(snippet_body("vat", "Again"))).await;
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("duplicate")));
+    // An archived snippet's slug can be used again: the snippet comes back as a draft, history kept.
+    let (status, _, revived) =
+        harness.call("POST", SNIPPETS, "author", None, Some(snippet_body("cost-centre", "Again"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{revived}");
+    assert_eq!((revived["id"].as_i64(), revived["version"].as_i64()), (Some(id), Some(6)));
+    assert_eq!(revived["status"], "draft");
 }
 
 #[tokio::test]
@@ -276,8 +289,8 @@ async fn the_second_of_two_editors_gets_412_and_the_winner_text_stays() {
     assert_eq!(headers[header::ETAG], "\"2\"");
     let (_, _, stored) = harness.call("GET", &uri, "viewer", None, None).await;
     assert_eq!(stored["title"], "Alice's mileage");
-    // `*` and weak tags name no version: they never overwrite.
-    for if_match in ["*", "W/\"2\"", "\"nonsense\""] {
+    // Weak and foreign tags name no version: they never overwrite.
+    for if_match in ["W/\"2\"", "\"nonsense\"", "\"1\", \"3\""] {
         let (status, _, _) =
             harness.call("PUT", &uri, "author", Some(if_match), Some(snippet_body("mileage", "Eve"))).await;
         assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{if_match}");
@@ -636,13 +649,13 @@ async fn owners_manage_the_site_and_its_keys() {
     let patch = json!({"origins": ["https://app.acme.example"], "locales": ["de", "fr"],
                        "widget": {"position": "bottom-left", "accent_color": "#0b5cad", "launcher_label": "Hilfe",
                                   "hotspots": true}});
-    let (status, _, changed) = harness.call("PATCH", site, "owner", None, Some(patch)).await;
+    let (status, _, changed) = harness.call("PATCH", site, "owner", Some("*"), Some(patch)).await;
     assert_eq!(status, StatusCode::OK, "{changed}");
     assert_eq!(changed["locales"], json!(["en", "de", "fr"]));
     assert_eq!(changed["widget"]["position"], "bottom-left");
     assert_eq!(changed["widget"]["hotspots"], true);
     let (status, _, error) =
-        harness.call("PATCH", site, "owner", None, Some(json!({"widget": {"accent_color": "red"}}))).await;
+        harness.call("PATCH", site, "owner", Some("*"), Some(json!({"widget": {"accent_color": "red"}}))).await;
     assert_eq!(
         (status, error["error"]["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed"))
@@ -694,10 +707,108 @@ async fn owners_manage_the_site_and_its_keys() {
 }
 
 #[tokio::test]
+async fn two_owners_editing_site_settings_never_lose_a_change() {
+    let harness = harness().await;
+    let site = "/admin/v1/sites/pk_test_acme";
+    let (status, headers, read) = harness.call("GET", site, "viewer", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let etag = headers[header::ETAG].to_str().unwrap().to_owned();
+    assert_eq!(etag, format!("\"{}\"", read["version"]));
+
+    // Without If-Match: 428, nothing changed.
+    let look = json!({"widget": {"accent_color": "#0b5cad"}});
+    let (status, _, error) = harness.call("PATCH", site, "owner", None, Some(look.clone())).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::PRECONDITION_REQUIRED, Some("precondition_required"))
+    );
+    // Owner A changes the look from what she read.
+    let (status, headers, changed) = harness.call("PATCH", site, "owner", Some(&etag), Some(look)).await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    let new_etag = headers[header::ETAG].to_str().unwrap().to_owned();
+    assert_ne!(new_etag, etag);
+    // Owner B, from the same old read, would replace the origins: 412 with the current settings.
+    let origins = json!({"origins": ["https://b.example"]});
+    for stale in [etag.as_str(), "\"999\"", "W/\"1\"", "bogus"] {
+        let (status, headers, error) = harness.call("PATCH", site, "owner", Some(stale), Some(origins.clone())).await;
+        assert_eq!(
+            (status, error["error"]["code"].as_str()),
+            (StatusCode::PRECONDITION_FAILED, Some("stale_version")),
+            "{stale}"
+        );
+        assert_eq!(error["current"]["widget"]["accent_color"], "#0b5cad", "{error}");
+        assert_eq!(headers[header::ETAG].to_str().unwrap(), new_etag);
+    }
+    // A list naming the current version matches (RFC 9110), and so does `*`.
+    let list = format!("\"999\", {new_etag}");
+    let (status, headers, changed) = harness.call("PATCH", site, "owner", Some(&list), Some(origins)).await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["widget"]["accent_color"], "#0b5cad", "A's change is kept");
+    assert_eq!(changed["origins"], json!(["https://b.example"]));
+    let latest = headers[header::ETAG].to_str().unwrap().to_owned();
+    // A change that changes nothing keeps the version.
+    let (_, headers, _) =
+        harness.call("PATCH", site, "owner", Some("*"), Some(json!({"origins": ["https://b.example"]}))).await;
+    assert_eq!(headers[header::ETAG].to_str().unwrap(), latest);
+
+    // Snippets honour `*` and lists too.
+    let uri = format!("{SNIPPETS}/{}", vat_id(&harness).await);
+    let (status, _, body) =
+        harness.call("PUT", &uri, "publisher", Some("*"), Some(snippet_body("vat", "VAT (starred)"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let tags = format!("\"1\", W/\"{0}\", \"{0}\"", body["version"]);
+    let (status, _, body) =
+        harness.call("PUT", &uri, "publisher", Some(&tags), Some(snippet_body("vat", "VAT (listed)"))).await;
+    assert_eq!((status, body["title"].as_str()), (StatusCode::OK, Some("VAT (listed)")), "{body}");
+}
+
+#[tokio::test]
+async fn the_last_owner_key_cannot_be_revoked() {
+    let harness = harness().await;
+    let keys = "/admin/v1/sites/pk_test_acme/keys";
+    let (_, _, list) = harness.call("GET", keys, "owner", None, None).await;
+    let owner_id = list["keys"].as_array().unwrap().iter().find(|key| key["role"] == "owner").unwrap()["id"].clone();
+    let (status, _, error) = harness.call("DELETE", &format!("{keys}/{owner_id}"), "owner", None, None).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("cuecard keys create --role owner"));
+    assert_eq!(harness.call("GET", keys, "owner", None, None).await.0, StatusCode::OK, "still usable");
+    // With a second owner key, the first can go.
+    let (_, _, created) =
+        harness.call("POST", keys, "owner", None, Some(json!({"role": "owner", "label": "deputy"}))).await;
+    let (status, _, _) = harness.call("DELETE", &format!("{keys}/{owner_id}"), "owner", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let deputy = created["secret"].as_str().unwrap();
+    let (status, _, _) =
+        send(&harness.app, request("DELETE", &format!("{keys}/{}", created["key"]["id"]), Some(deputy), None, None))
+            .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+fn forwarded_by_one_proxy() -> ClientAddress {
+    ClientAddress::ProxyCount { header: header::HeaderName::from_static("x-forwarded-for"), proxies: 1 }
+}
+
+/// A client behind the proxy writes a new first `X-Forwarded-For` entry on every request; the
+/// proxy appends its real address. The limit follows the real address.
+#[tokio::test]
+async fn a_spoofed_forwarded_for_does_not_dodge_the_rate_limit() {
+    let limit = RateLimit { per_minute: NonZeroU32::new(600).unwrap(), burst: NonZeroU32::new(100).unwrap() };
+    let harness = harness_with(Some(PublicLimits::new(limit, forwarded_by_one_proxy()))).await;
+    let mut statuses = std::collections::BTreeMap::new();
+    for attempt in 0..400u32 {
+        let spoofed = format!("198.18.{}.{}, 203.0.113.50", attempt / 256, attempt % 256);
+        let help =
+            Request::get("/v1/help?site=pk_test_acme").header("x-forwarded-for", spoofed).body(Body::empty()).unwrap();
+        *statuses.entry(send(&harness.app, help).await.0.as_u16()).or_insert(0) += 1;
+    }
+    assert!(statuses[&429] >= 290, "{statuses:?}");
+    assert!(statuses[&200] <= 110, "{statuses:?}");
+}
+
+#[tokio::test]
 async fn bodies_are_limited_and_public_requests_rate_limited() {
     let limit = RateLimit { per_minute: NonZeroU32::new(60).unwrap(), burst: NonZeroU32::new(3).unwrap() };
-    let harness =
-        harness_with(Some(PublicLimits::new(limit, Some(header::HeaderName::from_static("x-forwarded-for"))))).await;
+    let harness = harness_with(Some(PublicLimits::new(limit, forwarded_by_one_proxy()))).await;
     let huge = json!({"slug": "big", "title": "Big", "moment": "apply", "markdown": "x".repeat(200 * 1024)});
     let (status, headers, error) = harness.call("POST", SNIPPETS, "author", None, Some(huge)).await;
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));

@@ -200,6 +200,13 @@ fn a_secret_key_is_shown_once_and_stored_nowhere_in_plain_text() {
     let log = std::fs::read_to_string(directory.path().join("serve.log")).unwrap();
     assert!(log.contains("/admin/v1/sites/pk_test_keys"), "the requests were logged: {log}");
 
+    // The last owner key is not revoked (the site would be locked out) until there is another.
+    let output = cuecard(&database_url, &["keys", "revoke", "--site", "pk_test_keys", &id]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("last owner key"), "{output:?}");
+    let spare =
+        cuecard(&database_url, &["keys", "create", "--site", "pk_test_keys", "--role", "owner", "--label", "spare"]);
+    assert!(spare.status.success());
     let output = cuecard(&database_url, &["keys", "revoke", "--site", "pk_test_keys", &id]);
     assert!(String::from_utf8_lossy(&output.stdout).contains("revoked"));
     let (child, address) = serve(&database_url, "warn", Stdio::null());

@@ -23,8 +23,14 @@ pub enum Error {
     /// The snippet changed since the version the writer read; carries the current one.
     #[error("snippet {} is at version {}", .0.id, .0.version)]
     Stale(Box<StoredSnippet>),
+    /// The site's settings changed since the version the writer read; carries the current ones.
+    #[error("site {} is at settings version {}", .0.public_key, .0.settings_version)]
+    StaleSite(Box<Site>),
     #[error("{0}")]
     Duplicate(String),
+    /// The change would leave the data in a state the store refuses (the site's last owner key).
+    #[error("{0}")]
+    Conflict(String),
     #[error("no random source: {0}")]
     Random(String),
     #[error("database error: {0}")]
@@ -51,6 +57,32 @@ pub struct Site {
     pub widget_settings: String,
     /// Bumped by every change to the site's snippets, so indexes know when to rebuild.
     pub content_version: i64,
+    /// Bumped by every change to the site's own settings; the admin API's ETag carries it.
+    pub settings_version: i64,
+}
+
+/// Which current versions a conditional change may be applied to (from `If-Match`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// Whatever the current version is (`If-Match: *`).
+    Any,
+    /// One of these versions; an empty list never matches.
+    OneOf(Vec<i64>),
+}
+
+impl Precondition {
+    pub fn allows(&self, version: i64) -> bool {
+        match self {
+            Precondition::Any => true,
+            Precondition::OneOf(versions) => versions.contains(&version),
+        }
+    }
+}
+
+impl From<i64> for Precondition {
+    fn from(version: i64) -> Self {
+        Precondition::OneOf(vec![version])
+    }
 }
 
 /// What an owner may change about a site through the admin API; `None` keeps the current value.
@@ -330,7 +362,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn sites(&self) -> Result<Vec<Site>>;
 
-    async fn update_site(&self, site_id: i64, changes: &SiteChanges) -> Result<Site>;
+    /// Applies `changes` if the site's settings are at a version `expected` allows; otherwise
+    /// fails with [`Error::StaleSite`] carrying the current site. No change writes nothing.
+    async fn update_site(&self, site_id: i64, expected: &Precondition, changes: &SiteChanges) -> Result<Site>;
 
     /// Creates or updates snippets by `(slug, locale)`, all or nothing. Snippets whose content
     /// did not change keep their row untouched.
@@ -345,16 +379,17 @@ pub trait Store: Send + Sync + 'static {
 
     async fn snippets(&self, site_id: i64, filter: &SnippetFilter) -> Result<Vec<StoredSnippet>>;
 
-    /// Fails with [`Error::Duplicate`] when the site has the slug in that locale already.
+    /// Fails with [`Error::Duplicate`] when the site has the slug in that locale already, unless
+    /// that snippet is archived: then it comes back with this content as its next version.
     async fn create_snippet(&self, site_id: i64, draft: &SnippetDraft, actor: &str) -> Result<StoredSnippet>;
 
-    /// Replaces the snippet's content if it is still at `expected_version`; otherwise fails
+    /// Replaces the snippet's content if its version is one `expected` allows; otherwise fails
     /// with [`Error::Stale`] carrying the current snippet. Unchanged content writes nothing.
     async fn update_snippet(
         &self,
         site_id: i64,
         id: i64,
-        expected_version: i64,
+        expected: &Precondition,
         draft: &SnippetDraft,
         actor: &str,
     ) -> Result<StoredSnippet>;
@@ -366,6 +401,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn keys(&self, site_id: i64) -> Result<Vec<ApiKey>>;
 
+    /// Fails with [`Error::Conflict`] when it is the site's last active owner key without an
+    /// expiry: a site must keep a way in (the command line can always create a new one).
     async fn revoke_key(&self, site_id: i64, key_id: i64) -> Result<ApiKey>;
 
     /// A new key with the same site, role and label; the old one keeps working for `overlap_secs`.
@@ -373,6 +410,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Appends events in one transaction; returns how many.
     async fn record_events(&self, site_id: i64, events: &[Event]) -> Result<usize>;
+
+    /// Deletes every site's events older than `before` (retention); returns how many.
+    async fn delete_events_before(&self, before: Timestamp) -> Result<u64>;
 
     /// The site's events with ids above `after`, oldest first, at most `limit`.
     async fn events(&self, site_id: i64, after: i64, limit: u32) -> Result<Vec<StoredEvent>>;

@@ -5,8 +5,8 @@
 
 use crate::keys::{self, NewSecret, PresentedKey};
 use crate::{
-    ApiKey, CreatedKey, Error, Event, ImportOptions, ImportReport, Result, Revision, Role, Site, SiteChanges, SiteSpec,
-    SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
+    ApiKey, CreatedKey, Error, Event, ImportOptions, ImportReport, Precondition, Result, Revision, Role, Site,
+    SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
 };
 use engine::render::Renderer;
 use engine::{Locale, Moment, Status, Target};
@@ -32,9 +32,11 @@ struct SiteRow {
     locales: String,
     widget_settings: String,
     content_version: i64,
+    settings_version: i64,
 }
 
-const SITE_COLUMNS: &str = "id, public_key, name, origins, default_locale, locales, widget_settings, content_version";
+const SITE_COLUMNS: &str =
+    "id, public_key, name, origins, default_locale, locales, widget_settings, content_version, settings_version";
 
 #[derive(FromRow)]
 struct SnippetRow {
@@ -197,6 +199,7 @@ impl SiteRow {
             default_locale,
             widget_settings: self.widget_settings,
             content_version: self.content_version,
+            settings_version: self.settings_version,
         })
     }
 }
@@ -384,11 +387,11 @@ impl SqliteStore {
         row.map(SiteRow::into_site).transpose()
     }
 
-    async fn site_by_id(&self, site_id: i64) -> Result<Site> {
+    async fn site_in(transaction: &mut Transaction<'_, Sqlite>, site_id: i64) -> Result<Site> {
         let row: Option<SiteRow> =
             sqlx::query_as(AssertSqlSafe(format!("SELECT {SITE_COLUMNS} FROM sites WHERE id = ?")))
                 .bind(site_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut **transaction)
                 .await?;
         row.map(SiteRow::into_site).transpose()?.ok_or(Error::NotFound)
     }
@@ -711,7 +714,8 @@ impl Store for SqliteStore {
              ON CONFLICT (public_key) DO UPDATE SET
                  name = excluded.name, origins = excluded.origins,
                  default_locale = excluded.default_locale, locales = excluded.locales,
-                 updated_at = excluded.updated_at, content_version = content_version + 1",
+                 updated_at = excluded.updated_at, content_version = content_version + 1,
+                 settings_version = settings_version + 1",
         )
         .bind(&spec.public_key)
         .bind(&spec.name)
@@ -736,8 +740,12 @@ impl Store for SqliteStore {
         rows.into_iter().map(SiteRow::into_site).collect()
     }
 
-    async fn update_site(&self, site_id: i64, changes: &SiteChanges) -> Result<Site> {
-        let current = self.site_by_id(site_id).await?;
+    async fn update_site(&self, site_id: i64, expected: &Precondition, changes: &SiteChanges) -> Result<Site> {
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let current = Self::site_in(&mut transaction, site_id).await?;
+        if !expected.allows(current.settings_version) {
+            return Err(Error::StaleSite(Box::new(current)));
+        }
         changes.validate(&current)?;
         let default_locale = changes.default_locale.clone().unwrap_or_else(|| current.default_locale.clone());
         let others: Vec<Locale> = changes
@@ -748,21 +756,34 @@ impl Store for SqliteStore {
             .filter(|locale| **locale != default_locale)
             .cloned()
             .collect();
+        let name = changes.name.as_ref().unwrap_or(&current.name);
+        let origins = changes.origins.as_ref().unwrap_or(&current.origins);
+        let widget_settings = changes.widget_settings.as_ref().unwrap_or(&current.widget_settings);
+        let unchanged = *name == current.name
+            && *origins == current.origins
+            && default_locale == current.default_locale
+            && crate::site_locales(&default_locale, &others) == current.locales
+            && *widget_settings == current.widget_settings;
+        if unchanged {
+            return Ok(current);
+        }
         sqlx::query(
             "UPDATE sites SET name = ?, origins = ?, default_locale = ?, locales = ?, widget_settings = ?,
-                 content_version = content_version + 1, updated_at = ?
+                 content_version = content_version + 1, settings_version = settings_version + 1, updated_at = ?
              WHERE id = ?",
         )
-        .bind(changes.name.as_ref().unwrap_or(&current.name))
-        .bind(to_json(changes.origins.as_ref().unwrap_or(&current.origins)))
+        .bind(name)
+        .bind(to_json(origins))
         .bind(default_locale.as_str())
         .bind(locales_to_json(&others))
-        .bind(changes.widget_settings.as_ref().unwrap_or(&current.widget_settings))
+        .bind(widget_settings)
         .bind(now())
         .bind(site_id)
-        .execute(&self.pool)
+        .execute(&mut *transaction)
         .await?;
-        self.site_by_id(site_id).await
+        let updated = Self::site_in(&mut transaction, site_id).await?;
+        transaction.commit().await?;
+        Ok(updated)
     }
 
     async fn import(
@@ -908,7 +929,23 @@ impl Store for SqliteStore {
         draft.validate()?;
         let at = now();
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let id = self.insert_snippet(&mut transaction, site_id, draft, actor, false, at).await?;
+        // An archived snippet's slug is free again: the snippet comes back with the new content
+        // as its next version, so its history stays in one place.
+        let archived: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT id, version FROM snippets WHERE site_id = ? AND slug = ? AND locale = ? AND status = 'archived'",
+        )
+        .bind(site_id)
+        .bind(&draft.slug)
+        .bind(draft.locale.as_str())
+        .fetch_optional(&mut *transaction)
+        .await?;
+        let id = match archived {
+            Some((id, version)) => {
+                self.rewrite_snippet(&mut transaction, id, version, draft, actor, false, at).await?;
+                id
+            }
+            None => self.insert_snippet(&mut transaction, site_id, draft, actor, false, at).await?,
+        };
         Self::bump_content_version(&mut transaction, site_id, at).await?;
         let (stored, _) = Self::stored_snippet(&mut transaction, site_id, id).await?.ok_or(Error::NotFound)?;
         transaction.commit().await?;
@@ -919,7 +956,7 @@ impl Store for SqliteStore {
         &self,
         site_id: i64,
         id: i64,
-        expected_version: i64,
+        expected: &Precondition,
         draft: &SnippetDraft,
         actor: &str,
     ) -> Result<StoredSnippet> {
@@ -927,7 +964,7 @@ impl Store for SqliteStore {
         let at = now();
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let (current, _) = Self::stored_snippet(&mut transaction, site_id, id).await?.ok_or(Error::NotFound)?;
-        if current.version != expected_version {
+        if !expected.allows(current.version) {
             return Err(Error::Stale(Box::new(current)));
         }
         if current.draft == *draft {
@@ -979,12 +1016,38 @@ impl Store for SqliteStore {
     }
 
     async fn revoke_key(&self, site_id: i64, key_id: i64) -> Result<ApiKey> {
-        sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE site_id = ? AND id = ?")
-            .bind(now())
+        let at = now();
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let key: Option<KeyRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE site_id = ? AND id = ?")))
+                .bind(site_id)
+                .bind(key_id)
+                .fetch_optional(&mut *transaction)
+                .await?;
+        let key = key.ok_or(Error::NotFound)?.into_key()?;
+        if key.role == Role::Owner && key.is_active(at) {
+            let (other_owners,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM api_keys WHERE site_id = ? AND id <> ? AND role = 'owner'
+                     AND revoked_at IS NULL AND expires_at IS NULL",
+            )
             .bind(site_id)
             .bind(key_id)
-            .execute(&self.pool)
+            .fetch_one(&mut *transaction)
             .await?;
+            if other_owners == 0 {
+                return Err(Error::Conflict(format!(
+                    "key {key_id} is the site's last owner key that does not expire; create another owner key \
+                     first (or, locked out, run `cuecard keys create --role owner` on the server)"
+                )));
+            }
+        }
+        sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE site_id = ? AND id = ?")
+            .bind(at)
+            .bind(site_id)
+            .bind(key_id)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
         self.key_by_id(site_id, key_id).await
     }
 
@@ -1035,6 +1098,22 @@ impl Store for SqliteStore {
         }
         transaction.commit().await?;
         Ok(events.len())
+    }
+
+    async fn delete_events_before(&self, before: engine::Timestamp) -> Result<u64> {
+        // In slices, so writers of new events never wait long behind one big delete.
+        let mut deleted = 0;
+        loop {
+            let result =
+                sqlx::query("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < ? LIMIT 5000)")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?;
+            deleted += result.rows_affected();
+            if result.rows_affected() < 5000 {
+                return Ok(deleted);
+            }
+        }
     }
 
     async fn events(&self, site_id: i64, after: i64, limit: u32) -> Result<Vec<StoredEvent>> {

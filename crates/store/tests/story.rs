@@ -3,7 +3,9 @@
 
 use engine::render::Renderer;
 use engine::{Context, Locale, Moment, SiteIndex, SiteSettings, Status, Target};
-use store::{Error, ImportOptions, Role, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, SqliteStore, Store};
+use store::{
+    Error, ImportOptions, Precondition, Role, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, SqliteStore, Store,
+};
 
 fn locale(tag: &str) -> Locale {
     Locale::parse(tag).unwrap()
@@ -149,17 +151,17 @@ async fn sqlite_authoring_story() {
     assert_eq!((page.len(), next.len()), (1, 1));
 
     let edited = SnippetDraft { title: "Mileage rates".into(), ..created.draft.clone() };
-    let updated = store.update_snippet(site.id, created.id, 1, &edited, "key:1").await.unwrap();
+    let updated = store.update_snippet(site.id, created.id, &1.into(), &edited, "key:1").await.unwrap();
     assert_eq!((updated.version, updated.draft.title.as_str()), (2, "Mileage rates"));
     let loser = SnippetDraft { title: "Mileage (stale)".into(), ..created.draft.clone() };
-    match store.update_snippet(site.id, created.id, 1, &loser, "key:2").await {
+    match store.update_snippet(site.id, created.id, &1.into(), &loser, "key:2").await {
         Err(Error::Stale(current)) => assert_eq!((current.version, current.draft.title.as_str()), (2, "Mileage rates")),
         other => panic!("expected a stale version, got {other:?}"),
     }
-    let same = store.update_snippet(site.id, created.id, 2, &edited, "key:1").await.unwrap();
+    let same = store.update_snippet(site.id, created.id, &2.into(), &edited, "key:1").await.unwrap();
     assert_eq!(same.version, 2, "an update that changes nothing writes nothing");
     let archived = SnippetDraft { status: Status::Archived, ..edited.clone() };
-    store.update_snippet(site.id, created.id, 2, &archived, "key:1").await.unwrap();
+    store.update_snippet(site.id, created.id, &2.into(), &archived, "key:1").await.unwrap();
     assert!(!store.servable_snippets(site.id).await.unwrap().iter().any(|snippet| snippet.id == created.id));
 
     // Revisions keep every state, newest first, with who wrote it.
@@ -168,16 +170,35 @@ async fn sqlite_authoring_story() {
     assert_eq!(revisions[2].draft, created.draft);
     assert_eq!(revisions[0].actor, "key:1");
 
+    // An archived snippet's slug can be used again: the snippet comes back, history kept.
+    let revived = store.create_snippet(site.id, &draft("mileage", vec![]), "key:2").await.unwrap();
+    assert_eq!((revived.id, revived.version, revived.draft.status), (created.id, 4, Status::Published));
+    assert_eq!(store.revisions(site.id, created.id).await.unwrap().len(), 4);
+    // `*` matches any version, a list any of its versions, an empty list none.
+    let starred = SnippetDraft { title: "Mileage (any)".into(), ..revived.draft.clone() };
+    assert_eq!(
+        store.update_snippet(site.id, created.id, &Precondition::Any, &starred, "key:1").await.unwrap().version,
+        5
+    );
+    let listed = SnippetDraft { title: "Mileage (listed)".into(), ..revived.draft.clone() };
+    let either = Precondition::OneOf(vec![2, 5]);
+    assert_eq!(store.update_snippet(site.id, created.id, &either, &listed, "key:1").await.unwrap().version, 6);
+    let none = Precondition::OneOf(Vec::new());
+    assert!(matches!(store.update_snippet(site.id, created.id, &none, &edited, "key:1").await, Err(Error::Stale(_))));
+
     // Another site's ids are not found through this site.
     let other = store.put_site(&SiteSpec { public_key: "pk_test_other".into(), ..spec() }).await.unwrap();
     assert!(store.snippet(other.id, created.id).await.unwrap().is_none());
-    assert!(matches!(store.update_snippet(other.id, created.id, 3, &edited, "key:9").await, Err(Error::NotFound)));
+    assert!(matches!(
+        store.update_snippet(other.id, created.id, &3.into(), &edited, "key:9").await,
+        Err(Error::NotFound)
+    ));
     assert!(matches!(store.revisions(other.id, created.id).await, Err(Error::NotFound)));
 
     // An import does not overwrite what was edited through the API since the last import.
     let vat = store.snippets(site.id, &SnippetFilter::default()).await.unwrap().remove(0);
     let by_api = SnippetDraft { title: "VAT (edited online)".into(), ..vat.draft.clone() };
-    store.update_snippet(site.id, vat.id, vat.version, &by_api, "key:1").await.unwrap();
+    store.update_snippet(site.id, vat.id, &vat.version.into(), &by_api, "key:1").await.unwrap();
     let from_file = SnippetDraft { title: "VAT (from git)".into(), ..vat.draft.clone() };
     let report = import(vec![from_file.clone()]).await.unwrap();
     assert_eq!(report.conflicts, ["vat (en)"]);
@@ -198,12 +219,26 @@ async fn sqlite_authoring_story() {
         widget_settings: Some(r##"{"accent":"#0b5cad"}"##.into()),
         ..SiteChanges::default()
     };
-    let changed = store.update_site(site.id, &changes).await.unwrap();
+    let before = store.site("pk_test_acme").await.unwrap().unwrap();
+    let changed = store.update_site(site.id, &before.settings_version.into(), &changes).await.unwrap();
     assert_eq!(changed.locales, [locale("en"), locale("de"), locale("fr")]);
     assert_eq!(changed.widget_settings, r##"{"accent":"#0b5cad"}"##);
+    assert_eq!(changed.settings_version, before.settings_version + 1);
+    // A second owner who read the settings before that change loses nothing of the first's.
+    let stale = SiteChanges { origins: Some(vec!["https://other.example".into()]), ..SiteChanges::default() };
+    match store.update_site(site.id, &before.settings_version.into(), &stale).await {
+        Err(Error::StaleSite(current)) => assert_eq!(current.settings_version, changed.settings_version),
+        other => panic!("expected stale settings, got {other:?}"),
+    }
+    let again = store.update_site(site.id, &changed.settings_version.into(), &changes).await.unwrap();
+    assert_eq!(again.settings_version, changed.settings_version, "no change writes nothing");
     assert!(
         store
-            .update_site(site.id, &SiteChanges { origins: Some(vec!["ftp://x".into()]), ..SiteChanges::default() })
+            .update_site(
+                site.id,
+                &Precondition::Any,
+                &SiteChanges { origins: Some(vec!["ftp://x".into()]), ..SiteChanges::default() }
+            )
             .await
             .is_err()
     );
@@ -222,6 +257,21 @@ async fn sqlite_authoring_story() {
     assert!(store.authenticate(&presented).await.unwrap().is_none());
     assert!(matches!(store.revoke_key(other.id, owner.key.id).await, Err(Error::NotFound)));
     assert_eq!(store.keys(site.id).await.unwrap().len(), 3);
+
+    // The last owner key that does not expire cannot be revoked: the site keeps a way in.
+    let last = store.create_key(site.id, Role::Owner, "last").await.unwrap();
+    assert!(matches!(store.revoke_key(site.id, last.key.id).await, Err(Error::Conflict(_))));
+    let spare = store.create_key(site.id, Role::Owner, "spare").await.unwrap();
+    store.revoke_key(site.id, last.key.id).await.unwrap();
+    assert!(matches!(store.revoke_key(site.id, spare.key.id).await, Err(Error::Conflict(_))));
+
+    // Retention deletes old events and keeps recent ones.
+    let event = store::Event { kind: "panel_open".into(), ..store::Event::default() };
+    store.record_events(site.id, &[event.clone(), event]).await.unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert_eq!(store.delete_events_before(now - 60).await.unwrap(), 0);
+    assert_eq!(store.delete_events_before(now + 60).await.unwrap(), 2);
+    assert!(store.events(site.id, 0, 10).await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -165,6 +165,15 @@ pub struct StaleBody {
     pub current: Snippet,
 }
 
+/// A 412 answer to a site settings change based on an old version: the error and the current
+/// settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaleSiteBody {
+    pub error: ErrorDetail,
+    pub current: Site,
+}
+
 /// Where the launcher sits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -254,6 +263,9 @@ pub struct Site {
     /// Locales authors write in, the default first.
     pub locales: Vec<String>,
     pub widget: WidgetSettings,
+    /// Bumped by every change to these settings; the `ETag` carries it, `PATCH` needs it back
+    /// in `If-Match`.
+    pub version: i64,
 }
 
 /// Changes to a site (`PATCH`); absent fields stay as they are.

@@ -320,6 +320,7 @@ pub fn site_to_wire(site: &store::Site) -> wire::admin::Site {
         locales: site.locales.iter().map(ToString::to_string).collect(),
         // Stored settings were validated on write; an unreadable value shows as the defaults.
         widget: serde_json::from_str(&site.widget_settings).unwrap_or_default(),
+        version: site.settings_version,
     }
 }
 

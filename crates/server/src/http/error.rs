@@ -33,10 +33,14 @@ pub enum ApiError {
     InvalidKey(String),
     #[error("this needs a key with the `{0}` role or higher")]
     Forbidden(store::Role),
-    #[error("changes need `If-Match` with the snippet's ETag (from GET or the last change)")]
+    #[error("changes need `If-Match` with the resource's ETag (from GET or the last change), or `*`")]
     PreconditionRequired,
     #[error("the snippet changed since you read it (now version {})", .0.version)]
     StaleVersion(Box<wire::admin::Snippet>),
+    #[error("the site's settings changed since you read them (now version {})", .0.version)]
+    StaleSite(Box<wire::admin::Site>),
+    #[error("{0}")]
+    Conflict(String),
     #[error("the request body is invalid: {0}")]
     InvalidBody(String),
     #[error("{0}")]
@@ -67,7 +71,8 @@ impl ApiError {
             ApiError::InvalidKey(_) => (StatusCode::UNAUTHORIZED, "invalid_key"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition_required"),
-            ApiError::StaleVersion(_) => (StatusCode::PRECONDITION_FAILED, "stale_version"),
+            ApiError::StaleVersion(_) | ApiError::StaleSite(_) => (StatusCode::PRECONDITION_FAILED, "stale_version"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::InvalidBody(_) => (StatusCode::BAD_REQUEST, "invalid_body"),
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
             ApiError::Duplicate(_) => (StatusCode::CONFLICT, "duplicate"),
@@ -97,7 +102,15 @@ impl IntoResponse for ApiError {
                     error: wire::ErrorDetail { code: code.to_owned(), message },
                     current: *current,
                 };
-                let etag = super::snippet_etag(body.current.version);
+                let etag = super::version_etag(body.current.version);
+                (status, [(axum::http::header::ETAG, etag)], axum::Json(body)).into_response()
+            }
+            ApiError::StaleSite(current) => {
+                let body = wire::admin::StaleSiteBody {
+                    error: wire::ErrorDetail { code: code.to_owned(), message },
+                    current: *current,
+                };
+                let etag = super::version_etag(body.current.version);
                 (status, [(axum::http::header::ETAG, etag)], axum::Json(body)).into_response()
             }
             ApiError::SearchWarmingUp => {
@@ -127,6 +140,8 @@ impl From<store::Error> for ApiError {
             store::Error::NotFound => ApiError::NotFound,
             store::Error::UnknownSite(site) => ApiError::UnknownSite(site),
             store::Error::Duplicate(message) => ApiError::Duplicate(message),
+            store::Error::Conflict(message) => ApiError::Conflict(message),
+            store::Error::StaleSite(current) => ApiError::StaleSite(Box::new(super::convert::site_to_wire(&current))),
             store::Error::Stale(current) => ApiError::StaleVersion(Box::new(super::convert::snippet_to_wire(&current))),
             other => ApiError::Internal(other.to_string()),
         }

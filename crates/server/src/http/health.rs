@@ -16,7 +16,8 @@ pub async fn live() -> Json<Value> {
 #[utoipa::path(get, path = "/readyz", tag = "ops", responses((status = 200), (status = 503)))]
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.store.sites().await {
-        Ok(sites) => (StatusCode::OK, Json(json!({ "status": "ready", "sites": sites.len() }))),
+        // Only ready or not: anything more would tell strangers about the deployment.
+        Ok(_) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(error) => {
             tracing::error!(%error, "readiness check failed");
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable" })))

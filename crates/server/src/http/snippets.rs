@@ -4,7 +4,7 @@
 
 use super::auth::AdminKey;
 use super::convert::{draft_from_wire, snippet_to_wire, status_from_wire};
-use super::{ApiError, Json, Query, expected_version, snippet_etag};
+use super::{ApiError, Json, Query, if_match, version_etag};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::header::{ETAG, LOCATION};
@@ -24,7 +24,7 @@ pub fn role_for_change(current: Option<Status>, next: Status) -> Role {
 
 /// A snippet with its ETag, as every snippet answer is sent.
 pub fn respond(status: StatusCode, stored: &StoredSnippet) -> Response {
-    (status, [(ETAG, snippet_etag(stored.version))], axum::Json(snippet_to_wire(stored))).into_response()
+    (status, [(ETAG, version_etag(stored.version))], axum::Json(snippet_to_wire(stored))).into_response()
 }
 
 #[utoipa::path(get, path = "/admin/v1/sites/{site}/snippets", tag = "snippets",
@@ -190,11 +190,11 @@ pub async fn change(
     headers: &HeaderMap,
     make: impl FnOnce(&StoredSnippet) -> Result<store::SnippetDraft, ApiError>,
 ) -> Result<Response, ApiError> {
-    let expected = expected_version(headers)?;
+    let expected = if_match(headers)?;
     let current = state.store.snippet(site.id, id).await?.ok_or(ApiError::NotFound)?;
     let draft = make(&current)?;
     key.require(role_for_change(Some(current.draft.status), draft.status))?;
-    let stored = state.store.update_snippet(site.id, id, expected, &draft, &key.actor()).await?;
+    let stored = state.store.update_snippet(site.id, id, &expected, &draft, &key.actor()).await?;
     state.indexes.content_changed();
     Ok(respond(StatusCode::OK, &stored))
 }
