@@ -18,7 +18,7 @@ mod sites;
 mod snippets;
 mod widget_config;
 
-pub use error::ApiError;
+pub use error::{ApiError, ERROR_CODES};
 
 use crate::AppState;
 use axum::Router;
@@ -39,6 +39,11 @@ use tower_http::trace::TraceLayer;
 
 /// Largest request body accepted on any route.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+/// Longest URL (path and query) accepted: 414 beyond it.
+pub const URI_LIMIT_BYTES: usize = 48 * 1024;
+/// Largest total of request header names and values accepted: 431 beyond it. (Heads larger
+/// than [`crate::serve::HEAD_BUFFER_BYTES`] are refused by the HTTP parser before this.)
+pub const HEADERS_LIMIT_BYTES: usize = 16 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct RouterOptions {
@@ -94,6 +99,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .with_state(state)
         // Innermost first: each layer wraps the ones above it.
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn(request_limits))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, options.request_timeout))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn(error::json_error_bodies))
@@ -102,10 +108,53 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
+/// Refuses URLs and headers over their limits with JSON errors, and reads a request's body
+/// (up to the body limit) before anything answers it: a handler or layer that answers early
+/// (401, 429) leaves the body read, so the client's keep-alive connection stays usable.
+async fn request_limits(request: Request, next: Next) -> Response {
+    if request.uri().to_string().len() > URI_LIMIT_BYTES {
+        return ApiError::UriTooLong.into_response();
+    }
+    let header_bytes: usize = request.headers().iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    if header_bytes > HEADERS_LIMIT_BYTES {
+        return ApiError::HeadersTooLarge.into_response();
+    }
+    if axum::body::HttpBody::size_hint(request.body()).exact() == Some(0) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, BODY_LIMIT_BYTES).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Err(error) => {
+            let too_large =
+                std::error::Error::source(&error).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                ApiError::PayloadTooLarge.into_response()
+            } else {
+                ApiError::InvalidBody(format!("the body could not be read: {error}")).into_response()
+            }
+        }
+    }
+}
+
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     response.headers_mut().insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
+}
+
+/// Path-parameter extractor whose rejections are JSON `ApiError`s (`invalid_parameter`).
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Path(value))
+            .map_err(|rejection| ApiError::InvalidParameter { name: "path", message: rejection.body_text() })
+    }
 }
 
 /// Query-string extractor whose rejections are JSON `ApiError`s.

@@ -51,6 +51,8 @@ pub struct Indexes {
     by_key: RwLock<HashMap<String, Arc<SiteEntry>>>,
     /// Wakes the refresher at once when this process changed content (the admin API).
     changed: tokio::sync::Notify,
+    /// One refresh at a time: an admin write's and the background refresher's never interleave.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +88,7 @@ impl Indexes {
     /// complete. A site seen for the first time serves `/v1/help` at once; with
     /// [`SearchReadiness::InBackground`] its search index follows on a blocking thread.
     pub async fn refresh(&self, store: &dyn Store, readiness: SearchReadiness) -> Result<usize, RefreshError> {
+        let _one_at_a_time = self.refreshing.lock().await;
         let sites = store.sites().await?;
         let mut rebuilt = 0;
         for site in &sites {

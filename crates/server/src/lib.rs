@@ -39,6 +39,16 @@ impl AppState {
         Ok(AppState { store, indexes })
     }
 
+    /// An admin write changed content: this instance serves it before the write is answered,
+    /// so an author who checks at once sees her change (the swap is cheap; other instances
+    /// follow within the refresh interval).
+    pub async fn content_changed(&self) {
+        if let Err(error) = self.indexes.refresh(self.store.as_ref(), SearchReadiness::Awaited).await {
+            tracing::error!(%error, "refreshing indexes after a write failed; the refresher will retry");
+            self.indexes.content_changed();
+        }
+    }
+
     /// Deletes events older than `retention` now and every hour: free text (searches, comments)
     /// is not kept longer than the operator said.
     pub fn spawn_retention(&self, retention: Duration) -> tokio::task::JoinHandle<()> {

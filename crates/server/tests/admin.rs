@@ -788,6 +788,35 @@ fn forwarded_by_one_proxy() -> ClientAddress {
     ClientAddress::ProxyCount { header: header::HeaderName::from_static("x-forwarded-for"), proxies: 1 }
 }
 
+/// An author who checks right after a write sees it: the write answers once this instance serves it.
+#[tokio::test]
+async fn an_admin_write_is_served_by_the_time_it_is_answered() {
+    let harness = harness().await;
+    let mut body = snippet_body("fresh", "Fresh help");
+    body["status"] = json!("draft");
+    let (_, headers, created) = harness.call("POST", SNIPPETS, "author", None, Some(body)).await;
+    let uri = format!("{SNIPPETS}/{}", created["id"]);
+    let etag = headers[header::ETAG].to_str().unwrap().to_owned();
+    let (status, headers, _) = harness.call("POST", &format!("{uri}/publish"), "publisher", Some(&etag), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(harness.help_titles("keys=claim.cost-centre").await.contains(&"Fresh help".to_owned()), "published");
+    let etag = headers[header::ETAG].to_str().unwrap().to_owned();
+    let (status, _, _) = harness.call("DELETE", &uri, "publisher", Some(&etag), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!harness.help_titles("keys=claim.cost-centre").await.contains(&"Fresh help".to_owned()), "archived");
+    // Site settings too: a new origin is allowed at once.
+    let patch = json!({"origins": ["https://new.acme.example"]});
+    assert_eq!(
+        harness.call("PATCH", "/admin/v1/sites/pk_test_acme", "owner", Some("*"), Some(patch)).await.0,
+        StatusCode::OK
+    );
+    let help = Request::get("/v1/help?site=pk_test_acme")
+        .header(header::ORIGIN, "https://new.acme.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&harness.app, help).await.0, StatusCode::OK);
+}
+
 /// A client behind the proxy writes a new first `X-Forwarded-For` entry on every request; the
 /// proxy appends its real address. The limit follows the real address.
 #[tokio::test]

@@ -514,9 +514,77 @@ async fn widget_events_are_checked_and_appended() {
         let (status, _, json) = send(&harness.app, post(body.clone(), "application/json")).await;
         assert_eq!((status, json["error"]["code"].as_str()), (expected, Some(code)), "{body}: {json}");
     }
-    let (status, _, _) = send(&harness.app, post(batch.to_string(), "application/x-www-form-urlencoded")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Only JSON or text bodies: anything else, or no content type at all, is 415.
+    for content_type in ["application/x-www-form-urlencoded", "application/xml", "json", ""] {
+        let (status, _, json) = send(&harness.app, post(batch.to_string(), content_type)).await;
+        assert_eq!(
+            (status, json["error"]["code"].as_str()),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_media_type")),
+            "{content_type:?}"
+        );
+    }
+    let untyped = Request::post("/v1/events?site=pk_test_acme").body(Body::from(batch.to_string())).unwrap();
+    assert_eq!(send(&harness.app, untyped).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(harness.state.store.events(site.id, 0, 100).await.unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn a_help_answer_has_at_most_twenty_cards_and_says_when_more_matched() {
+    let harness = harness().await;
+    let many: Vec<SnippetDraft> = (0..30).map(|n| draft(&format!("site-wide-{n:02}"), vec![])).collect();
+    harness.state.store.import("pk_test_other", many, store::ImportOptions::default()).await.unwrap();
+    harness.state.indexes.refresh(harness.state.store.as_ref(), SearchReadiness::Awaited).await.unwrap();
+    let (status, _, json) = get(&harness.app, "/v1/help?site=pk_test_other").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["snippets"].as_array().unwrap().len(), wire::HelpResponse::CARDS_MAX);
+    assert_eq!(json["truncated"], true);
+    let (_, _, few) = get(&harness.app, "/v1/help?site=pk_test_acme&keys=claim.vat-number").await;
+    assert!(few.get("truncated").is_none(), "{few}");
+}
+
+#[tokio::test]
+async fn oversized_and_malformed_requests_get_documented_json_errors() {
+    let harness = harness().await;
+    let long_uri = format!("/v1/help?site=pk_test_acme&route=/{}", "a".repeat(50 * 1024));
+    let (status, _, json) = get(&harness.app, &long_uri).await;
+    assert_eq!((status, json["error"]["code"].as_str()), (StatusCode::URI_TOO_LONG, Some("uri_too_long")));
+    let big_header = Request::get("/healthz").header("x-filler", "b".repeat(20 * 1024)).body(Body::empty()).unwrap();
+    let (status, _, json) = send(&harness.app, big_header).await;
+    assert_eq!(
+        (status, json["error"]["code"].as_str()),
+        (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, Some("headers_too_large"))
+    );
+    let (status, _, json) = get(&harness.app, "/v1/snippets/abc?site=pk_test_acme").await;
+    assert_eq!(
+        (status, json["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_parameter")),
+        "{json}"
+    );
+    let (status, _, json) = get(&harness.app, "/v1/snippets/99999999999999999999?site=pk_test_acme").await;
+    assert_eq!((status, json["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_parameter")));
+}
+
+/// The README's table of error codes is the service's own.
+#[test]
+fn the_readme_lists_exactly_the_error_codes_the_service_sends() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    let mut documented: Vec<(String, u16)> = readme
+        .lines()
+        .filter_map(|line| {
+            let mut cells = line.strip_prefix("| `")?.split(" | ");
+            let code = cells.next()?.strip_suffix('`')?.to_owned();
+            if !code.bytes().all(|byte| byte.is_ascii_lowercase() || byte == b'_') {
+                return None;
+            }
+            let status = cells.next()?.trim().parse().ok()?;
+            Some((code, status))
+        })
+        .collect();
+    documented.sort();
+    let mut actual: Vec<(String, u16)> =
+        server::http::ERROR_CODES.iter().map(|(code, status)| ((*code).to_owned(), *status)).collect();
+    actual.sort();
+    assert_eq!(documented, actual);
 }
 
 #[tokio::test]

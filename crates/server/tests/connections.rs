@@ -187,3 +187,47 @@ async fn shutdown_finishes_requests_in_flight_and_gives_up_after_the_grace_perio
     let (_, closed) = read_until_closed(&mut stuck, Duration::from_secs(1)).await;
     assert!(closed, "the request that never finished was dropped");
 }
+
+/// A POST answered before its body was needed (401 without a key) leaves the connection usable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_alive_survives_an_early_refusal_of_a_post() {
+    let server = start(policy()).await;
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    let body = r#"{"slug":"x","title":"X","moment":"apply","markdown":"x"}"#;
+    let post = format!(
+        "POST /admin/v1/sites/pk_test_acme/snippets HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(post.as_bytes()).await.unwrap();
+    let mut buffer = vec![0_u8; 4096];
+    let read = stream.read(&mut buffer).await.unwrap();
+    let first = String::from_utf8_lossy(&buffer[..read]).into_owned();
+    assert!(first.starts_with("HTTP/1.1 401"), "{first}");
+    assert!(!first.to_ascii_lowercase().contains("connection: close"), "{first}");
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").await.unwrap();
+    let (second, _) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert!(second.starts_with("HTTP/1.1 200"), "the next request on the connection is served: {second:?}");
+}
+
+/// What the HTTP parser refuses gets a bare status (documented in the README), and the server
+/// goes on serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_the_parser_refuses_do_not_disturb_the_server() {
+    let server = start(policy()).await;
+    let huge_query = format!("GET /v1/help?site=pk_test_acme&q={} HTTP/1.1\r\nHost: test\r\n\r\n", "q".repeat(1 << 20));
+    let long_header = format!("GET /healthz HTTP/1.1\r\nHost: test\r\nX-Filler: {}\r\n\r\n", "h".repeat(100 * 1024));
+    for (request, expected) in [
+        (huge_query.into_bytes(), ["414", "431"].as_slice()),
+        (long_header.into_bytes(), ["431"].as_slice()),
+        (b"GET /v1/help?site=a b HTTP/1.1\r\nHost: test\r\n\r\n".to_vec(), ["400"].as_slice()),
+        (b"\x16\x03\x01garbage\r\n\r\n".to_vec(), ["400"].as_slice()),
+        (b"GET /\xff\xfe HTTP/1.1\r\nHost: test\r\n\r\n".to_vec(), ["400"].as_slice()),
+    ] {
+        let mut stream = TcpStream::connect(server.address).await.unwrap();
+        let _ = stream.write_all(&request).await;
+        let (response, _) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+        let status = response.split(' ').nth(1).unwrap_or_default().to_owned();
+        assert!(expected.contains(&status.as_str()), "{:?}: {response:?}", String::from_utf8_lossy(&request[..40]));
+    }
+    assert!(get(server.address, "/healthz").await.contains("200"));
+}

@@ -110,7 +110,16 @@ pub struct SearchHit {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HelpResponse {
+    /// At most [`HelpResponse::CARDS_MAX`] for `/v1/help`.
     pub snippets: Vec<Card>,
+    /// More snippets matched than were sent (only the best [`HelpResponse::CARDS_MAX`] are).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+impl HelpResponse {
+    /// The most cards one help answer carries: a panel shows a handful; search finds the rest.
+    pub const CARDS_MAX: usize = 20;
 }
 
 /// One snippet as the widget shows it.

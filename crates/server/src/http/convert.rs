@@ -124,7 +124,7 @@ pub fn card_prefix(snippet: &engine::Snippet) -> Box<str> {
 }
 
 /// `{"snippets":[…]}` for these matches, from the entry's prepared card prefixes.
-pub fn write_help_body(card_prefixes: &[Box<str>], matches: &[engine::Match<'_>]) -> Vec<u8> {
+pub fn write_help_body(card_prefixes: &[Box<str>], matches: &[engine::Match<'_>], truncated: bool) -> Vec<u8> {
     let capacity = matches.iter().map(|found| card_prefixes[found.position].len() + 160).sum::<usize>() + 16;
     let mut body = Vec::with_capacity(capacity);
     body.extend_from_slice(b"{\"snippets\":[");
@@ -137,7 +137,7 @@ pub fn write_help_body(card_prefixes: &[Box<str>], matches: &[engine::Match<'_>]
         let _ = serde_json::to_writer(&mut body, &reason_to_wire(&found.reason));
         body.push(b'}');
     }
-    body.extend_from_slice(b"]}");
+    body.extend_from_slice(if truncated { b"],\"truncated\":true}" } else { b"]}" });
     body
 }
 
@@ -358,9 +358,12 @@ mod tests {
             engine::Context { keys: vec!["a.b".into()], roles: vec!["approver".into()], ..engine::Context::default() };
         let matches = index.resolve(&context, 0);
         assert_eq!(matches.len(), 2);
-        let fast = write_help_body(&prefixes, &matches);
-        let slow =
-            serde_json::to_vec(&wire::HelpResponse { snippets: matches.iter().map(card_to_wire).collect() }).unwrap();
+        let fast = write_help_body(&prefixes, &matches, false);
+        let slow = serde_json::to_vec(&wire::HelpResponse {
+            snippets: matches.iter().map(card_to_wire).collect(),
+            truncated: false,
+        })
+        .unwrap();
         assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
     }
 }

@@ -7,6 +7,38 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+/// Every code an error answer can carry, with its status: the README's table is this one (a
+/// test holds them equal), and every code the service sends is in it.
+pub const ERROR_CODES: &[(&str, u16)] = &[
+    ("bad_request", 400),
+    ("missing_parameter", 400),
+    ("parameter_too_long", 400),
+    ("invalid_parameter", 400),
+    ("invalid_locale", 400),
+    ("invalid_query", 400),
+    ("invalid_body", 400),
+    ("missing_key", 401),
+    ("invalid_key", 401),
+    ("origin_not_allowed", 403),
+    ("forbidden", 403),
+    ("unknown_site", 404),
+    ("not_found", 404),
+    ("method_not_allowed", 405),
+    ("request_timeout", 408),
+    ("duplicate", 409),
+    ("conflict", 409),
+    ("stale_version", 412),
+    ("payload_too_large", 413),
+    ("uri_too_long", 414),
+    ("unsupported_media_type", 415),
+    ("validation_failed", 422),
+    ("precondition_required", 428),
+    ("rate_limited", 429),
+    ("headers_too_large", 431),
+    ("internal", 500),
+    ("search_warming_up", 503),
+];
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     #[error("the `{0}` parameter is required")]
@@ -49,6 +81,12 @@ pub enum ApiError {
     Duplicate(String),
     #[error("the request body is larger than {} bytes", super::BODY_LIMIT_BYTES)]
     PayloadTooLarge,
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the URL is longer than {} bytes", super::URI_LIMIT_BYTES)]
+    UriTooLong,
+    #[error("the request headers are larger than {} bytes", super::HEADERS_LIMIT_BYTES)]
+    HeadersTooLarge,
     #[error("too many requests; retry in {0} s")]
     RateLimited(u64),
     #[error("internal error")]
@@ -78,6 +116,9 @@ impl ApiError {
             ApiError::Duplicate(_) => (StatusCode::CONFLICT, "duplicate"),
             ApiError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            ApiError::UriTooLong => (StatusCode::URI_TOO_LONG, "uri_too_long"),
+            ApiError::HeadersTooLarge => (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -167,8 +208,10 @@ pub async fn json_error_bodies(request: Request, next: Next) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::REQUEST_TIMEOUT => "request_timeout",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::URI_TOO_LONG => "uri_too_long",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
         status if status.is_server_error() => "internal",
         _ => "bad_request",
     };
@@ -181,4 +224,43 @@ pub async fn json_error_bodies(request: Request, next: Next) -> Response {
     }
     replaced.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     replaced
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_documented_code_and_status() {
+        let every = [
+            ApiError::MissingParameter("site"),
+            ApiError::ParameterTooLong { name: "q", max: 1 },
+            ApiError::InvalidParameter { name: "path", message: String::new() },
+            ApiError::InvalidLocale(String::new()),
+            ApiError::InvalidQuery(String::new()),
+            ApiError::UnknownSite(String::new()),
+            ApiError::OriginNotAllowed(String::new()),
+            ApiError::NotFound,
+            ApiError::SearchWarmingUp,
+            ApiError::MissingKey,
+            ApiError::InvalidKey(String::new()),
+            ApiError::Forbidden(store::Role::Owner),
+            ApiError::PreconditionRequired,
+            ApiError::Conflict(String::new()),
+            ApiError::InvalidBody(String::new()),
+            ApiError::Validation(String::new()),
+            ApiError::Duplicate(String::new()),
+            ApiError::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(String::new()),
+            ApiError::UriTooLong,
+            ApiError::HeadersTooLarge,
+            ApiError::RateLimited(1),
+            ApiError::Internal(String::new()),
+        ];
+        for error in every {
+            let (status, code) = error.status_and_code();
+            assert!(ERROR_CODES.contains(&(code, status.as_u16())), "{code} ({status}) is not in ERROR_CODES");
+        }
+        assert!(ERROR_CODES.contains(&("stale_version", 412)));
+    }
 }

@@ -40,9 +40,16 @@ pub async fn record(State(state): State<AppState>, headers: HeaderMap, uri: Uri,
 }
 
 async fn accept(state: &AppState, entry: &SiteEntry, headers: &HeaderMap, body: &[u8]) -> Result<u32, ApiError> {
-    let content_type = headers.get(CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("text/plain");
-    if !(content_type.starts_with("application/json") || content_type.starts_with("text/plain")) {
-        return Err(ApiError::InvalidBody("send the events as JSON (`application/json` or `text/plain`)".into()));
+    // `text/plain` is what `navigator.sendBeacon` sends a string as; anything else, or nothing, is refused.
+    let media_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|value| value.trim().to_ascii_lowercase());
+    if !matches!(media_type.as_deref(), Some("application/json" | "text/plain")) {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the events as JSON with `Content-Type: application/json` (or `text/plain`)".into(),
+        ));
     }
     let batch: wire::EventBatch =
         serde_json::from_slice(body).map_err(|error| ApiError::InvalidBody(error.to_string()))?;

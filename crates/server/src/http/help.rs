@@ -16,8 +16,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub const SITE_KEY_MAX_LEN: usize = 64;
 
 #[utoipa::path(get, path = "/v1/help", tag = "public",
-    description = "The snippets for where the worker is, best first, each with the reason it matched. \
-        Cacheable: answers carry a strong ETag and honour If-None-Match.",
+    description = "The snippets for where the worker is, best first, each with the reason it matched; at \
+        most 20, with `truncated: true` when more matched. Cacheable: answers carry a strong ETag and honour If-None-Match.",
     params(wire::HelpQuery),
     responses((status = 200, body = wire::HelpResponse, headers(("ETag" = String))), (status = 304),
         (status = 400, body = wire::ErrorBody), (status = 403, body = wire::ErrorBody),
@@ -72,11 +72,17 @@ fn answer(entry: &SiteEntry, lookup: Lookup, raw_query: &str, headers: &HeaderMa
             let query: wire::HelpQuery =
                 serde_urlencoded::from_str(raw_query).map_err(|error| ApiError::InvalidQuery(error.to_string()))?;
             let context = context_from_wire(&query)?;
-            let matches = match lookup {
-                Lookup::Help => entry.index.resolve(&context, now),
-                Lookup::Hotspots => entry.index.field_help(&context, now),
+            let (matches, truncated) = match lookup {
+                Lookup::Help => {
+                    let mut matches = entry.index.resolve(&context, now);
+                    let truncated = matches.len() > wire::HelpResponse::CARDS_MAX;
+                    matches.truncate(wire::HelpResponse::CARDS_MAX);
+                    (matches, truncated)
+                }
+                // One card per page key at most, and the keys are bounded.
+                Lookup::Hotspots => (entry.index.field_help(&context, now), false),
             };
-            let answer = compute(entry, &matches, now);
+            let answer = compute(entry, &matches, truncated, now);
             entry.answers.insert(cache_key, answer.clone());
             answer
         }
@@ -84,15 +90,15 @@ fn answer(entry: &SiteEntry, lookup: Lookup, raw_query: &str, headers: &HeaderMa
     Ok(super::respond_json_encoded(answer.etag, headers, "public, max-age=30", answer.body, answer.gzip))
 }
 
-fn compute(entry: &SiteEntry, matches: &[engine::Match<'_>], now: engine::Timestamp) -> Answer {
+fn compute(entry: &SiteEntry, matches: &[engine::Match<'_>], truncated: bool, now: engine::Timestamp) -> Answer {
     // The body is a function of the content version and the matches: hash those, not the body.
     let mut hasher = rustc_hash::FxHasher::default();
-    entry.site.content_version.hash(&mut hasher);
+    (entry.site.content_version, truncated).hash(&mut hasher);
     for found in matches {
         (found.snippet.id, found.reason.kind, found.reason.target, found.reason.role).hash(&mut hasher);
         found.reason.locale.hash(&mut hasher);
     }
-    let body = bytes::Bytes::from(write_help_body(&entry.card_prefixes, matches));
+    let body = bytes::Bytes::from(write_help_body(&entry.card_prefixes, matches, truncated));
     Answer {
         etag: super::etag(hasher.finish()),
         gzip: super::gzip(&body),
@@ -109,7 +115,7 @@ fn compute(entry: &SiteEntry, matches: &[engine::Match<'_>], now: engine::Timest
         (status = 404, body = wire::ErrorBody)))]
 pub async fn snippet(
     State(state): State<AppState>,
-    axum::extract::Path(id): axum::extract::Path<i64>,
+    super::Path(id): super::Path<i64>,
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {

@@ -1,11 +1,12 @@
 //! `/admin/v1/sites/{site}/keys`: an owner's secret keys. A new key's secret is in the answer that
 //! creates it and nowhere else, ever.
 
+use super::Path;
 use super::auth::AdminKey;
 use super::convert::{key_to_wire, role_from_wire};
 use super::{ApiError, Json};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use store::Role;
 

@@ -1,12 +1,13 @@
 //! `GET /admin/v1/sites/{site}/preview`: what the widget would show in a context, drafts
 //! included, each with the reason it matched — the author's "what shows here, and why".
 
+use super::Path;
 use super::auth::AdminKey;
 use super::convert::{card_to_wire, context_from_wire, status_to_wire};
 use super::help::unix_now;
 use super::{ApiError, Query};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use engine::{SiteIndex, SiteSettings};
 use store::Role;
 

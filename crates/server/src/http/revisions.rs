@@ -1,12 +1,13 @@
 //! `/admin/v1/sites/{site}/snippets/{id}/revisions`: every state a snippet had, what changed
 //! between two of them, and bringing an old one back (as a new version, so nothing is lost).
 
+use super::Path;
 use super::auth::AdminKey;
 use super::convert::{draft_to_wire, time_to_wire};
 use super::snippets::change;
 use super::{ApiError, Query};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use store::{Revision, Role};

@@ -1,11 +1,12 @@
 //! `/admin/v1/sites/{site}`: the site's settings, which its owner changes (origins allowed to
 //! embed the widget, locales, the widget's look).
 
+use super::Path;
 use super::auth::AdminKey;
 use super::convert::site_to_wire;
 use super::{ApiError, Json, if_match, version_etag};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header::ETAG;
 use axum::response::{IntoResponse, Response};
@@ -65,6 +66,6 @@ pub async fn update(
         widget_settings,
     };
     let updated = state.store.update_site(site.id, &expected, &changes).await?;
-    state.indexes.content_changed();
+    state.content_changed().await;
     Ok(respond(&updated))
 }

@@ -2,11 +2,12 @@
 //! unpublish snippets. Every change names the version it was based on (`If-Match`), so two
 //! editors can never silently overwrite each other.
 
+use super::Path;
 use super::auth::AdminKey;
 use super::convert::{draft_from_wire, snippet_to_wire, status_from_wire};
 use super::{ApiError, Json, Query, if_match, version_etag};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::{ETAG, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -78,7 +79,7 @@ pub async fn create(
     key.require(role_for_change(None, status))?;
     let draft = draft_from_wire(input, &site.default_locale, status)?;
     let stored = state.store.create_snippet(site.id, &draft, &key.actor()).await?;
-    state.indexes.content_changed();
+    state.content_changed().await;
     let mut response = respond(StatusCode::CREATED, &stored);
     let location = format!("/admin/v1/sites/{site_key}/snippets/{}", stored.id);
     if let Ok(location) = HeaderValue::from_str(&location) {
@@ -195,6 +196,6 @@ pub async fn change(
     let draft = make(&current)?;
     key.require(role_for_change(Some(current.draft.status), draft.status))?;
     let stored = state.store.update_snippet(site.id, id, &expected, &draft, &key.actor()).await?;
-    state.indexes.content_changed();
+    state.content_changed().await;
     Ok(respond(StatusCode::OK, &stored))
 }
