@@ -123,3 +123,116 @@ async fn engine_url_patterns_agree_with_chromium() {
     assert!(matched > 50 && compared - matched > 50 && refused > 0, "{matched} matches, {refused} invalid");
     assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
 }
+
+/// The Web Platform Tests' URLPattern cases that use only a pathname (from the copy packaged
+/// with the `urlpattern` crate), as `(pattern, path, expected match)`.
+fn wpt_pathname_cases() -> Vec<(String, String, bool)> {
+    // The crate's sources, where cargo unpacked the version Cargo.lock names.
+    let lock = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock")).unwrap();
+    let version = lock
+        .split("[[package]]")
+        .find(|package| package.contains("name = \"urlpattern\""))
+        .and_then(|package| package.lines().find_map(|line| line.strip_prefix("version = \"")?.strip_suffix('"')))
+        .expect("urlpattern in Cargo.lock");
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+    let data = std::fs::read_dir(cargo_home.join("registry/src"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|registry| registry.path().join(format!("urlpattern-{version}/src/testdata/urlpatterntestdata.json")))
+        .find(|path| path.is_file())
+        .expect("the urlpattern crate's sources, with the WPT data");
+    let cases: Value = serde_json::from_str(&std::fs::read_to_string(&data).unwrap()).unwrap();
+    let only_pathname = |value: &Value| {
+        let list = value.as_array()?;
+        let object = list.first()?.as_object()?;
+        (list.len() == 1 && object.len() == 1).then(|| object.get("pathname")?.as_str().map(str::to_owned))?
+    };
+    cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|case| {
+            let pattern = only_pathname(&case["pattern"])?;
+            let path = only_pathname(&case["inputs"])?;
+            let expected = !case["expected_match"].is_null() && case["expected_match"] != Value::Bool(false);
+            Some((pattern, path, expected))
+        })
+        .collect()
+}
+
+/// Whether a site whose one snippet targets `pattern` shows it at `path`: the whole index
+/// (pattern trie and matcher), not the matcher alone.
+fn index_shows(pattern: &str, path: &str) -> Result<bool, engine::Error> {
+    let snippet = engine::Snippet {
+        id: 1,
+        slug: "s".into(),
+        locale: engine::Locale::parse("en").unwrap(),
+        title: "s".into(),
+        html: String::new(),
+        moment: engine::Moment::Apply,
+        roles: Vec::new(),
+        priority: 0,
+        status: engine::Status::Published,
+        targets: vec![engine::Target::UrlPattern(pattern.into())],
+        publish_at: None,
+        expire_at: None,
+        app_versions: None,
+        text: String::new(),
+    };
+    let mut builder =
+        engine::SiteIndex::builder(engine::SiteSettings { default_locale: engine::Locale::parse("en").unwrap() });
+    builder.add(snippet)?;
+    let index = builder.build();
+    let context = engine::Context { path: Some(path.into()), ..engine::Context::default() };
+    Ok(!index.resolve(&context, 0).is_empty())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_platform_tests_pathname_cases_agree_with_chromium() {
+    let cases = wpt_pathname_cases();
+    assert!(cases.len() > 100, "only {} pathname cases found", cases.len());
+    let browser = Browser::start().await;
+    browser.goto("about:blank").await;
+    let pairs: Vec<Value> = cases.iter().map(|(pattern, path, _)| json!([pattern, path])).collect();
+    let chromium = browser
+        .client
+        .execute(
+            r#"return arguments[0].map(function (pair) {
+                 try { return new URLPattern({ pathname: pair[0] }).test({ pathname: pair[1] }); }
+                 catch (error) { return "invalid"; }
+               });"#,
+            vec![json!(pairs)],
+        )
+        .await
+        .unwrap();
+    let mut agreed = 0;
+    let mut refused_relative = 0;
+    let mut disagreements = Vec::new();
+    for ((pattern, path, expected), verdict) in cases.iter().zip(chromium.as_array().unwrap()) {
+        match (index_shows(pattern, path), verdict) {
+            // Patterns that do not start with `/` are refused on purpose (the README says so).
+            (Err(_), _) if !pattern.starts_with('/') => refused_relative += 1,
+            (Err(_), Value::String(invalid)) if invalid == "invalid" => agreed += 1,
+            (Ok(shown), Value::Bool(chromium)) if shown == *chromium => {
+                agreed += 1;
+                if shown != *expected {
+                    disagreements.push(format!("{pattern} on {path}: engine and Chromium say {shown}, WPT {expected}"));
+                }
+            }
+            (shown, verdict) => {
+                disagreements.push(format!("{pattern} on {path}: engine {shown:?}, Chromium {verdict}"))
+            }
+        }
+    }
+    assert!(agreed > 100, "{agreed} agreed");
+    assert!(
+        disagreements.is_empty(),
+        "{} of {} disagree:\n{}",
+        disagreements.len(),
+        cases.len(),
+        disagreements.join("\n")
+    );
+    println!("{agreed} WPT pathname cases agree; {refused_relative} relative patterns refused by design");
+}

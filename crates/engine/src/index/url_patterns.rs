@@ -111,14 +111,66 @@ fn is_literal(segment: &str) -> bool {
         && segment != ".."
 }
 
-/// The leading segments every path matching `pattern` must start with.
+/// A `.` segment as the URL parser sees it (`.` or `%2e`, any case).
+fn is_single_dot(segment: &str) -> bool {
+    segment == "." || segment.eq_ignore_ascii_case("%2e")
+}
+
+/// A `..` segment as the URL parser sees it (`..`, `.%2e`, `%2e.`, `%2e%2e`, any case).
+fn is_double_dot(segment: &str) -> bool {
+    matches!(segment.to_ascii_lowercase().as_str(), ".." | ".%2e" | "%2e." | "%2e%2e")
+}
+
+/// `path` with its dot segments resolved, as the URL parser (and so URLPattern) reads it:
+/// `/foo/../bar` is `/bar`. Borrowed when there are none, which is every path a browser sends.
+pub fn canonical_path(path: &str) -> std::borrow::Cow<'_, str> {
+    if !path.split('/').any(|segment| is_single_dot(segment) || is_double_dot(segment)) {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let raw: Vec<&str> = path.split('/').skip(1).collect();
+    let mut kept: Vec<&str> = Vec::with_capacity(raw.len());
+    for (index, segment) in raw.iter().enumerate() {
+        let last = index + 1 == raw.len();
+        if is_double_dot(segment) {
+            kept.pop();
+        } else if !is_single_dot(segment) {
+            kept.push(segment);
+            continue;
+        }
+        // A trailing dot segment leaves the directory: `/a/b/..` is `/a/`.
+        if last {
+            kept.push("");
+        }
+    }
+    std::borrow::Cow::Owned(format!("/{}", kept.join("/")))
+}
+
+/// The leading segments every path matching `pattern` must start with, after its leading
+/// dot segments are resolved as URLPattern resolves them (`/a/../b/:id` starts with `b`).
+/// A shorter prefix is always safe (more candidates are tested), so doubtful cases get none.
 fn literal_prefix(pattern: &str) -> Vec<&str> {
-    let mut segments: Vec<&str> = pattern.split('/').skip(1).collect();
+    let is_dot = |segment: &str| is_single_dot(segment) || is_double_dot(segment);
+    let raw: Vec<&str> = pattern.split('/').skip(1).collect();
     // The last segment is only a prefix segment when another `/` follows it in the pattern
     // or it is the whole remainder; both cases are literal-equal, so keep the rule simple:
-    // take literal segments up to the first that is not.
-    let literal_count = segments.iter().take_while(|segment| is_literal(segment)).count();
-    segments.truncate(literal_count);
+    // take literal (or dot) segments up to the first that is not.
+    let fixed_count = raw.iter().take_while(|segment| is_literal(segment) || is_dot(segment)).count();
+    let fixed = &raw[..fixed_count];
+    // A dot segment right before pattern syntax, or syntax that starts like one (`..:id`), is
+    // resolved together with it by URLPattern; do not guess how.
+    let doubtful = (fixed.last().is_some_and(|segment| is_dot(segment)) && fixed_count < raw.len())
+        || raw.get(fixed_count).is_some_and(|segment| segment.starts_with(['.', '%']));
+    if doubtful {
+        return Vec::new();
+    }
+    let mut segments = Vec::new();
+    for segment in fixed {
+        if is_double_dot(segment) {
+            segments.pop();
+        } else if !is_single_dot(segment) {
+            segments.push(*segment);
+        }
+    }
     segments
 }
 
@@ -179,6 +231,8 @@ impl<Idx: Copy + std::fmt::Debug> PatternSet<Idx> {
     /// Calls `found` for every pattern that matches `path`, testing only candidates whose
     /// literal prefix the path has.
     pub fn for_each_match<'a>(&'a self, path: &str, mut found: impl FnMut(&'a CompiledPattern<Idx>)) {
+        let path = canonical_path(path);
+        let path = path.as_ref();
         let mut node = 0usize;
         let mut segments = path.split('/').skip(1);
         loop {
@@ -210,6 +264,40 @@ mod tests {
         assert_eq!(literal_prefix("/orders/*"), ["orders"]);
         assert_eq!(literal_prefix("/orders{/:id}?"), Vec::<&str>::new());
         assert_eq!(literal_prefix("/files/a%20b"), ["files"]);
+        // Dot segments are resolved as URLPattern resolves them.
+        assert_eq!(literal_prefix("/foo/../bar"), ["bar"]);
+        assert_eq!(literal_prefix("/a/../b/:id"), ["b"]);
+        assert_eq!(literal_prefix("/a/./b"), ["a", "b"]);
+        assert_eq!(literal_prefix("/a/%2E%2e/b/*"), ["b"]);
+    }
+
+    #[test]
+    fn paths_are_read_with_their_dot_segments_resolved() {
+        assert_eq!(canonical_path("/foo/bar"), "/foo/bar");
+        assert!(matches!(canonical_path("/foo/bar"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(canonical_path("/foo/bar/../baz"), "/foo/baz");
+        assert_eq!(canonical_path("/foo/./bar"), "/foo/bar");
+        assert_eq!(canonical_path("/../a"), "/a");
+        assert_eq!(canonical_path("/a/b/.."), "/a/");
+        assert_eq!(canonical_path("/a/%2e%2E/b"), "/b");
+    }
+
+    #[test]
+    fn patterns_with_dot_segments_match_their_canonical_paths() {
+        let mut set = PatternSet::<u32>::default();
+        for (snippet, source) in ["/foo/../bar", "/a/../b/:id"].into_iter().enumerate() {
+            let id = set.intern(source).unwrap();
+            set.attach(id, snippet as u32);
+        }
+        let matching = |path: &str| {
+            let mut sources = Vec::new();
+            set.for_each_match(path, |found| sources.push(found.source.to_string()));
+            sources
+        };
+        assert_eq!(matching("/bar"), ["/foo/../bar"]);
+        assert_eq!(matching("/b/1"), ["/a/../b/:id"]);
+        assert!(matching("/a/1").is_empty());
+        assert_eq!(matching("/x/../bar"), ["/foo/../bar"]);
     }
 
     #[test]
@@ -260,11 +348,11 @@ mod tests {
         #[test]
         fn the_trie_never_hides_a_match(
             patterns in proptest::collection::vec(
-                proptest::collection::vec(proptest::sample::select(vec!["a", "b", "orders", ":id", "*", "c-1", "{x}?", "x.y"]), 0..4),
+                proptest::collection::vec(proptest::sample::select(vec!["a", "b", "orders", ":id", "*", "c-1", "{x}?", "x.y", "..", "."]), 0..4),
                 1..12,
             ),
             paths in proptest::collection::vec(
-                proptest::collection::vec(proptest::sample::select(vec!["a", "b", "orders", "42", "c-1", "x.y", "", "%20", "é"]), 0..5),
+                proptest::collection::vec(proptest::sample::select(vec!["a", "b", "orders", "42", "c-1", "x.y", "", "%20", "é", "..", "."]), 0..5),
                 1..12,
             ),
         ) {
