@@ -23,7 +23,7 @@ async fn launcher(browser: &Browser) -> serde_json::Value {
 async fn set_look(stack: &Stack, browser: &Browser, settings: &str) {
     let site = stack.store.site(SITE_KEY).await.unwrap().unwrap();
     let changes = store::SiteChanges { widget_settings: Some(settings.into()), ..store::SiteChanges::default() };
-    stack.store.update_site(site.id, &changes).await.unwrap();
+    stack.store.update_site(site.id, &store::Precondition::Any, &changes).await.unwrap();
     // A page of the host's origin without the widget, so no answer is cached in the browser yet.
     browser.goto(&stack.page("/assets/favicon.svg")).await;
     let url = format!("{}/v1/widget-config?site={SITE_KEY}&poll=", stack.api_origin);
