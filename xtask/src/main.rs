@@ -2,6 +2,7 @@
 
 mod bench;
 mod demo;
+mod fuzz;
 mod prerequisites;
 mod test;
 mod widget;
@@ -26,6 +27,8 @@ enum Task {
     Demo(demo::DemoArgs),
     /// What CI runs: formatting, lints, every test, the wasm build and the browser suite.
     Test,
+    /// Fuzz the running service against its own OpenAPI document (Schemathesis).
+    FuzzApi(fuzz::FuzzArgs),
     /// Engine benches (criterion), then the release service under load (wrk) vs its hello-world route.
     Bench(bench::BenchArgs),
 }
@@ -35,6 +38,7 @@ fn main() -> anyhow::Result<()> {
         Task::Widget => widget::build(&Workspace::locate()?).map(drop),
         Task::Demo(args) => demo::run_demo(&Workspace::locate()?, &args),
         Task::Test => test::run_all(&Workspace::locate()?),
+        Task::FuzzApi(args) => fuzz::run_fuzz(&Workspace::locate()?, &args),
         Task::Bench(args) => bench::run_bench(&Workspace::locate()?, &args),
     }
 }

@@ -155,3 +155,29 @@ pub fn axe_core(workspace: &Workspace) -> anyhow::Result<PathBuf> {
         anyhow::anyhow!("the accessibility tests need axe-core from npm: install npm (apt-get install npm)")
     })
 }
+
+/// Schemathesis (from PyPI, into a virtual environment under target/tools), which fuzzes the
+/// service against its own OpenAPI document.
+pub fn schemathesis(workspace: &Workspace) -> anyhow::Result<PathBuf> {
+    const VERSION: &str = "4.32.5";
+    let venv = workspace.tools_dir().join(format!("schemathesis-{VERSION}"));
+    let program = venv.join("bin/st");
+    if program.is_file() {
+        return Ok(program);
+    }
+    let python = which("python3").context("the API fuzz run needs python3 (apt-get install python3 python3-venv)")?;
+    eprintln!("installing schemathesis {VERSION} from PyPI into {}", venv.display());
+    let created = Command::new(&python).args(["-m", "venv"]).arg(&venv).status().is_ok_and(|status| status.success());
+    if !created {
+        bail!("python3 -m venv failed: install python3-venv (apt-get install python3-venv)");
+    }
+    let installed = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check", &format!("schemathesis=={VERSION}")])
+        .status()
+        .is_ok_and(|status| status.success());
+    if !installed || !program.is_file() {
+        let _ = std::fs::remove_dir_all(&venv);
+        bail!("installing schemathesis {VERSION} from PyPI failed");
+    }
+    Ok(program)
+}

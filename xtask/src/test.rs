@@ -1,6 +1,6 @@
 //! `cargo xtask test`: everything CI checks, in the order that fails fastest.
 
-use crate::{Workspace, cargo, prerequisites, run, run_with_env, widget};
+use crate::{Workspace, cargo, fuzz, prerequisites, run, run_with_env, widget};
 use anyhow::{Context as _, bail};
 
 pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
@@ -49,6 +49,8 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
             ("CUECARD_AXE", &axe),
         ],
     )?;
+    // The API against its own OpenAPI document, bounded in examples and time.
+    fuzz::run_fuzz(workspace, &fuzz::FuzzArgs::default())?;
     println!("cargo xtask test: all checks passed");
     Ok(())
 }

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap as HashMap;
 use smallvec::SmallVec;
 use url_patterns::PatternSet;
 
-pub use url_patterns::UrlPatternMatcher;
+pub use url_patterns::{UrlPatternMatcher, canonical_path};
 
 /// What the index needs to know about its site.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,9 @@ mod snippet;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
 
-pub use index::{Context, Match, MatchKind, Reason, SiteIndex, SiteIndexBuilder, SiteSettings, UrlPatternMatcher};
+pub use index::{
+    Context, Match, MatchKind, Reason, SiteIndex, SiteIndexBuilder, SiteSettings, UrlPatternMatcher, canonical_path,
+};
 pub use locale::Locale;
 pub use search::{SearchHit, SearchIndex};
 pub use snippet::{

@@ -107,7 +107,7 @@ pub fn parse_app_versions(text: &str) -> Result<semver::VersionReq, Error> {
 
 pub fn validate_route(route: &str) -> Result<(), Error> {
     let well_formed = route.starts_with('/')
-        && route.len() <= Target::ROUTE_MAX_LEN
+        && route.chars().count() <= Target::ROUTE_MAX_LEN
         && !route.chars().any(|character| character.is_whitespace() || character.is_control());
     if !well_formed {
         return Err(Error::InvalidRoute(route.chars().take(520).collect()));

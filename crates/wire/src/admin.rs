@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 
 /// Where a snippet applies: exactly one of `key`, `route` or `url`, as in the Markdown front matter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum TargetSpec {
     /// A help key (`claim.vat-number`) or a trailing wildcard (`claim.*`).
@@ -18,6 +17,40 @@ pub enum TargetSpec {
     /// A WHATWG URL pattern (`/approvals/:id`).
     Url(String),
 }
+
+/// Described by hand: one object with exactly one of the three properties, each with its syntax.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for TargetSpec {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};
+        let variant = |name: &str, description: &str, pattern: &str, max_length: usize| {
+            let value = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(pattern))
+                .max_length(Some(max_length))
+                .description(Some(description));
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property(name, value)
+                .required(name)
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        };
+        OneOfBuilder::new()
+            .item(variant(
+                "key",
+                "A help key (`claim.vat-number`) or a trailing wildcard (`claim.*`)",
+                r"^[A-Za-z0-9._:-]{1,128}(\.\*)?$",
+                130,
+            ))
+            .item(variant("route", "The app's route template (`/claims/:id`)", r"^/[^\s\x00-\x1f\x7f-\x9f]*$", 512))
+            .item(variant("url", "A WHATWG URL pattern's pathname (`/approvals/:id`)", r"^/", 512))
+            .description(Some("Where a snippet applies: exactly one of `key`, `route` or `url`."))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for TargetSpec {}
 
 /// Publication state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,30 +68,42 @@ pub enum Status {
 #[serde(deny_unknown_fields)]
 pub struct SnippetInput {
     /// Stable name within the site (`claim-form/vat-number`); translations share it.
+    #[cfg_attr(feature = "openapi", schema(max_length = 200, pattern = r"^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*$"))]
     pub slug: String,
     /// BCP 47 tag; the site's default locale when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 35, pattern = r"^([A-Za-z]{2,3}|[A-Za-z]{5,8})(-[A-Za-z0-9]{1,8})*$")
+    )]
     pub locale: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, pattern = r"\S"))]
     pub title: String,
     /// The body in Markdown, stored byte for byte and rendered to sanitized HTML on write.
+    #[cfg_attr(feature = "openapi", schema(max_length = 65536))]
     pub markdown: String,
     pub moment: Moment,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 64))]
     pub targets: Vec<TargetSpec>,
     /// Roles it is for; empty for everyone.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 16))]
     pub roles: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::integral::required")]
     pub priority: i32,
     /// `draft` when absent; publishing needs the publisher role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub publish_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub expire_at: Option<String>,
     /// Semver range of host app versions (`>=2.3, <3`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub app_versions: Option<String>,
 }
 
@@ -106,6 +151,10 @@ pub struct SnippetList {
 #[serde(deny_unknown_fields)]
 pub struct SnippetListQuery {
     pub status: Option<Status>,
+    #[cfg_attr(
+        feature = "openapi",
+        param(max_length = 35, pattern = r"^([A-Za-z]{2,3}|[A-Za-z]{5,8})(-[A-Za-z0-9]{1,8})*$")
+    )]
     pub locale: Option<String>,
     pub moment: Option<Moment>,
     /// Snippets with this exact target (help key, route or URL pattern).
@@ -113,8 +162,11 @@ pub struct SnippetListQuery {
     /// Slugs starting with this.
     pub slug_prefix: Option<String>,
     /// The id after which the page starts.
+    #[serde(default, deserialize_with = "crate::integral::optional")]
     pub after: Option<i64>,
     /// At most this many (default 50, at most 500).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
+    #[serde(default, deserialize_with = "crate::integral::optional")]
     pub limit: Option<u32>,
 }
 
@@ -153,6 +205,7 @@ pub struct RevisionDiff {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct DiffQuery {
     /// The older revision to compare with; the one before by default.
+    #[serde(default, deserialize_with = "crate::integral::optional")]
     pub against: Option<i64>,
 }
 
@@ -193,21 +246,34 @@ pub struct WidgetSettings {
     pub position: LauncherPosition,
     /// Accent colour as `#rgb` or `#rrggbb`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"))]
     pub accent_color: Option<String>,
     /// Text of the launcher button (up to 40 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 40, pattern = r"\S"))]
     pub launcher_label: Option<String>,
     /// Panel background as `#rgb` or `#rrggbb`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"))]
     pub surface_color: Option<String>,
     /// Text colour as `#rgb` or `#rrggbb`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"))]
     pub text_color: Option<String>,
     /// Corner radius of the panel, 0 to 24 pixels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::integral::optional")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 24))]
     pub radius_px: Option<u8>,
     /// A CSS font-family list (`Inter, "Segoe UI", sans-serif`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[A-Za-z0-9 ,_\x27\x22-]*[A-Za-z0-9][A-Za-z0-9 ,_\x27\x22-]*$"
+        )
+    )]
     pub font: Option<String>,
     /// Help markers beside every field that has help, on every page of the site (a page can
     /// still turn them on or off itself with `data-hotspots`).
@@ -273,9 +339,16 @@ pub struct Site {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SitePatch {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, pattern = r"\S"))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub origins: Option<Vec<String>>,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 35, pattern = r"^([A-Za-z]{2,3}|[A-Za-z]{5,8})(-[A-Za-z0-9]{1,8})*$")
+    )]
     pub default_locale: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub locales: Option<Vec<String>>,
     pub widget: Option<WidgetSettings>,
 }
@@ -320,6 +393,7 @@ pub struct KeyList {
 #[serde(deny_unknown_fields)]
 pub struct KeyCreate {
     pub role: KeyRole,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100, pattern = r"\S"))]
     pub label: String,
 }
 
@@ -328,6 +402,8 @@ pub struct KeyCreate {
 #[serde(deny_unknown_fields)]
 pub struct KeyRotate {
     /// How long the old key keeps working (default 86400 s, at most 30 days).
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 2592000))]
+    #[serde(default, deserialize_with = "crate::integral::optional")]
     pub overlap_seconds: Option<i64>,
 }
 

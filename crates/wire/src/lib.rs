@@ -4,6 +4,7 @@
 //! natively (the service), so it must stay free of I/O, regex and heavy formatting.
 
 pub mod admin;
+pub mod integral;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,24 +18,49 @@ use serde::{Deserialize, Serialize};
 pub struct HelpQuery {
     /// Public site key (`pk_…`).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(required = true, min_length = 1, max_length = 64, pattern = r"^pk_[A-Za-z0-9_]{3,61}$")
+    )]
     pub site: String,
     /// `location.pathname`, without query string or fragment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(max_length = 2048, pattern = r"^/[^?#\x00-\x1f\x7f-\x9f]*$"))]
     pub path: Option<String>,
     /// The app's own route template (`/orders/:id/edit`), when the app told us.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(max_length = 512, pattern = r"^/[^\s\x00-\x1f\x7f-\x9f]*$"))]
     pub route: Option<String>,
     /// Help keys of the focused element and its ancestors, innermost first, comma-separated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(max_length = 8255, pattern = r"^[A-Za-z0-9._:-]{1,128}(,[A-Za-z0-9._:-]{1,128}){0,63}$")
+    )]
     pub keys: Option<String>,
     /// The worker's roles, comma-separated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(max_length = 1039, pattern = r"^[A-Za-z0-9._:-]{1,64}(,[A-Za-z0-9._:-]{1,64}){0,15}$")
+    )]
     pub roles: Option<String>,
     /// BCP 47 language tag (`fr-CA`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(max_length = 35, pattern = r"^([A-Za-z]{2,3}|[A-Za-z]{5,8})(-[A-Za-z0-9]{1,8})*$")
+    )]
     pub locale: Option<String>,
     /// The host app's version (`2.3.1`), for snippets limited to version ranges.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(
+            max_length = 64,
+            pattern = r"^[vV]?(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})){0,2}(-(0|[1-9][0-9]{0,8}|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]{0,8}|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
+        )
+    )]
     pub app_version: Option<String>,
 }
 
@@ -45,24 +71,51 @@ pub struct HelpQuery {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct SearchQuery {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        param(required = true, min_length = 1, max_length = 64, pattern = r"^pk_[A-Za-z0-9_]{3,61}$")
+    )]
     pub site: String,
     /// What the worker typed.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(required = true, min_length = 1, max_length = 200, pattern = r"\S"))]
     pub q: String,
     /// How many hits at most (default 10, at most 50).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::integral::optional")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 50))]
     pub limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(max_length = 2048, pattern = r"^/[^?#\x00-\x1f\x7f-\x9f]*$"))]
     pub path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(max_length = 512, pattern = r"^/[^\s\x00-\x1f\x7f-\x9f]*$"))]
     pub route: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(max_length = 8255, pattern = r"^[A-Za-z0-9._:-]{1,128}(,[A-Za-z0-9._:-]{1,128}){0,63}$")
+    )]
     pub keys: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(max_length = 1039, pattern = r"^[A-Za-z0-9._:-]{1,64}(,[A-Za-z0-9._:-]{1,64}){0,15}$")
+    )]
     pub roles: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(max_length = 35, pattern = r"^([A-Za-z]{2,3}|[A-Za-z]{5,8})(-[A-Za-z0-9]{1,8})*$")
+    )]
     pub locale: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        param(
+            max_length = 64,
+            pattern = r"^[vV]?(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})){0,2}(-(0|[1-9][0-9]{0,8}|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]{0,8}|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
+        )
+    )]
     pub app_version: Option<String>,
 }
 
@@ -240,6 +293,7 @@ impl ReasonKind {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventBatch {
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub events: Vec<Event>,
 }
 
@@ -250,29 +304,39 @@ pub struct Event {
     pub kind: EventKind,
     /// `location.pathname` without query string or fragment; checked, never stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2048, pattern = r"^/[^?#\x00-\x1f\x7f-\x9f]*$"))]
     pub path: Option<String>,
     /// The app's route template, which is stored instead of the path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 512, pattern = r"^/[^\s\x00-\x1f\x7f-\x9f]*$"))]
     pub route: Option<String>,
     /// The focused field's help key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9._:-]{1,128}$", max_length = 128))]
     pub key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 35, pattern = r"^([A-Za-z]{2,3}|[A-Za-z]{5,8})(-[A-Za-z0-9]{1,8})*$")
+    )]
     pub locale: Option<String>,
     /// The snippet viewed or rated.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::integral::optional")]
     pub snippet: Option<i64>,
     /// What was searched for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub query: Option<String>,
     /// How many snippets the panel or search showed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::integral::optional")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10000))]
     pub results: Option<u32>,
     /// The answer to "Was this helpful?".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpful: Option<bool>,
     /// Why not, in the worker's words (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub comment: Option<String>,
 }
 

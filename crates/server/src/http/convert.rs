@@ -17,25 +17,21 @@ fn invalid(name: &'static str, error: impl ToString) -> ApiError {
 pub fn context_from_wire(query: &wire::HelpQuery) -> Result<engine::Context, ApiError> {
     let path = match query.path.as_deref() {
         None | Some("") => None,
-        Some(path) if path.len() > PATH_MAX_LEN => {
+        Some(path) if path.chars().count() > PATH_MAX_LEN => {
             return Err(ApiError::ParameterTooLong { name: "path", max: PATH_MAX_LEN });
         }
-        Some(path)
-            if !path.starts_with('/')
-                || path.contains(['?', '#'])
-                || path.chars().any(char::is_control)
-                || path.split('/').any(|segment| segment == "." || segment == "..") =>
-        {
+        Some(path) if !path.starts_with('/') || path.contains(['?', '#']) || path.chars().any(char::is_control) => {
             return Err(invalid(
                 "path",
-                "a path starts with `/`, has no `.` or `..` segments, and no query string or fragment",
+                "a path starts with `/` and has no query string, fragment or control characters",
             ));
         }
-        Some(path) => Some(path.to_owned()),
+        // Read as the browser would: `/a/../b` is `/b`.
+        Some(path) => Some(engine::canonical_path(path).into_owned()),
     };
     let route = match query.route.as_deref() {
         None | Some("") => None,
-        Some(route) if route.len() > engine::Target::ROUTE_MAX_LEN => {
+        Some(route) if route.chars().count() > engine::Target::ROUTE_MAX_LEN => {
             return Err(ApiError::ParameterTooLong { name: "route", max: engine::Target::ROUTE_MAX_LEN });
         }
         Some(route) => {

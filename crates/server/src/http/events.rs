@@ -22,7 +22,7 @@ const RESULTS_MAX: u32 = 10_000;
 
 #[utoipa::path(post, path = "/v1/events", tag = "public",
     description = "Appends a batch of widget events (at most 50). Accepts `application/json` or `text/plain` bodies.",
-    params(("site" = String, Query, description = "Public site key")),
+    params(("site" = String, Query, description = "Public site key", min_length = 1, max_length = 64, pattern = r"^pk_[A-Za-z0-9_]{3,61}$")),
     request_body = wire::EventBatch,
     responses((status = 202, body = wire::EventsAccepted), (status = 400, body = wire::ErrorBody),
         (status = 422, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody)))]

@@ -110,7 +110,8 @@ fn compute(entry: &SiteEntry, matches: &[engine::Match<'_>], truncated: bool, no
 #[utoipa::path(get, path = "/v1/snippets/{id}", tag = "public",
     description = "One published snippet by id, for `Cuecard('show', id)`; 404 for drafts, archived \
         snippets, snippets outside their time window and other sites' snippets.",
-    params(("id" = i64, Path, description = "Snippet id"), ("site" = String, Query, description = "Public site key")),
+    params(("id" = i64, Path, description = "Snippet id"),
+        ("site" = String, Query, description = "Public site key", min_length = 1, max_length = 64, pattern = r"^pk_[A-Za-z0-9_]{3,61}$")),
     responses((status = 200, body = wire::SnippetBody, headers(("ETag" = String))), (status = 304),
         (status = 404, body = wire::ErrorBody)))]
 pub async fn snippet(

@@ -49,7 +49,7 @@ async fn search(
     if query.q.trim().is_empty() {
         return Err(ApiError::MissingParameter("q"));
     }
-    if query.q.len() > engine::search::QUERY_MAX_LEN {
+    if query.q.chars().count() > engine::search::QUERY_MAX_LEN {
         return Err(ApiError::ParameterTooLong { name: "q", max: engine::search::QUERY_MAX_LEN });
     }
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use std::hash::{Hash, Hasher};
 
 #[utoipa::path(get, path = "/v1/widget-config", tag = "public",
-    params(("site" = String, Query, description = "Public site key")),
+    params(("site" = String, Query, description = "Public site key", min_length = 1, max_length = 64, pattern = r"^pk_[A-Za-z0-9_]{3,61}$")),
     responses((status = 200, body = wire::admin::WidgetSettings, headers(("ETag" = String))), (status = 304),
         (status = 404, body = wire::ErrorBody)))]
 pub async fn show(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
