@@ -259,11 +259,17 @@ async fn sqlite_authoring_story() {
     assert_eq!(store.keys(site.id).await.unwrap().len(), 3);
 
     // The last owner key that does not expire cannot be revoked: the site keeps a way in.
-    let last = store.create_key(site.id, Role::Owner, "last").await.unwrap();
-    assert!(matches!(store.revoke_key(site.id, last.key.id).await, Err(Error::Conflict(_))));
-    let spare = store.create_key(site.id, Role::Owner, "spare").await.unwrap();
-    store.revoke_key(site.id, last.key.id).await.unwrap();
-    assert!(matches!(store.revoke_key(site.id, spare.key.id).await, Err(Error::Conflict(_))));
+    let only = store.create_key(other.id, Role::Owner, "only").await.unwrap();
+    assert!(matches!(store.revoke_key(other.id, only.key.id).await, Err(Error::Conflict(_))));
+    let rotated_out = store.rotate_key(other.id, only.key.id, 3600).await.unwrap();
+    assert!(
+        matches!(store.revoke_key(other.id, rotated_out.key.id).await, Err(Error::Conflict(_))),
+        "a key that expires soon does not count as a way in"
+    );
+    store.revoke_key(other.id, only.key.id).await.unwrap();
+    let spare = store.create_key(other.id, Role::Owner, "spare").await.unwrap();
+    store.revoke_key(other.id, rotated_out.key.id).await.unwrap();
+    assert!(matches!(store.revoke_key(other.id, spare.key.id).await, Err(Error::Conflict(_))));
 
     // Retention deletes old events and keeps recent ones.
     let event = store::Event { kind: "panel_open".into(), ..store::Event::default() };
