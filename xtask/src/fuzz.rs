@@ -14,7 +14,7 @@ pub struct FuzzArgs {
     #[arg(long, default_value_t = 25)]
     pub max_examples: u32,
     /// Time budget for the whole run (seconds).
-    #[arg(long, default_value_t = 120)]
+    #[arg(long, default_value_t = 90)]
     pub max_time: u32,
     /// Random seed, so a failure can be reproduced.
     #[arg(long, default_value_t = 20_261_203)]
@@ -23,7 +23,7 @@ pub struct FuzzArgs {
 
 impl Default for FuzzArgs {
     fn default() -> Self {
-        FuzzArgs { max_examples: 25, max_time: 120, seed: 20_261_203 }
+        FuzzArgs { max_examples: 25, max_time: 90, seed: 20_261_203 }
     }
 }
 
