@@ -103,6 +103,11 @@ pub struct ServeConfig {
     #[arg(long, env = "CUECARD_SHUTDOWN_GRACE_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=600))]
     pub shutdown_grace_secs: u64,
 
+    /// Serve `/metrics` (Prometheus) on this address only, instead of beside the API
+    /// (`127.0.0.1:9090`, for a scraper on a private network).
+    #[arg(long, env = "CUECARD_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Widget events (with their search words and comments) are deleted after this many days.
     #[arg(long, env = "CUECARD_EVENTS_RETENTION_DAYS", default_value_t = 180, value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub events_retention_days: u64,

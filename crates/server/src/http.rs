@@ -2,6 +2,7 @@
 
 mod assets;
 mod auth;
+pub mod caching;
 pub mod convert;
 mod cors;
 mod error;
@@ -12,6 +13,7 @@ mod keys;
 pub mod limits;
 pub mod openapi;
 mod preview;
+mod public;
 mod revisions;
 mod search;
 mod sites;
@@ -23,7 +25,7 @@ pub use error::{ApiError, ERROR_CODES};
 use crate::AppState;
 use axum::Router;
 use axum::extract::{FromRequestParts, Request};
-use axum::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH, X_CONTENT_TYPE_OPTIONS};
+use axum::http::header::X_CONTENT_TYPE_OPTIONS;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -51,21 +53,25 @@ pub struct RouterOptions {
     pub request_timeout: Duration,
     /// Limits on the public API per site and client; `None` for none.
     pub public_limits: Option<limits::PublicLimits>,
+    /// Serve `/metrics` here (not when it has its own address, `--metrics-listen`).
+    pub metrics: bool,
 }
 
 pub fn router(state: AppState, options: RouterOptions) -> Router {
+    crate::metrics::handle(); // installs the recorder before the first request counts
     let public_limits = options.public_limits.clone();
-    let indexes = state.indexes.clone();
+    let public_state = state.clone();
+    // The public layer (site, origin, preflights, CORS) wraps the rate limit, so a 429 is
+    // readable by the site's pages too.
     let public_api = Router::new()
-        .route("/v1/help", get(help::resolve).options(cors::preflight))
-        .route("/v1/hotspots", get(help::hotspots).options(cors::preflight))
-        .route("/v1/search", get(search::query).options(cors::preflight))
-        .route("/v1/events", post(events::record).options(cors::preflight))
-        .route("/v1/snippets/{id}", get(help::snippet).options(cors::preflight))
-        .route("/v1/widget-config", get(widget_config::show).options(cors::preflight))
-        .route_layer(middleware::from_fn(move |request, next| {
-            limits::enforce(public_limits.clone(), indexes.clone(), request, next)
-        }));
+        .route("/v1/help", get(help::resolve))
+        .route("/v1/hotspots", get(help::hotspots))
+        .route("/v1/search", get(search::query))
+        .route("/v1/events", post(events::record))
+        .route("/v1/snippets/{id}", get(help::snippet))
+        .route("/v1/widget-config", get(widget_config::show))
+        .route_layer(middleware::from_fn(move |request, next| limits::enforce(public_limits.clone(), request, next)))
+        .route_layer(middleware::from_fn(move |request, next| public::layer(public_state.clone(), request, next)));
     // No CORS here: browsers on widget origins can never call the admin API.
     let site = "/admin/v1/sites/{site}";
     let admin_api = Router::new()
@@ -82,7 +88,10 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .route(&format!("{site}/keys/{{id}}/rotate"), post(keys::rotate))
         .route(&format!("{site}/preview"), get(preview::show));
     let document = openapi::document();
+    let ops =
+        if options.metrics { Router::new().route("/metrics", get(crate::metrics::render)) } else { Router::new() };
     Router::new()
+        .merge(ops)
         .merge(public_api)
         .merge(admin_api)
         .route("/healthz", get(health::live))
@@ -102,6 +111,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .layer(middleware::from_fn(request_limits))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, options.request_timeout))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(crate::metrics::track))
         .layer(middleware::from_fn(error::json_error_bodies))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
@@ -213,88 +223,4 @@ pub fn if_match(headers: &HeaderMap) -> Result<store::Precondition, ApiError> {
         }
     }
     if present { Ok(store::Precondition::OneOf(versions)) } else { Err(ApiError::PreconditionRequired) }
-}
-
-/// A JSON answer with a strong ETag derived from `etag`; 304 when the client already has it.
-pub fn respond_json(
-    etag: HeaderValue,
-    request_headers: &HeaderMap,
-    cache_control: &'static str,
-    body: bytes::Bytes,
-) -> Response {
-    let cached = request_headers
-        .get(IF_NONE_MATCH)
-        .is_some_and(|candidates| etag_matches(candidates.as_bytes(), etag.as_bytes()));
-    let headers = [(ETAG, etag), (CACHE_CONTROL, HeaderValue::from_static(cache_control))];
-    if cached {
-        return (StatusCode::NOT_MODIFIED, headers).into_response();
-    }
-    (headers, [(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
-}
-
-/// Like [`respond_json`], but sends `gzip` (made once, with the answer) to clients that accept
-/// it. The gzip representation has its own strong ETag (`"…-gz"`), as HTTP requires.
-pub fn respond_json_encoded(
-    etag: HeaderValue,
-    request_headers: &HeaderMap,
-    cache_control: &'static str,
-    body: bytes::Bytes,
-    gzip: Option<bytes::Bytes>,
-) -> Response {
-    let Some(gzip) = gzip.filter(|_| accepts_gzip(request_headers)) else {
-        let mut response = respond_json(etag, request_headers, cache_control, body);
-        response.headers_mut().append(axum::http::header::VARY, HeaderValue::from_static("accept-encoding"));
-        return response;
-    };
-    let gzip_etag = etag
-        .to_str()
-        .ok()
-        .and_then(|tag| HeaderValue::from_str(&format!("{}-gz\"", tag.trim_end_matches('"'))).ok())
-        .unwrap_or(etag);
-    let mut response = respond_json(gzip_etag, request_headers, cache_control, gzip);
-    let modified = response.status() == StatusCode::OK;
-    let headers = response.headers_mut();
-    if modified {
-        headers.insert(axum::http::header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-    }
-    headers.append(axum::http::header::VARY, HeaderValue::from_static("accept-encoding"));
-    response
-}
-
-/// Whether `Accept-Encoding` allows gzip (by name or `*`, and not with `q=0`).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers.get_all(axum::http::header::ACCEPT_ENCODING).iter().filter_map(|value| value.to_str().ok()).any(|value| {
-        value.split(',').any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|parameter| {
-                parameter.strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0))
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        })
-    })
-}
-
-/// `body` gzip-compressed, if that makes it smaller.
-pub fn gzip(body: &[u8]) -> Option<bytes::Bytes> {
-    use std::io::Write as _;
-    if body.len() < 256 {
-        return None;
-    }
-    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::new(6));
-    encoder.write_all(body).ok()?;
-    let compressed = encoder.finish().ok()?;
-    (compressed.len() < body.len()).then(|| compressed.into())
-}
-
-/// A strong ETag from a 64-bit hash.
-pub fn etag(hash: u64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{hash:016x}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
-}
-
-fn etag_matches(candidates: &[u8], etag: &[u8]) -> bool {
-    candidates.split(|byte| *byte == b',').any(|candidate| {
-        let candidate = candidate.trim_ascii();
-        candidate == b"*" || candidate.strip_prefix(b"W/").unwrap_or(candidate) == etag
-    })
 }

@@ -34,6 +34,8 @@ pub struct Answer {
     pub gzip: Option<bytes::Bytes>,
     /// A snippet appears or expires at this time (unix seconds); recompute from then on.
     pub valid_until: Option<engine::Timestamp>,
+    /// Where help was wanted, as this answer says: counted each time it is served.
+    pub sightings: Arc<[crate::coverage::Sighting]>,
 }
 
 /// Distinct contexts whose answers a site keeps (screens × fields × roles × locales).
@@ -124,6 +126,8 @@ impl Indexes {
                 })
                 .await??
             };
+            metrics::counter!("cuecard_index_rebuilds_total").increment(1);
+            metrics::histogram!("cuecard_index_rebuild_seconds").record(started.elapsed().as_secs_f64());
             tracing::info!(
                 site = %site.public_key,
                 snippets = entry.index.len(),

@@ -2,9 +2,11 @@
 //! engine, and convert to `wire` types at the edge.
 
 pub mod config;
+pub mod coverage;
 pub mod http;
 pub mod import;
 pub mod indexes;
+pub mod metrics;
 pub mod serve;
 
 use indexes::{Indexes, RefreshError, SearchReadiness};
@@ -19,6 +21,8 @@ use tokio::net::TcpListener;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub indexes: Arc<Indexes>,
+    /// Where help was wanted, counted since the last flush to the store.
+    pub coverage: Arc<coverage::Coverage>,
 }
 
 impl AppState {
@@ -36,7 +40,7 @@ impl AppState {
     async fn load_with(store: Arc<dyn Store>, readiness: SearchReadiness) -> Result<AppState, RefreshError> {
         let indexes = Arc::new(Indexes::default());
         indexes.refresh(store.as_ref(), readiness).await?;
-        Ok(AppState { store, indexes })
+        Ok(AppState { store, indexes, coverage: Arc::default() })
     }
 
     /// An admin write changed content: this instance serves it before the write is answered,
@@ -47,6 +51,31 @@ impl AppState {
             tracing::error!(%error, "refreshing indexes after a write failed; the refresher will retry");
             self.indexes.content_changed();
         }
+    }
+
+    /// Writes the coverage counted so far to the store; on failure keeps it for the next try.
+    pub async fn flush_coverage(&self) {
+        let counts = self.coverage.take();
+        if counts.is_empty() {
+            return;
+        }
+        if let Err(error) = self.store.add_coverage(&counts).await {
+            tracing::error!(%error, rows = counts.len(), "writing coverage counters failed; keeping them for the next try");
+            self.coverage.restore(counts);
+        }
+    }
+
+    /// Flushes coverage counters every `every`.
+    pub fn spawn_coverage_flusher(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            ticker.tick().await;
+            loop {
+                ticker.tick().await;
+                state.flush_coverage().await;
+            }
+        })
     }
 
     /// Deletes events older than `retention` now and every hour: free text (searches, comments)
@@ -87,6 +116,9 @@ impl AppState {
     }
 }
 
+/// How often counted coverage is written to the store.
+pub const COVERAGE_FLUSH_EVERY: Duration = Duration::from_secs(10);
+
 /// What runs beside the server while it serves.
 #[derive(Debug, Clone, Copy)]
 pub struct Background {
@@ -108,8 +140,12 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let refresher = state.spawn_refresher(background.refresh_every);
     let retention = state.spawn_retention(background.events_retention);
-    let result = serve::serve(listener, http::router(state, options), policy, shutdown).await;
+    let flusher = state.spawn_coverage_flusher(COVERAGE_FLUSH_EVERY);
+    let result = serve::serve(listener, http::router(state.clone(), options), policy, shutdown).await;
     refresher.abort();
     retention.abort();
+    flusher.abort();
+    // What the server holds goes to the store before the process exits.
+    state.flush_coverage().await;
     result
 }

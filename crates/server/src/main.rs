@@ -71,7 +71,16 @@ async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> anyhow::Result<()>
         widget_dir: config.widget_dir.clone(),
         request_timeout: config.request_timeout(),
         public_limits,
+        metrics: config.metrics_listen.is_none(),
     };
+    if let Some(address) = config.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("listening on {address} for metrics"))?;
+        tracing::info!(%address, "metrics served here");
+        let metrics = axum::Router::new().route("/metrics", axum::routing::get(server::metrics::render));
+        tokio::spawn(async move { axum::serve(listener, metrics).await });
+    }
     server::run(listener, state, options, config.connection_policy(), config.background(), shutdown_signal()).await?;
     tracing::info!("cuecard stopped");
     Ok(())

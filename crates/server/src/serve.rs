@@ -130,10 +130,14 @@ impl Registry {
         // Out of the registry at once, so the next accept picks another one.
         match longest_waiting.and_then(|(_, id)| open.remove(&id)) {
             Some(watched) => {
+                metrics::counter!("cuecard_connections_closed_total", "reason" => "evicted").increment(1);
                 watched.close.notify_one();
                 true
             }
-            None => false,
+            None => {
+                metrics::counter!("cuecard_connections_closed_total", "reason" => "refused").increment(1);
+                false
+            }
         }
     }
 
@@ -144,11 +148,12 @@ impl Registry {
         let (head, idle) = (millis(self.policy.header_read_timeout), millis(self.policy.idle_timeout));
         for watched in self.open().values() {
             let expired = match watched.phase() {
-                Phase::ReadingHead { since } => now.saturating_sub(since) > head,
-                Phase::Idle { since } => now.saturating_sub(since) > idle,
-                Phase::Busy => false,
+                Phase::ReadingHead { since } => (now.saturating_sub(since) > head).then_some("slow_head"),
+                Phase::Idle { since } => (now.saturating_sub(since) > idle).then_some("idle"),
+                Phase::Busy => None,
             };
-            if expired {
+            if let Some(reason) = expired {
+                metrics::counter!("cuecard_connections_closed_total", "reason" => reason).increment(1);
                 watched.close.notify_one();
             }
         }
@@ -257,6 +262,7 @@ pub async fn serve(
             close: Notify::new(),
         });
         registry.open().insert(id, watched.clone());
+        metrics::gauge!("cuecard_connections_open").increment(1.0);
         let io = TrackedStream { stream, watched: watched.clone(), registry: registry.clone() };
         connections.spawn(connection(io, peer, router.clone(), registry.clone(), id, stop_signal.clone()));
     }
@@ -329,4 +335,5 @@ async fn connection(
         }
     }
     registry.open().remove(&id);
+    metrics::gauge!("cuecard_connections_open").decrement(1.0);
 }

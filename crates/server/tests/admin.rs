@@ -77,6 +77,7 @@ async fn harness_with(public_limits: Option<PublicLimits>) -> Harness {
         widget_dir: directory.path().join("widget"),
         request_timeout: Duration::from_secs(5),
         public_limits,
+        metrics: true,
     };
     Harness { app: router(state.clone(), options), state, keys, _directory: directory }
 }

@@ -81,7 +81,8 @@ async fn harness() -> Harness {
     std::fs::write(widget_dir.join("cuecard.js"), "/* loader */").unwrap();
     std::fs::write(widget_dir.join("cuecard-0123abcd.wasm"), b"\0asm").unwrap();
     let state = AppState::load(Arc::new(store)).await.unwrap();
-    let options = RouterOptions { widget_dir, request_timeout: Duration::from_secs(5), public_limits: None };
+    let options =
+        RouterOptions { widget_dir, request_timeout: Duration::from_secs(5), public_limits: None, metrics: true };
     Harness { app: router(state.clone(), options), state, _directory: directory }
 }
 
@@ -420,6 +421,7 @@ async fn search_answers_503_until_its_index_is_built() {
         widget_dir: directory.path().into(),
         request_timeout: Duration::from_secs(5),
         public_limits: None,
+        metrics: true,
     };
     let app = router(state, options);
     // Help serves at once; search serves as soon as its index is there, and says when to retry
@@ -652,4 +654,75 @@ async fn help_answers_go_gzip_compressed_to_clients_that_accept_it() {
         let response = harness.app.clone().oneshot(with_encoding(refused)).await.unwrap();
         assert!(!response.headers().contains_key(header::CONTENT_ENCODING), "{refused}");
     }
+}
+
+/// `/metrics` speaks Prometheus, counts requests by route template, and never names a site,
+/// a path or a worker.
+#[tokio::test]
+async fn metrics_count_requests_by_template_and_reveal_nothing() {
+    let harness = harness().await;
+    for _ in 0..3 {
+        get(&harness.app, "/v1/help?site=pk_test_acme&path=/claims/CLM-1042&keys=claim.vat-number").await;
+    }
+    get(&harness.app, "/admin/v1/sites/pk_test_acme/snippets/7").await;
+    let response = harness.app.clone().oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"));
+    let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(
+        text.lines().any(|line| line.starts_with("cuecard_http_requests_total{")
+            && line.contains(r#"route="/v1/help""#)
+            && line.contains(r#"status="200""#)),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="/admin/v1/sites/{site}/snippets/{id}""#), "{text}");
+    assert!(text.contains(r#"cuecard_answers_total{from="cache"}"#), "{text}");
+    assert!(text.contains("cuecard_http_request_duration_seconds_bucket"), "{text}");
+    assert!(text.contains("cuecard_index_rebuilds_total"), "{text}");
+    for secret in ["pk_test_acme", "CLM-1042", "claim.vat-number"] {
+        assert!(!text.contains(secret), "/metrics names {secret}");
+    }
+}
+
+/// Where help was wanted is counted per place template and key, with whether help existed,
+/// and written to the store on flush; the raw path never is.
+#[tokio::test]
+async fn coverage_counts_templates_and_keys_never_paths() {
+    let harness = harness().await;
+    let site = harness.state.store.site("pk_test_acme").await.unwrap().unwrap();
+    for _ in 0..2 {
+        get(&harness.app, "/v1/help?site=pk_test_acme&route=/claims/new&keys=claim.vat-number").await;
+    }
+    get(&harness.app, "/v1/help?site=pk_test_acme&path=/approvals/CLM-7").await;
+    get(&harness.app, "/v1/help?site=pk_test_acme&path=/nowhere/CLM-8&keys=claim.unknown").await;
+    get(&harness.app, "/v1/hotspots?site=pk_test_acme&route=/claims/new&keys=claim.vat-number,claim.tax,claim.nothing")
+        .await;
+    harness.state.flush_coverage().await;
+    let today = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 / 86_400;
+    let rows: Vec<(String, String, u64, u64)> = harness
+        .state
+        .store
+        .coverage(site.id, today - 1, today + 1)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|count| (count.place, count.help_key, count.seen, count.helped))
+        .collect();
+    let expected: Vec<(String, String, u64, u64)> = [
+        ("", "claim.unknown", 1, 0),
+        ("/approvals/:id", "", 1, 1),
+        ("/claims/new", "claim.nothing", 1, 0),
+        ("/claims/new", "claim.tax", 1, 1),
+        ("/claims/new", "claim.vat-number", 3, 3),
+    ]
+    .into_iter()
+    .map(|(place, key, seen, helped)| (place.to_owned(), key.to_owned(), seen, helped))
+    .collect();
+    assert_eq!(rows, expected);
+    // Flushed counts are gone from memory; another flush adds to the same rows.
+    get(&harness.app, "/v1/help?site=pk_test_acme&path=/approvals/CLM-9").await;
+    harness.state.flush_coverage().await;
+    let approvals = harness.state.store.coverage(site.id, today, today).await.unwrap();
+    let approvals = approvals.iter().find(|count| count.place == "/approvals/:id").unwrap();
+    assert_eq!((approvals.seen, approvals.helped), (2, 2));
 }

@@ -41,6 +41,7 @@ async fn start(policy: ConnectionPolicy) -> Server {
         widget_dir: directory.path().join("widget"),
         request_timeout: Duration::from_secs(30),
         public_limits: None,
+        metrics: true,
     };
     let background =
         Background { refresh_every: Duration::from_secs(60), events_retention: Duration::from_secs(86_400) };

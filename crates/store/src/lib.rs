@@ -330,6 +330,19 @@ pub struct ImportReport {
     pub unchanged: usize,
 }
 
+/// How often a place (route template or URL pattern, `""` for neither) and help key (`""` for
+/// the page) were asked about on one day, and how often specific help existed for them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CoverageCount {
+    pub site_id: i64,
+    /// Days since 1970-01-01, UTC.
+    pub day: i64,
+    pub place: String,
+    pub help_key: String,
+    pub seen: u64,
+    pub helped: u64,
+}
+
 /// Something a worker did in the widget, as stored: where and what, never who.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Event {
@@ -410,6 +423,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Appends events in one transaction; returns how many.
     async fn record_events(&self, site_id: i64, events: &[Event]) -> Result<usize>;
+
+    /// Adds counts to the coverage counters (one transaction, however many rows).
+    async fn add_coverage(&self, counts: &[CoverageCount]) -> Result<()>;
+
+    /// A site's coverage counters from `from_day` to `to_day` (inclusive), by day, place and key.
+    async fn coverage(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<CoverageCount>>;
 
     /// Deletes every site's events older than `before` (retention); returns how many.
     async fn delete_events_before(&self, before: Timestamp) -> Result<u64>;

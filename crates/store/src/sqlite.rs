@@ -5,8 +5,8 @@
 
 use crate::keys::{self, NewSecret, PresentedKey};
 use crate::{
-    ApiKey, CreatedKey, Error, Event, ImportOptions, ImportReport, Precondition, Result, Revision, Role, Site,
-    SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
+    ApiKey, CoverageCount, CreatedKey, Error, Event, ImportOptions, ImportReport, Precondition, Result, Revision, Role,
+    Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
 };
 use engine::render::Renderer;
 use engine::{Locale, Moment, Status, Target};
@@ -1098,6 +1098,56 @@ impl Store for SqliteStore {
         }
         transaction.commit().await?;
         Ok(events.len())
+    }
+
+    async fn add_coverage(&self, counts: &[CoverageCount]) -> Result<()> {
+        if counts.is_empty() {
+            return Ok(());
+        }
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // Sites deleted since the counts were taken are skipped (their rows would be orphans).
+        for count in counts {
+            sqlx::query(
+                "INSERT INTO coverage (site_id, day, place, help_key, seen, helped)
+                 SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sites WHERE id = ?)
+                 ON CONFLICT (site_id, day, place, help_key)
+                 DO UPDATE SET seen = seen + excluded.seen, helped = helped + excluded.helped",
+            )
+            .bind(count.site_id)
+            .bind(count.day)
+            .bind(&count.place)
+            .bind(&count.help_key)
+            .bind(i64::try_from(count.seen).unwrap_or(i64::MAX))
+            .bind(i64::try_from(count.helped).unwrap_or(i64::MAX))
+            .bind(count.site_id)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    async fn coverage(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<CoverageCount>> {
+        let rows: Vec<(i64, i64, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT site_id, day, place, help_key, seen, helped FROM coverage
+             WHERE site_id = ? AND day BETWEEN ? AND ? ORDER BY day, place, help_key",
+        )
+        .bind(site_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(site_id, day, place, help_key, seen, helped)| CoverageCount {
+                site_id,
+                day,
+                place,
+                help_key,
+                seen: u64::try_from(seen).unwrap_or(0),
+                helped: u64::try_from(helped).unwrap_or(0),
+            })
+            .collect())
     }
 
     async fn delete_events_before(&self, before: engine::Timestamp) -> Result<u64> {

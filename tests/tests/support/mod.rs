@@ -124,6 +124,7 @@ impl Stack {
             widget_dir: widget_dir(),
             request_timeout: Duration::from_secs(10),
             public_limits: None,
+            metrics: true,
         };
         let outage = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));

@@ -1,34 +1,21 @@
 //! CORS for the public API: a browser origin is granted only for the site named in `?site=`,
-//! and only if that site lists it. Widget origins never reach the admin API.
+//! and only if that site lists it (the public layer in `public.rs` decides). Widget origins
+//! never reach the admin API.
 //!
 //! Written here rather than with tower-http's `CorsLayer` because the grant depends on the
-//! site in the query string, which the handlers look up anyway: a layer would clone its
-//! configuration and parse the query again on every widget request.
+//! site in the query string, which the public layer looks up once for the handlers anyway.
 
-use crate::AppState;
 use axum::body::Body;
-use axum::extract::State;
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ORIGIN, VARY,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, VARY,
 };
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 
-/// The `site` parameter of a query string, percent-decoded.
-fn site_key(query: Option<&str>) -> Option<String> {
-    form_urlencoded::parse(query?.as_bytes()).find(|(name, _)| name == "site").map(|(_, value)| value.into_owned())
-}
-
-/// A preflight (`OPTIONS` with `Origin`) for a public endpoint: allowed methods and headers
-/// for origins the site lists, nothing for others (the browser then refuses the request).
-pub async fn preflight(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let origin = headers.get(ORIGIN);
-    let granted = origin.filter(|origin| {
-        site_key(uri.query())
-            .and_then(|key| state.indexes.get(&key))
-            .is_some_and(|entry| entry.allows_origin(origin.as_bytes()))
-    });
+/// The answer to a preflight (`OPTIONS` with `Origin`) for a public endpoint: allowed methods
+/// and headers for an origin the site lists, nothing for others (the browser then refuses).
+pub fn preflight(granted: Option<&HeaderValue>) -> Response {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::NO_CONTENT;
     if granted.is_some() {
@@ -50,16 +37,4 @@ pub fn grant(mut response: Response, allowed_origin: Option<&HeaderValue>) -> Re
         headers.insert(ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("etag, retry-after"));
     }
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_site_key_is_read_from_the_query() {
-        assert_eq!(site_key(Some("path=/x&site=pk_a%5Fb")), Some("pk_a_b".into()));
-        assert_eq!(site_key(Some("path=/x")), None);
-        assert_eq!(site_key(None), None);
-    }
 }

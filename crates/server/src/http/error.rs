@@ -184,7 +184,12 @@ impl From<store::Error> for ApiError {
             store::Error::Conflict(message) => ApiError::Conflict(message),
             store::Error::StaleSite(current) => ApiError::StaleSite(Box::new(super::convert::site_to_wire(&current))),
             store::Error::Stale(current) => ApiError::StaleVersion(Box::new(super::convert::snippet_to_wire(&current))),
-            other => ApiError::Internal(other.to_string()),
+            other => {
+                if matches!(other, store::Error::Database(_) | store::Error::Migration(_)) {
+                    metrics::counter!("cuecard_database_errors_total").increment(1);
+                }
+                ApiError::Internal(other.to_string())
+            }
         }
     }
 }

@@ -4,14 +4,14 @@
 //!
 //! The body may be sent as `text/plain`, so browsers post it without a CORS preflight.
 
+use super::ApiError;
 use super::convert::context_from_wire;
-use super::help::site_in_query;
-use super::{ApiError, cors};
+use super::public::PublicSite;
 use crate::AppState;
 use crate::indexes::SiteEntry;
 use axum::extract::State;
-use axum::http::header::{CONTENT_TYPE, ORIGIN};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// Most events one request may carry; the widget sends fewer.
@@ -26,17 +26,17 @@ const RESULTS_MAX: u32 = 10_000;
     request_body = wire::EventBatch,
     responses((status = 202, body = wire::EventsAccepted), (status = 400, body = wire::ErrorBody),
         (status = 422, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody)))]
-pub async fn record(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: bytes::Bytes) -> Response {
-    let raw_query = uri.query().unwrap_or_default();
-    let entry = match site_in_query(&state, raw_query, &headers) {
-        Ok(entry) => entry,
-        Err(error) => return cors::grant(error.into_response(), None),
-    };
-    let response = match accept(&state, &entry, &headers, &body).await {
-        Ok(accepted) => (StatusCode::ACCEPTED, axum::Json(wire::EventsAccepted { accepted })).into_response(),
-        Err(error) => error.into_response(),
-    };
-    cors::grant(response, headers.get(ORIGIN))
+pub async fn record(
+    State(state): State<AppState>,
+    PublicSite(entry): PublicSite,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+) -> Result<Response, ApiError> {
+    let accepted = accept(&state, &entry, &headers, &body).await.inspect_err(|_| {
+        metrics::counter!("cuecard_events_total", "outcome" => "refused").increment(1);
+    })?;
+    metrics::counter!("cuecard_events_total", "outcome" => "accepted").increment(u64::from(accepted));
+    Ok((StatusCode::ACCEPTED, axum::Json(wire::EventsAccepted { accepted })).into_response())
 }
 
 async fn accept(state: &AppState, entry: &SiteEntry, headers: &HeaderMap, body: &[u8]) -> Result<u32, ApiError> {

@@ -1,19 +1,17 @@
 //! `GET /v1/help`: the worker's context in, ranked snippets with reasons out; `GET /v1/hotspots`:
 //! the keys on a page in, the first snippet of each out; `GET /v1/snippets/{id}`: one snippet.
 
+use super::ApiError;
+use super::caching::{respond_json, respond_json_encoded};
 use super::convert::{context_from_wire, write_help_body};
-use super::{ApiError, cors, respond_json};
-use crate::AppState;
+use super::public::PublicSite;
 use crate::indexes::{Answer, SiteEntry};
+use crate::{AppState, coverage};
 use axum::extract::State;
-use axum::http::header::ORIGIN;
 use axum::http::{HeaderMap, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
-
-pub const SITE_KEY_MAX_LEN: usize = 64;
 
 #[utoipa::path(get, path = "/v1/help", tag = "public",
     description = "The snippets for where the worker is, best first, each with the reason it matched; at \
@@ -22,8 +20,13 @@ pub const SITE_KEY_MAX_LEN: usize = 64;
     responses((status = 200, body = wire::HelpResponse, headers(("ETag" = String))), (status = 304),
         (status = 400, body = wire::ErrorBody), (status = 403, body = wire::ErrorBody),
         (status = 404, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody)))]
-pub async fn resolve(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    respond(&state, Lookup::Help, &headers, &uri)
+pub async fn resolve(
+    State(state): State<AppState>,
+    PublicSite(entry): PublicSite,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    answer(&state, &entry, Lookup::Help, uri.query().unwrap_or_default(), &headers)
 }
 
 #[utoipa::path(get, path = "/v1/hotspots", tag = "public",
@@ -35,8 +38,13 @@ pub async fn resolve(State(state): State<AppState>, headers: HeaderMap, uri: Uri
     responses((status = 200, body = wire::HelpResponse, headers(("ETag" = String))), (status = 304),
         (status = 400, body = wire::ErrorBody), (status = 403, body = wire::ErrorBody),
         (status = 404, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody)))]
-pub async fn hotspots(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    respond(&state, Lookup::Hotspots, &headers, &uri)
+pub async fn hotspots(
+    State(state): State<AppState>,
+    PublicSite(entry): PublicSite,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    answer(&state, &entry, Lookup::Hotspots, uri.query().unwrap_or_default(), &headers)
 }
 
 /// What a context-shaped public query asks for.
@@ -48,17 +56,13 @@ enum Lookup {
     Hotspots,
 }
 
-fn respond(state: &AppState, lookup: Lookup, headers: &HeaderMap, uri: &Uri) -> Response {
-    let raw_query = uri.query().unwrap_or_default();
-    let entry = match site_in_query(state, raw_query, headers) {
-        Ok(entry) => entry,
-        Err(error) => return cors::grant(error.into_response(), None),
-    };
-    let response = answer(&entry, lookup, raw_query, headers).unwrap_or_else(IntoResponse::into_response);
-    cors::grant(response, headers.get(ORIGIN))
-}
-
-fn answer(entry: &SiteEntry, lookup: Lookup, raw_query: &str, headers: &HeaderMap) -> Result<Response, ApiError> {
+fn answer(
+    state: &AppState,
+    entry: &SiteEntry,
+    lookup: Lookup,
+    raw_query: &str,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let now = unix_now();
     // The same context (the widget sends it byte for byte the same) gets the answer computed
     // the first time, until content changes or a snippet's time window opens or closes.
@@ -67,30 +71,47 @@ fn answer(entry: &SiteEntry, lookup: Lookup, raw_query: &str, headers: &HeaderMa
         Lookup::Hotspots => format!("hotspots?{raw_query}").into(),
     };
     let answer = match entry.answers.get(&cache_key) {
-        Some(answer) if answer.valid_until.is_none_or(|until| now < until) => answer,
+        Some(answer) if answer.valid_until.is_none_or(|until| now < until) => {
+            metrics::counter!("cuecard_answers_total", "from" => "cache").increment(1);
+            answer
+        }
         _ => {
+            metrics::counter!("cuecard_answers_total", "from" => "index").increment(1);
             let query: wire::HelpQuery =
                 serde_urlencoded::from_str(raw_query).map_err(|error| ApiError::InvalidQuery(error.to_string()))?;
             let context = context_from_wire(&query)?;
-            let (matches, truncated) = match lookup {
+            let (matches, truncated, sightings) = match lookup {
                 Lookup::Help => {
                     let mut matches = entry.index.resolve(&context, now);
+                    let sightings = coverage::help_sightings(&context, &matches);
                     let truncated = matches.len() > wire::HelpResponse::CARDS_MAX;
                     matches.truncate(wire::HelpResponse::CARDS_MAX);
-                    (matches, truncated)
+                    (matches, truncated, sightings)
                 }
                 // One card per page key at most, and the keys are bounded.
-                Lookup::Hotspots => (entry.index.field_help(&context, now), false),
+                Lookup::Hotspots => {
+                    let found = entry.index.field_help(&context, now);
+                    let page = engine::Context { keys: Vec::new(), ..context.clone() };
+                    let sightings = coverage::hotspot_sightings(&context, &entry.index.resolve(&page, now), &found);
+                    (found, false, sightings)
+                }
             };
-            let answer = compute(entry, &matches, truncated, now);
+            let answer = compute(entry, &matches, truncated, sightings, now);
             entry.answers.insert(cache_key, answer.clone());
             answer
         }
     };
-    Ok(super::respond_json_encoded(answer.etag, headers, "public, max-age=30", answer.body, answer.gzip))
+    state.coverage.record(entry.site.id, now, &answer.sightings);
+    Ok(respond_json_encoded(answer.etag, headers, "public, max-age=30", answer.body, answer.gzip))
 }
 
-fn compute(entry: &SiteEntry, matches: &[engine::Match<'_>], truncated: bool, now: engine::Timestamp) -> Answer {
+fn compute(
+    entry: &SiteEntry,
+    matches: &[engine::Match<'_>],
+    truncated: bool,
+    sightings: std::sync::Arc<[coverage::Sighting]>,
+    now: engine::Timestamp,
+) -> Answer {
     // The body is a function of the content version and the matches: hash those, not the body.
     let mut hasher = rustc_hash::FxHasher::default();
     (entry.site.content_version, truncated).hash(&mut hasher);
@@ -100,10 +121,11 @@ fn compute(entry: &SiteEntry, matches: &[engine::Match<'_>], truncated: bool, no
     }
     let body = bytes::Bytes::from(write_help_body(&entry.card_prefixes, matches, truncated));
     Answer {
-        etag: super::etag(hasher.finish()),
-        gzip: super::gzip(&body),
+        etag: super::caching::etag(hasher.finish()),
+        gzip: super::caching::gzip(&body),
         body,
         valid_until: entry.index.next_change_after(now),
+        sightings,
     }
 }
 
@@ -115,99 +137,26 @@ fn compute(entry: &SiteEntry, matches: &[engine::Match<'_>], truncated: bool, no
     responses((status = 200, body = wire::SnippetBody, headers(("ETag" = String))), (status = 304),
         (status = 404, body = wire::ErrorBody)))]
 pub async fn snippet(
-    State(state): State<AppState>,
+    PublicSite(entry): PublicSite,
     super::Path(id): super::Path<i64>,
     headers: HeaderMap,
-    uri: Uri,
-) -> Response {
-    let entry = match site_in_query(&state, uri.query().unwrap_or_default(), &headers) {
-        Ok(entry) => entry,
-        Err(error) => return cors::grant(error.into_response(), None),
+) -> Result<Response, ApiError> {
+    let snippet = entry.index.snippet(id).filter(|snippet| snippet.is_live(unix_now())).ok_or(ApiError::NotFound)?;
+    let body = wire::SnippetBody {
+        id: snippet.id,
+        title: snippet.title.clone(),
+        html: snippet.html.clone(),
+        moment: super::convert::moment_to_wire(snippet.moment),
+        locale: snippet.locale.to_string(),
     };
-    let response = match entry.index.snippet(id).filter(|snippet| snippet.is_live(unix_now())) {
-        Some(snippet) => {
-            let body = wire::SnippetBody {
-                id: snippet.id,
-                title: snippet.title.clone(),
-                html: snippet.html.clone(),
-                moment: super::convert::moment_to_wire(snippet.moment),
-                locale: snippet.locale.to_string(),
-            };
-            let mut hasher = rustc_hash::FxHasher::default();
-            (entry.site.content_version, snippet.id).hash(&mut hasher);
-            let bytes = serde_json::to_vec(&body).unwrap_or_default();
-            respond_json(super::etag(hasher.finish()), &headers, "public, max-age=30", bytes.into())
-        }
-        None => ApiError::NotFound.into_response(),
-    };
-    cors::grant(response, headers.get(ORIGIN))
-}
-
-/// The site a public request's query string names (`site=pk_…`), checked against the calling
-/// origin: the first step of every public endpoint.
-pub fn site_in_query(state: &AppState, raw_query: &str, headers: &HeaderMap) -> Result<Arc<SiteEntry>, ApiError> {
-    site_for_request(state, &site_parameter(raw_query)?, headers)
-}
-
-/// The `site` parameter, found without parsing the rest of the query.
-/// Only the `site` value is decoded (and only if it is encoded): this runs on every public
-/// request, twice with rate limiting, so it allocates nothing in the usual case.
-pub fn site_parameter(raw_query: &str) -> Result<std::borrow::Cow<'_, str>, ApiError> {
-    let mut found = None;
-    for pair in raw_query.split('&') {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        if name == "site" {
-            if found.is_some() {
-                return Err(ApiError::InvalidQuery("duplicate field `site`".into()));
-            }
-            found = Some(value);
-        }
-    }
-    let raw = found.unwrap_or_default();
-    if !raw.contains(['%', '+']) {
-        return Ok(std::borrow::Cow::Borrowed(raw));
-    }
-    let decoded = form_urlencoded::parse(raw.as_bytes()).next().map(|(name, _)| name.into_owned()).unwrap_or_default();
-    Ok(std::borrow::Cow::Owned(decoded))
-}
-
-/// The site named by a public key, if the calling browser origin (when there is one) may use it.
-pub fn site_for_request(state: &AppState, key: &str, headers: &HeaderMap) -> Result<Arc<SiteEntry>, ApiError> {
-    if key.is_empty() {
-        return Err(ApiError::MissingParameter("site"));
-    }
-    if key.len() > SITE_KEY_MAX_LEN {
-        return Err(ApiError::ParameterTooLong { name: "site", max: SITE_KEY_MAX_LEN });
-    }
-    let entry = state.indexes.get(key).ok_or_else(|| ApiError::UnknownSite(key.to_owned()))?;
-    if let Some(origin) = headers.get(ORIGIN)
-        && !entry.allows_origin(origin.as_bytes())
-    {
-        let origin = String::from_utf8_lossy(origin.as_bytes()).into_owned();
-        return Err(ApiError::OriginNotAllowed(origin));
-    }
-    Ok(entry)
+    let mut hasher = rustc_hash::FxHasher::default();
+    (entry.site.content_version, snippet.id).hash(&mut hasher);
+    let bytes = serde_json::to_vec(&body).map_err(|error| ApiError::Internal(error.to_string()))?;
+    Ok(respond_json(super::caching::etag(hasher.finish()), &headers, "public, max-age=30", bytes.into()))
 }
 
 pub fn unix_now() -> engine::Timestamp {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_site_parameter_is_found_and_decoded_only_when_encoded() {
-        assert_eq!(site_parameter("path=%2Fx&site=pk_a_b&keys=a%2Cb").unwrap(), "pk_a_b");
-        assert!(matches!(site_parameter("site=pk_a").unwrap(), std::borrow::Cow::Borrowed(_)));
-        assert_eq!(site_parameter("site=pk%5Fa%5Fb").unwrap(), "pk_a_b");
-        assert_eq!(site_parameter("site=pk+a").unwrap(), "pk a");
-        assert_eq!(site_parameter("path=/x").unwrap(), "");
-        assert_eq!(site_parameter("").unwrap(), "");
-        assert!(site_parameter("site=pk_a&site=pk_b").is_err());
-        assert_eq!(site_parameter("websites=pk_x&site=pk_y").unwrap(), "pk_y");
-    }
 }

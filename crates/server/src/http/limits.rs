@@ -9,7 +9,7 @@
 //! the defaults allow a busy office (see the simulation below) and stop a single client flooding.
 
 use super::ApiError;
-use super::help::site_parameter;
+use super::public::site_parameter;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderName, Method};
 use axum::middleware::Next;
@@ -159,24 +159,15 @@ impl PublicLimits {
     }
 }
 
-/// Middleware for the public routes; preflights are not counted. A 429 is readable by the
-/// site's own origins (CORS), so the widget sees `Retry-After` and waits that long.
-pub async fn enforce(
-    limits: Option<PublicLimits>,
-    indexes: Arc<crate::indexes::Indexes>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// Middleware for the public routes; preflights are not counted. The public layer around it
+/// grants the site's origins CORS, so the widget sees `Retry-After` and waits that long.
+pub async fn enforce(limits: Option<PublicLimits>, request: Request, next: Next) -> Response {
     if let Some(limits) = &limits
         && request.method() != Method::OPTIONS
         && let Err(retry_after) = limits.check(&request)
     {
-        let response = ApiError::RateLimited(retry_after.max(1)).into_response();
-        let origin = request.headers().get(axum::http::header::ORIGIN).filter(|origin| {
-            let site = site_parameter(request.uri().query().unwrap_or_default()).unwrap_or_default();
-            indexes.get(&site).is_some_and(|entry| entry.allows_origin(origin.as_bytes()))
-        });
-        return super::cors::grant(response, origin);
+        metrics::counter!("cuecard_rate_limited_total").increment(1);
+        return ApiError::RateLimited(retry_after.max(1)).into_response();
     }
     next.run(request).await
 }

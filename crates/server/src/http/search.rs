@@ -1,14 +1,13 @@
 //! `GET /v1/search`: what the worker typed, in their context, to ranked hits with excerpts.
 
+use super::caching::respond_json;
 use super::convert::{context_from_wire, search_hit_to_wire};
-use super::help::{site_for_request, unix_now};
-use super::{ApiError, Query, cors, respond_json};
-use crate::AppState;
+use super::help::unix_now;
+use super::public::PublicSite;
+use super::{ApiError, Query};
 use crate::indexes::SiteEntry;
-use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::http::header::ORIGIN;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::hash::{Hash, Hasher};
 
 pub const DEFAULT_LIMIT: u32 = 10;
@@ -21,23 +20,11 @@ pub const MAX_LIMIT: u32 = 50;
         (status = 404, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody),
         (status = 503, body = wire::ErrorBody)))]
 pub async fn query(
-    State(state): State<AppState>,
+    PublicSite(entry): PublicSite,
     headers: HeaderMap,
-    query: Result<Query<wire::SearchQuery>, ApiError>,
-) -> Response {
-    let entry = match query
-        .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|Query(query)| site_for_request(&state, &query.site, &headers))
-    {
-        Ok(entry) => entry,
-        Err(error) => return cors::grant(error.into_response(), None),
-    };
-    let response = match query {
-        Ok(Query(query)) => search(entry, query, &headers).await.unwrap_or_else(IntoResponse::into_response),
-        Err(error) => error.into_response(),
-    };
-    cors::grant(response, headers.get(ORIGIN))
+    Query(query): Query<wire::SearchQuery>,
+) -> Result<Response, ApiError> {
+    search(entry, query, &headers).await
 }
 
 async fn search(
@@ -74,5 +61,5 @@ async fn search(
     let body = serde_json::to_vec(&hits).map_err(|error| ApiError::Internal(error.to_string()))?;
     let mut hasher = rustc_hash::FxHasher::default();
     body.hash(&mut hasher);
-    Ok(respond_json(super::etag(hasher.finish()), headers, "public, max-age=30", body.into()))
+    Ok(respond_json(super::caching::etag(hasher.finish()), headers, "public, max-age=30", body.into()))
 }

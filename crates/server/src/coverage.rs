@@ -1,0 +1,116 @@
+//! Coverage counters: which places (route templates or URL patterns) and help keys workers'
+//! pages asked about, per site and day, and how often specific help existed for them. Counted
+//! in memory on the request path — a few hash-map increments under a lock held for
+//! nanoseconds, with the sightings of an answer prepared once and cached with it — and written
+//! to the store in batches by a background task, and once more when the server stops.
+//!
+//! Nothing about the worker is counted: no path (only the template that matched it), no query
+//! string, no address.
+
+use engine::{Context, Match, MatchKind};
+use rustc_hash::FxHashMap as HashMap;
+use std::sync::{Arc, Mutex};
+
+/// One thing an answer says about where help was wanted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sighting {
+    /// The route template, or the URL pattern that matched the path; empty for neither.
+    pub place: Arc<str>,
+    /// The help key asked about; empty for the page as a whole.
+    pub help_key: Arc<str>,
+    /// Whether a snippet for this key (or, for the page, this place) existed.
+    pub helped: bool,
+}
+
+/// The place a context is at, as a template: its route, else the URL pattern its path matched
+/// (from `matches`, a resolution of the context), else nothing.
+fn place(context: &Context, matches: &[Match<'_>]) -> Arc<str> {
+    if let Some(route) = &context.route {
+        return route.as_str().into();
+    }
+    matches
+        .iter()
+        .find(|found| found.reason.kind == MatchKind::UrlPattern)
+        .and_then(|found| found.reason.target)
+        .unwrap_or_default()
+        .into()
+}
+
+/// What a `/v1/help` answer says: the focused key (or the page) and whether specific help existed.
+pub fn help_sightings(context: &Context, matches: &[Match<'_>]) -> Arc<[Sighting]> {
+    let place = place(context, matches);
+    let (help_key, helped) = match context.keys.first() {
+        Some(key) => (
+            key.as_str().into(),
+            matches.iter().any(|found| matches!(found.reason.kind, MatchKind::FieldKey | MatchKind::AncestorKey(_))),
+        ),
+        None => (
+            "".into(),
+            matches.iter().any(|found| matches!(found.reason.kind, MatchKind::Route | MatchKind::UrlPattern)),
+        ),
+    };
+    Arc::from([Sighting { place, help_key, helped }])
+}
+
+/// What a `/v1/hotspots` answer says: every key on the page, and which of them have help.
+/// `page_matches` resolves the page without keys, for the place.
+pub fn hotspot_sightings(context: &Context, page_matches: &[Match<'_>], found: &[Match<'_>]) -> Arc<[Sighting]> {
+    let place = place(context, page_matches);
+    let mut sightings: Vec<Sighting> = Vec::with_capacity(context.keys.len());
+    for key in &context.keys {
+        if sightings.iter().any(|sighting| *sighting.help_key == **key) {
+            continue;
+        }
+        let helped = found.iter().any(|found| found.reason.target == Some(key.as_str()));
+        sightings.push(Sighting { place: place.clone(), help_key: key.as_str().into(), helped });
+    }
+    sightings.into()
+}
+
+type Key = (i64, i64, Arc<str>, Arc<str>);
+
+/// Counts since the last flush.
+#[derive(Debug, Default)]
+pub struct Coverage {
+    counts: Mutex<HashMap<Key, (u64, u64)>>,
+}
+
+impl Coverage {
+    /// Counts one answer's sightings for `site_id` on the day of `now` (unix seconds).
+    pub fn record(&self, site_id: i64, now: engine::Timestamp, sightings: &[Sighting]) {
+        let day = now.div_euclid(86_400);
+        let mut counts = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for sighting in sightings {
+            let count = counts.entry((site_id, day, sighting.place.clone(), sighting.help_key.clone())).or_default();
+            count.0 += 1;
+            count.1 += u64::from(sighting.helped);
+        }
+    }
+
+    /// Everything counted so far, and a fresh start.
+    pub fn take(&self) -> Vec<store::CoverageCount> {
+        let counts = std::mem::take(&mut *self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        counts
+            .into_iter()
+            .map(|((site_id, day, place, help_key), (seen, helped))| store::CoverageCount {
+                site_id,
+                day,
+                place: place.to_string(),
+                help_key: help_key.to_string(),
+                seen,
+                helped,
+            })
+            .collect()
+    }
+
+    /// Puts counts back after a failed write, so they are not lost.
+    pub fn restore(&self, counts: Vec<store::CoverageCount>) {
+        let mut current = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for count in counts {
+            let key = (count.site_id, count.day, count.place.into(), count.help_key.into());
+            let entry = current.entry(key).or_default();
+            entry.0 += count.seen;
+            entry.1 += count.helped;
+        }
+    }
+}
