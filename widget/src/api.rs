@@ -357,11 +357,16 @@ fn batch_to_js(batch: &wire::EventBatch) -> JsValue {
             ("locale", &event.locale),
             ("query", &event.query),
             ("comment", &event.comment),
+            ("roles", &event.roles),
+            ("app_version", &event.app_version),
         ];
         for (name, value) in texts {
             if let Some(value) = value {
                 set(&object, name, JsValue::from_str(value));
             }
+        }
+        if let Some(via) = event.via {
+            set(&object, "via", JsValue::from_str(via.as_str()));
         }
         if let Some(snippet) = event.snippet {
             // Snippet ids are far below 2^53, so a JS number holds them exactly.

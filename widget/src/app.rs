@@ -408,7 +408,7 @@ fn snippet_list(ui: Ui, panel: NodeRef<html::Section>, class: &'static str, entr
                             class=if hit { "cc-card cc-hit" } else { "cc-card" }
                             data-snippet=id.to_string()
                             on:click=move |_| {
-                                record_view(ui, id);
+                                record_view(ui, id, if hit { wire::EventVia::Search } else { wire::EventVia::Panel });
                                 ui.view(entry.viewed.clone());
                                 focus_later(panel);
                             }
@@ -424,8 +424,18 @@ fn snippet_list(ui: Ui, panel: NodeRef<html::Section>, class: &'static str, entr
     }
 }
 
-fn record_view(ui: Ui, id: i64) {
-    ui.record(wire::EventKind::SnippetView, |event| event.snippet = Some(id));
+fn record_view(ui: Ui, id: i64, via: wire::EventVia) {
+    ui.record(wire::EventKind::SnippetView, |event| {
+        event.snippet = Some(id);
+        event.via = Some(via);
+        // A view from search says what was searched, so searches that led nowhere can be told.
+        if via == wire::EventVia::Search {
+            event.query = ui.search.with_untracked(|search| match search {
+                SearchState::Found { words, .. } => Some(words.clone()),
+                _ => None,
+            });
+        }
+    });
 }
 
 /// Runs the search for `words` unless newer words arrived meanwhile (`generation` moved on).

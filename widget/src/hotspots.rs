@@ -138,6 +138,7 @@ impl Hotspots {
         self.ui.record(wire::EventKind::SnippetView, |event| {
             event.snippet = Some(card.id);
             event.key.clone_from(&card.reason.target);
+            event.via = Some(wire::EventVia::Hotspot);
         });
         self.title.set_text_content(Some(&card.title));
         // Sanitized on the server when the snippet was written.

@@ -128,7 +128,10 @@ impl Widget {
         let (ui, api, site) = (self.ui, self.settings.api.clone(), self.settings.site.clone());
         ui.set_open(true);
         api::fetch_snippet(&api, &site, id, move |viewed| {
-            ui.record(wire::EventKind::SnippetView, |event| event.snippet = Some(id));
+            ui.record(wire::EventKind::SnippetView, |event| {
+                event.snippet = Some(id);
+                event.via = Some(wire::EventVia::Page);
+            });
             ui.view(viewed);
         });
     }

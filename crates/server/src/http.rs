@@ -14,6 +14,7 @@ pub mod limits;
 pub mod openapi;
 mod preview;
 mod public;
+mod reports;
 mod revisions;
 mod search;
 mod sites;
@@ -86,7 +87,10 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .route(&format!("{site}/keys"), get(keys::list).post(keys::create))
         .route(&format!("{site}/keys/{{id}}"), axum::routing::delete(keys::revoke))
         .route(&format!("{site}/keys/{{id}}/rotate"), post(keys::rotate))
-        .route(&format!("{site}/preview"), get(preview::show));
+        .route(&format!("{site}/preview"), get(preview::show))
+        .route(&format!("{site}/reports/snippets"), get(reports::snippets))
+        .route(&format!("{site}/reports/demand"), get(reports::demand))
+        .route(&format!("{site}/reports/gaps"), get(reports::gaps));
     let document = openapi::document();
     let ops =
         if options.metrics { Router::new().route("/metrics", get(crate::metrics::render)) } else { Router::new() };

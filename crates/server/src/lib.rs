@@ -7,6 +7,7 @@ pub mod http;
 pub mod import;
 pub mod indexes;
 pub mod metrics;
+pub mod reports;
 pub mod serve;
 
 use indexes::{Indexes, RefreshError, SearchReadiness};

@@ -352,6 +352,9 @@ fn every_admin_operation(snippet_id: i64) -> Vec<(&'static str, String, Option<V
         ("POST", format!("{site}/keys/1/rotate"), Some(json!({}))),
         ("DELETE", format!("{site}/keys/1"), None),
         ("GET", format!("{site}/preview?route=/claims/new"), None),
+        ("GET", format!("{site}/reports/snippets"), None),
+        ("GET", format!("{site}/reports/demand?role=employee"), None),
+        ("GET", format!("{site}/reports/gaps?from=2026-01-01&to=2026-12-31"), None),
     ]
 }
 
@@ -872,4 +875,106 @@ async fn bodies_are_limited_and_public_requests_rate_limited() {
     assert_eq!(send(&harness.app, other_site).await.0, StatusCode::OK);
     // The admin API is not limited by the public quota.
     assert_eq!(harness.call("GET", SNIPPETS, "viewer", None, None).await.0, StatusCode::OK);
+}
+
+/// A known week of widget traffic, played through the public API, read back through each report
+/// with exact numbers.
+#[tokio::test]
+async fn reports_count_a_known_week_exactly() {
+    let harness = harness().await;
+    let vat = vat_id(&harness).await;
+    let events = |batch: Value| {
+        Request::post("/v1/events?site=pk_test_acme")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(batch.to_string()))
+            .unwrap()
+    };
+    let here = json!({"route": "/claims/new", "roles": "employee"});
+    let with = |extra: Value| {
+        let mut event = here.clone();
+        event.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        event
+    };
+    let mut batch = Vec::new();
+    for _ in 0..3 {
+        batch.push(with(json!({"kind": "panel_open", "key": "claim.vat-number"})));
+    }
+    for _ in 0..2 {
+        batch.push(with(json!({"kind": "panel_open", "key": "claim.project"})));
+    }
+    batch.push(json!({"kind": "panel_open", "path": "/approvals/CLM-1", "roles": "approver"}));
+    for via in ["panel", "panel", "hotspot", "search"] {
+        let mut view = with(json!({"kind": "snippet_view", "snippet": vat, "key": "claim.vat-number", "via": via}));
+        if via == "search" {
+            view["query"] = json!("VAT  number");
+        }
+        batch.push(view);
+    }
+    for helpful in [true, true, true, false] {
+        batch.push(with(json!({"kind": "feedback", "snippet": vat, "helpful": helpful, "comment": if helpful { "" } else { "Which rate for Norway?" }})));
+    }
+    for (query, results) in [("vat number", 2), ("Per diem", 0), ("per  diem", 0), ("receipt", 3)] {
+        batch.push(with(json!({"kind": "search", "query": query, "results": results})));
+    }
+    let (status, _, body) = send(&harness.app, events(json!({"events": batch}))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+
+    let reports = "/admin/v1/sites/pk_test_acme/reports";
+    let (status, _, report) = harness.call("GET", &format!("{reports}/snippets"), "viewer", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let row = &report["snippets"][0];
+    assert_eq!(row["id"], vat);
+    assert_eq!(row["views"], 4);
+    assert_eq!(row["views_by_source"], json!({"panel": 2, "hotspot": 1, "search": 1, "page": 0}));
+    assert_eq!((row["helpful"].as_u64(), row["not_helpful"].as_u64()), (Some(3), Some(1)));
+    assert_eq!(row["helpful_rate"], 0.75);
+    let (low, high) = (row["helpful_rate_low"].as_f64().unwrap(), row["helpful_rate_high"].as_f64().unwrap());
+    assert!((low - 0.3006).abs() < 1e-3 && (high - 0.9544).abs() < 1e-3, "{low} {high}");
+    assert_eq!(row["comments"][0]["text"], "Which rate for Norway?");
+
+    let (_, _, demand) = harness.call("GET", &format!("{reports}/demand"), "viewer", None, None).await;
+    assert_eq!(
+        demand["places"],
+        json!([
+            {"place": "/claims/new", "key": "claim.vat-number", "roles": "employee", "opens": 3, "views": 4},
+            {"place": "/claims/new", "key": "claim.project", "roles": "employee", "opens": 2, "views": 0},
+            // No URL pattern of this site matches the approvals page: no place, and never the path.
+            {"place": "", "key": "", "roles": "approver", "opens": 1, "views": 0},
+        ])
+    );
+    let (_, _, approvers) = harness.call("GET", &format!("{reports}/demand?role=approver"), "viewer", None, None).await;
+    assert_eq!(approvers["places"].as_array().unwrap().len(), 1);
+
+    // The harness's site has help for the VAT field only: the project field is a gap, and the
+    // approvals page has no snippet of its own.
+    get_help(&harness, "route=/claims/new&keys=claim.project").await;
+    let (_, _, gaps) = harness.call("GET", &format!("{reports}/gaps"), "viewer", None, None).await;
+    assert_eq!(
+        gaps["opened_without_help"],
+        json!([{"place": "/claims/new", "key": "claim.project", "count": 2}, {"place": "", "key": "", "count": 1}])
+    );
+    assert_eq!(
+        gaps["searches"],
+        json!([
+            {"query": "per diem", "searches": 2, "empty": 2, "without_view": 2},
+            {"query": "receipt", "searches": 1, "empty": 0, "without_view": 1},
+        ])
+    );
+    assert_eq!(gaps["fields_without_help"], json!([{"place": "/claims/new", "key": "claim.project", "count": 1}]));
+
+    // Another site's key sees none of it.
+    let (status, _, _) = harness.call("GET", &format!("{reports}/gaps"), "other", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, error) =
+        harness.call("GET", &format!("{reports}/demand?from=2026-13-01"), "viewer", None, None).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_parameter")));
+    // Nothing stored names a raw path.
+    let site = harness.state.store.site("pk_test_acme").await.unwrap().unwrap();
+    let stored = harness.state.store.events(site.id, 0, 100).await.unwrap();
+    assert!(!format!("{stored:?}").contains("CLM-1"), "a raw path was stored");
+}
+
+async fn get_help(harness: &Harness, query: &str) {
+    let uri = format!("/v1/help?site=pk_test_acme&{query}");
+    assert_eq!(send(&harness.app, request("GET", &uri, None, None, None)).await.0, StatusCode::OK);
 }

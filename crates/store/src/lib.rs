@@ -348,6 +348,7 @@ pub struct CoverageCount {
 pub struct Event {
     /// `panel_open`, `snippet_view`, `search` or `feedback`.
     pub kind: String,
+    /// The place template: the app's route, else the URL pattern the path matched; never a path.
     pub route: Option<String>,
     pub help_key: Option<String>,
     pub locale: Option<String>,
@@ -356,6 +357,48 @@ pub struct Event {
     pub results: Option<i64>,
     pub helpful: Option<bool>,
     pub comment: Option<String>,
+    /// The worker's roles, sorted and comma-separated.
+    pub roles: Option<String>,
+    pub app_version: Option<String>,
+    /// Where a viewed snippet was opened from: `panel`, `hotspot`, `search` or `page`.
+    pub via: Option<String>,
+    /// Whether the context had specific help (a snippet for the key, route or pattern).
+    pub specific: Option<bool>,
+}
+
+/// Search words as reports group them: lower case, single spaces.
+pub fn normalize_query(query: &str) -> String {
+    query.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ")
+}
+
+/// One row of the daily event rollup: every dimension, and how many events had it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventDay {
+    pub day: i64,
+    pub kind: String,
+    pub place: String,
+    pub help_key: String,
+    pub roles: String,
+    pub locale: String,
+    pub app_version: String,
+    /// -1 for none.
+    pub snippet_id: i64,
+    pub via: String,
+    /// 1, 0, or -1 when not a rating.
+    pub helpful: i64,
+    /// 1, 0, or -1 when not known.
+    pub specific: i64,
+    pub count: u64,
+}
+
+/// One row of the daily search rollup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDay {
+    pub day: i64,
+    pub query: String,
+    pub searches: u64,
+    pub empty: u64,
+    pub viewed: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -423,6 +466,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Appends events in one transaction; returns how many.
     async fn record_events(&self, site_id: i64, events: &[Event]) -> Result<usize>;
+
+    /// A site's daily event rollup from `from_day` to `to_day` (inclusive).
+    async fn event_days(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<EventDay>>;
+
+    /// A site's daily search rollup from `from_day` to `to_day` (inclusive).
+    async fn search_days(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<SearchDay>>;
+
+    /// The site's latest "not helpful" comments (within retention), newest first.
+    async fn unhelpful_comments(&self, site_id: i64, snippet_id: i64, limit: u32) -> Result<Vec<(Timestamp, String)>>;
 
     /// Adds counts to the coverage counters (one transaction, however many rows).
     async fn add_coverage(&self, counts: &[CoverageCount]) -> Result<()>;

@@ -5,8 +5,9 @@
 
 use crate::keys::{self, NewSecret, PresentedKey};
 use crate::{
-    ApiKey, CoverageCount, CreatedKey, Error, Event, ImportOptions, ImportReport, Precondition, Result, Revision, Role,
-    Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
+    ApiKey, CoverageCount, CreatedKey, Error, Event, EventDay, ImportOptions, ImportReport, Precondition, Result,
+    Revision, Role, SearchDay, Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent,
+    StoredSnippet,
 };
 use engine::render::Renderer;
 use engine::{Locale, Moment, Status, Target};
@@ -1075,12 +1076,13 @@ impl Store for SqliteStore {
             return Ok(0);
         }
         let at = now();
+        let day = at.div_euclid(86_400);
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         for event in events {
             sqlx::query(
                 "INSERT INTO events (site_id, kind, route, help_key, locale, snippet_id, query, results, helpful,
-                     comment, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     comment, roles, app_version, via, specific, created_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(site_id)
             .bind(&event.kind)
@@ -1092,12 +1094,138 @@ impl Store for SqliteStore {
             .bind(event.results)
             .bind(event.helpful)
             .bind(&event.comment)
+            .bind(&event.roles)
+            .bind(&event.app_version)
+            .bind(&event.via)
+            .bind(event.specific)
             .bind(at)
             .execute(&mut *transaction)
             .await?;
+            // The rollups, in the same transaction: reports never disagree with the events.
+            let flag = |value: Option<bool>| value.map_or(-1, i64::from);
+            sqlx::query(
+                "INSERT INTO event_days (site_id, day, kind, place, help_key, roles, locale, app_version, snippet_id,
+                     via, helpful, specific, count)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                 ON CONFLICT (site_id, day, kind, place, help_key, roles, locale, app_version, snippet_id, via,
+                     helpful, specific) DO UPDATE SET count = count + 1",
+            )
+            .bind(site_id)
+            .bind(day)
+            .bind(&event.kind)
+            .bind(event.route.as_deref().unwrap_or_default())
+            .bind(event.help_key.as_deref().unwrap_or_default())
+            .bind(event.roles.as_deref().unwrap_or_default())
+            .bind(event.locale.as_deref().unwrap_or_default())
+            .bind(event.app_version.as_deref().unwrap_or_default())
+            .bind(event.snippet_id.unwrap_or(-1))
+            .bind(event.via.as_deref().unwrap_or_default())
+            .bind(flag(event.helpful))
+            .bind(flag(event.specific))
+            .execute(&mut *transaction)
+            .await?;
+            let searched = match (event.kind.as_str(), event.query.as_deref()) {
+                ("search", Some(query)) => Some((query, 1, i64::from(event.results == Some(0)), 0)),
+                ("snippet_view", Some(query)) if event.via.as_deref() == Some("search") => Some((query, 0, 0, 1)),
+                _ => None,
+            };
+            if let Some((query, searches, empty, viewed)) = searched {
+                sqlx::query(
+                    "INSERT INTO search_days (site_id, day, query, searches, empty, viewed) VALUES (?, ?, ?, ?, ?, ?)
+                     ON CONFLICT (site_id, day, query) DO UPDATE SET searches = searches + excluded.searches,
+                         empty = empty + excluded.empty, viewed = viewed + excluded.viewed",
+                )
+                .bind(site_id)
+                .bind(day)
+                .bind(crate::normalize_query(query))
+                .bind(searches)
+                .bind(empty)
+                .bind(viewed)
+                .execute(&mut *transaction)
+                .await?;
+            }
         }
         transaction.commit().await?;
         Ok(events.len())
+    }
+
+    async fn event_days(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<EventDay>> {
+        #[derive(FromRow)]
+        struct Row {
+            day: i64,
+            kind: String,
+            place: String,
+            help_key: String,
+            roles: String,
+            locale: String,
+            app_version: String,
+            snippet_id: i64,
+            via: String,
+            helpful: i64,
+            specific: i64,
+            count: i64,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT day, kind, place, help_key, roles, locale, app_version, snippet_id, via, helpful, specific, count
+             FROM event_days WHERE site_id = ? AND day BETWEEN ? AND ?",
+        )
+        .bind(site_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| EventDay {
+                day: row.day,
+                kind: row.kind,
+                place: row.place,
+                help_key: row.help_key,
+                roles: row.roles,
+                locale: row.locale,
+                app_version: row.app_version,
+                snippet_id: row.snippet_id,
+                via: row.via,
+                helpful: row.helpful,
+                specific: row.specific,
+                count: u64::try_from(row.count).unwrap_or(0),
+            })
+            .collect())
+    }
+
+    async fn search_days(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<SearchDay>> {
+        let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT day, query, searches, empty, viewed FROM search_days WHERE site_id = ? AND day BETWEEN ? AND ?",
+        )
+        .bind(site_id)
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(&self.pool)
+        .await?;
+        let count = |value: i64| u64::try_from(value).unwrap_or(0);
+        Ok(rows
+            .into_iter()
+            .map(|(day, query, searches, empty, viewed)| SearchDay {
+                day,
+                query,
+                searches: count(searches),
+                empty: count(empty),
+                viewed: count(viewed),
+            })
+            .collect())
+    }
+
+    async fn unhelpful_comments(&self, site_id: i64, snippet_id: i64, limit: u32) -> Result<Vec<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT created_at, comment FROM events
+             WHERE site_id = ? AND snippet_id = ? AND kind = 'feedback' AND helpful = 0 AND comment IS NOT NULL
+             ORDER BY id DESC LIMIT ?",
+        )
+        .bind(site_id)
+        .bind(snippet_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn add_coverage(&self, counts: &[CoverageCount]) -> Result<()> {
@@ -1179,10 +1307,15 @@ impl Store for SqliteStore {
             results: Option<i64>,
             helpful: Option<bool>,
             comment: Option<String>,
+            roles: Option<String>,
+            app_version: Option<String>,
+            via: Option<String>,
+            specific: Option<bool>,
             created_at: i64,
         }
         let rows: Vec<EventRow> = sqlx::query_as(
-            "SELECT id, kind, route, help_key, locale, snippet_id, query, results, helpful, comment, created_at
+            "SELECT id, kind, route, help_key, locale, snippet_id, query, results, helpful, comment, roles,
+                    app_version, via, specific, created_at
              FROM events WHERE site_id = ? AND id > ? ORDER BY id LIMIT ?",
         )
         .bind(site_id)
@@ -1205,6 +1338,10 @@ impl Store for SqliteStore {
                     results: row.results,
                     helpful: row.helpful,
                     comment: row.comment,
+                    roles: row.roles,
+                    app_version: row.app_version,
+                    via: row.via,
+                    specific: row.specific,
                 },
             })
             .collect())

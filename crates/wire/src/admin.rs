@@ -430,3 +430,139 @@ pub struct PreviewCard {
     pub slug: String,
     pub status: Status,
 }
+
+/// Which events a report counts: a date range (UTC days, inclusive; the last 30 days by
+/// default) and optional filters on where and who.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// First day, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
+    pub to: Option<String>,
+    /// Only this place: a route template or URL pattern.
+    pub route: Option<String>,
+    /// Only this help key.
+    pub key: Option<String>,
+    /// Only workers with this role.
+    pub role: Option<String>,
+    pub locale: Option<String>,
+    pub app_version: Option<String>,
+    /// Only snippets of this moment (snippet report).
+    pub moment: Option<Moment>,
+}
+
+/// Views of a snippet by where they were opened from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ViewsBySource {
+    pub panel: u64,
+    pub hotspot: u64,
+    pub search: u64,
+    pub page: u64,
+}
+
+/// A worker's "not helpful" comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Comment {
+    pub at: String,
+    pub text: String,
+}
+
+/// How one snippet did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SnippetReportRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub moment: Moment,
+    pub views: u64,
+    pub views_by_source: ViewsBySource,
+    pub helpful: u64,
+    pub not_helpful: u64,
+    /// helpful / (helpful + not helpful); absent without ratings.
+    pub helpful_rate: Option<f64>,
+    /// The 95% Wilson score interval of the rate.
+    pub helpful_rate_low: Option<f64>,
+    pub helpful_rate_high: Option<f64>,
+    /// The latest "not helpful" comments, newest first (kept as long as the events are).
+    pub comments: Vec<Comment>,
+}
+
+/// `GET …/reports/snippets`: most viewed first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SnippetReport {
+    pub from: String,
+    pub to: String,
+    pub snippets: Vec<SnippetReportRow>,
+}
+
+/// Where help was opened: one place, key and set of roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DemandRow {
+    /// Route template or URL pattern; empty when the page had neither.
+    pub place: String,
+    /// The focused field's help key; empty for the page.
+    pub key: String,
+    /// The workers' roles, comma-separated; empty for none.
+    pub roles: String,
+    /// Times the panel was opened here.
+    pub opens: u64,
+    /// Snippets viewed here.
+    pub views: u64,
+}
+
+/// `GET …/reports/demand`: the points of work where help is opened most, first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DemandReport {
+    pub from: String,
+    pub to: String,
+    pub places: Vec<DemandRow>,
+}
+
+/// A place and key where workers opened help and found nothing specific, or fields seen
+/// without any help.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GapRow {
+    pub place: String,
+    pub key: String,
+    /// How often: panel opens without specific help, or times the field was on a page.
+    pub count: u64,
+}
+
+/// Searches by their words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchGapRow {
+    /// Lower case, single spaces.
+    pub query: String,
+    pub searches: u64,
+    /// Searches that found nothing.
+    pub empty: u64,
+    /// Searches not followed by opening a result.
+    pub without_view: u64,
+}
+
+/// `GET …/reports/gaps`: where help is missing, most frequent first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GapReport {
+    pub from: String,
+    pub to: String,
+    /// Help opened with nothing for the field or place (only site-wide snippets).
+    pub opened_without_help: Vec<GapRow>,
+    /// Searches that found nothing or led to no snippet.
+    pub searches: Vec<SearchGapRow>,
+    /// Fields (`data-help-key`) on workers' pages that have no snippet at all.
+    pub fields_without_help: Vec<GapRow>,
+}

@@ -334,6 +334,23 @@ pub struct Event {
     /// The answer to "Was this helpful?".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpful: Option<bool>,
+    /// The worker's roles, comma-separated, as the app told the widget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 1039, pattern = r"^[A-Za-z0-9._:-]{1,64}(,[A-Za-z0-9._:-]{1,64}){0,15}$")
+    )]
+    pub roles: Option<String>,
+    /// The host app's version, as the app told the widget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 64, pattern = r"^[vV]?(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})){0,2}$")
+    )]
+    pub app_version: Option<String>,
+    /// Where a viewed snippet was opened from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<EventVia>,
     /// Why not, in the worker's words (optional).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
@@ -361,6 +378,32 @@ impl EventKind {
             EventKind::SnippetView => "snippet_view",
             EventKind::Search => "search",
             EventKind::Feedback => "feedback",
+        }
+    }
+}
+
+/// Where the worker opened a snippet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EventVia {
+    /// The panel's list for the worker's context.
+    Panel,
+    /// A hotspot beside a field.
+    Hotspot,
+    /// A search result (the event's `query` says what was searched).
+    Search,
+    /// The host page (`Cuecard('show', id)`).
+    Page,
+}
+
+impl EventVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventVia::Panel => "panel",
+            EventVia::Hotspot => "hotspot",
+            EventVia::Search => "search",
+            EventVia::Page => "page",
         }
     }
 }

@@ -56,12 +56,13 @@ async fn accept(state: &AppState, entry: &SiteEntry, headers: &HeaderMap, body: 
     if batch.events.len() > BATCH_MAX {
         return Err(ApiError::Validation(format!("at most {BATCH_MAX} events per request")));
     }
+    let now = super::help::unix_now();
     let events = batch
         .events
         .into_iter()
         .enumerate()
         .map(|(position, event)| {
-            to_store(entry, event).map_err(|message| ApiError::Validation(format!("event {position}: {message}")))
+            to_store(entry, event, now).map_err(|message| ApiError::Validation(format!("event {position}: {message}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let stored = state.store.record_events(entry.site.id, &events).await?;
@@ -69,17 +70,39 @@ async fn accept(state: &AppState, entry: &SiteEntry, headers: &HeaderMap, body: 
 }
 
 /// Checks one event and keeps what may be stored.
-fn to_store(entry: &SiteEntry, event: wire::Event) -> Result<store::Event, String> {
+fn to_store(entry: &SiteEntry, event: wire::Event, now: engine::Timestamp) -> Result<store::Event, String> {
     let context = wire::HelpQuery {
         site: String::new(),
         path: event.path,
         route: event.route,
         keys: event.key,
-        roles: None,
+        roles: event.roles,
         locale: event.locale,
-        app_version: None,
+        app_version: event.app_version,
     };
     let context = context_from_wire(&context).map_err(|error| error.to_string())?;
+    // Where the worker was, as a template: the app's route, else the URL pattern the path
+    // matched, else nothing. The path itself is never kept.
+    let place = match &context.route {
+        Some(route) => Some(route.clone()),
+        None if context.path.is_some() => {
+            let page = engine::Context { path: context.path.clone(), ..engine::Context::default() };
+            entry
+                .index
+                .resolve(&page, now)
+                .iter()
+                .find(|found| found.reason.kind == engine::MatchKind::UrlPattern)
+                .and_then(|found| found.reason.target.map(str::to_owned))
+        }
+        None => None,
+    };
+    // Whether the worker's context had help of its own, beyond site-wide snippets.
+    let specific = (event.kind == wire::EventKind::PanelOpen).then(|| {
+        entry.index.resolve(&context, now).iter().any(|found| found.reason.kind != engine::MatchKind::SiteWide)
+    });
+    let mut roles = context.roles.clone();
+    roles.sort();
+    roles.dedup();
     if context.keys.len() > 1 {
         return Err("`key` is one help key".into());
     }
@@ -111,7 +134,11 @@ fn to_store(entry: &SiteEntry, event: wire::Event) -> Result<store::Event, Strin
     }
     Ok(store::Event {
         kind: event.kind.as_str().to_owned(),
-        route: context.route,
+        route: place,
+        roles: (!roles.is_empty()).then(|| roles.join(",")),
+        app_version: context.app_version.map(|version| version.to_string()),
+        via: event.via.map(|via| via.as_str().to_owned()),
+        specific,
         help_key: context.keys.into_iter().next(),
         locale: context.locale.map(|locale| locale.to_string()),
         snippet_id: event.snippet,

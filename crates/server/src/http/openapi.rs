@@ -1,7 +1,7 @@
 //! `GET /openapi.json`: the public and admin APIs described from the handlers' own annotations,
 //! generated once at start-up and served from memory (nothing is downloaded at build time).
 
-use super::{events, health, help, keys, preview, revisions, search, sites, snippets, widget_config};
+use super::{events, health, help, keys, preview, reports, revisions, search, sites, snippets, widget_config};
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
@@ -20,12 +20,13 @@ use utoipa::{Modify, OpenApi};
         revisions::list, revisions::diff, revisions::restore,
         keys::list, keys::create, keys::rotate, keys::revoke,
         preview::show,
+        reports::snippets, reports::demand, reports::gaps,
     ),
     modifiers(&SecretKeyScheme, &Exact),
     tags(
         (name = "public", description = "Called by the widget with the public site key; CORS for the site's origins."),
         (name = "snippets", description = "Authoring; changes need `If-Match`."),
-        (name = "revisions"), (name = "sites"), (name = "keys"), (name = "preview"), (name = "ops"),
+        (name = "revisions"), (name = "sites"), (name = "keys"), (name = "preview"), (name = "reports", description = "Insights: where help was wanted, whether it helped, where it is missing."), (name = "ops"),
     )
 )]
 pub struct ApiDoc;

@@ -1,0 +1,250 @@
+//! What the insights reports conclude from the daily rollups: pure functions, no I/O, tested
+//! with exact numbers. Handlers (`http/reports.rs`) fetch the rollups and convert the result.
+
+use std::collections::BTreeMap;
+use store::{CoverageCount, EventDay, SearchDay};
+
+/// Filters on where and who; `None` matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub place: Option<String>,
+    pub help_key: Option<String>,
+    pub role: Option<String>,
+    pub locale: Option<String>,
+    pub app_version: Option<String>,
+}
+
+impl Filter {
+    pub fn keeps(&self, row: &EventDay) -> bool {
+        let equal = |wanted: &Option<String>, value: &str| wanted.as_deref().is_none_or(|wanted| wanted == value);
+        equal(&self.place, &row.place)
+            && equal(&self.help_key, &row.help_key)
+            && equal(&self.locale, &row.locale)
+            && equal(&self.app_version, &row.app_version)
+            && self.role.as_deref().is_none_or(|role| row.roles.split(',').any(|has| has == role))
+    }
+
+    fn keeps_place(&self, place: &str, help_key: &str) -> bool {
+        self.place.as_deref().is_none_or(|wanted| wanted == place)
+            && self.help_key.as_deref().is_none_or(|wanted| wanted == help_key)
+    }
+}
+
+/// The 95% Wilson score interval for `successes` of `total`.
+pub fn wilson(successes: u64, total: u64) -> Option<(f64, f64)> {
+    if total == 0 {
+        return None;
+    }
+    const Z: f64 = 1.959_963_984_540_054;
+    #[allow(clippy::cast_precision_loss)]
+    let (n, p) = (total as f64, successes as f64 / total as f64);
+    let denominator = 1.0 + Z * Z / n;
+    let center = (p + Z * Z / (2.0 * n)) / denominator;
+    let margin = Z * (p * (1.0 - p) / n + Z * Z / (4.0 * n * n)).sqrt() / denominator;
+    Some(((center - margin).max(0.0), (center + margin).min(1.0)))
+}
+
+/// One snippet's counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SnippetCounts {
+    pub views: u64,
+    pub panel: u64,
+    pub hotspot: u64,
+    pub search: u64,
+    pub page: u64,
+    pub helpful: u64,
+    pub not_helpful: u64,
+}
+
+/// Views by source and ratings per snippet id.
+pub fn snippet_counts(rows: &[EventDay], filter: &Filter) -> BTreeMap<i64, SnippetCounts> {
+    let mut counts: BTreeMap<i64, SnippetCounts> = BTreeMap::new();
+    for row in rows.iter().filter(|row| row.snippet_id >= 0 && filter.keeps(row)) {
+        let snippet = counts.entry(row.snippet_id).or_default();
+        match row.kind.as_str() {
+            "snippet_view" => {
+                snippet.views += row.count;
+                match row.via.as_str() {
+                    "hotspot" => snippet.hotspot += row.count,
+                    "search" => snippet.search += row.count,
+                    "page" => snippet.page += row.count,
+                    _ => snippet.panel += row.count,
+                }
+            }
+            "feedback" if row.helpful == 1 => snippet.helpful += row.count,
+            "feedback" if row.helpful == 0 => snippet.not_helpful += row.count,
+            _ => {}
+        }
+    }
+    counts
+}
+
+/// Panel opens and views per (place, key, roles), most opened first.
+pub fn demand(rows: &[EventDay], filter: &Filter) -> Vec<(String, String, String, u64, u64)> {
+    let mut places: BTreeMap<(String, String, String), (u64, u64)> = BTreeMap::new();
+    for row in rows.iter().filter(|row| filter.keeps(row)) {
+        let entry = places.entry((row.place.clone(), row.help_key.clone(), row.roles.clone())).or_default();
+        match row.kind.as_str() {
+            "panel_open" => entry.0 += row.count,
+            "snippet_view" => entry.1 += row.count,
+            _ => {}
+        }
+    }
+    let mut ranked: Vec<_> = places
+        .into_iter()
+        .filter(|(_, (opens, views))| opens + views > 0)
+        .map(|((place, key, roles), (opens, views))| (place, key, roles, opens, views))
+        .collect();
+    ranked.sort_by(|a, b| (b.3, b.4).cmp(&(a.3, a.4)).then_with(|| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2))));
+    ranked
+}
+
+/// Panel opens where the context had no specific help, per (place, key), most frequent first.
+pub fn opened_without_help(rows: &[EventDay], filter: &Filter) -> Vec<(String, String, u64)> {
+    let mut places: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for row in rows.iter().filter(|row| row.kind == "panel_open" && row.specific == 0 && filter.keeps(row)) {
+        *places.entry((row.place.clone(), row.help_key.clone())).or_default() += row.count;
+    }
+    rank(places)
+}
+
+/// Searches that found nothing or led to no view, per normalized query, most frequent first.
+pub fn search_gaps(rows: &[SearchDay]) -> Vec<(String, u64, u64, u64)> {
+    let mut queries: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    for row in rows {
+        let entry = queries.entry(row.query.clone()).or_default();
+        entry.0 += row.searches;
+        entry.1 += row.empty;
+        entry.2 += row.viewed;
+    }
+    let mut gaps: Vec<_> = queries
+        .into_iter()
+        .map(|(query, (searches, empty, viewed))| (query, searches, empty, searches.saturating_sub(viewed)))
+        .filter(|(_, searches, empty, without_view)| *searches > 0 && (*empty > 0 || *without_view > 0))
+        .collect();
+    gaps.sort_by(|a, b| (b.2, b.3, b.1).cmp(&(a.2, a.3, a.1)).then_with(|| a.0.cmp(&b.0)));
+    gaps
+}
+
+/// Fields seen on workers' pages that never had help, per (place, key), most seen first.
+pub fn fields_without_help(counts: &[CoverageCount], filter: &Filter) -> Vec<(String, String, u64)> {
+    let mut fields: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+    for count in
+        counts.iter().filter(|count| !count.help_key.is_empty() && filter.keeps_place(&count.place, &count.help_key))
+    {
+        let entry = fields.entry((count.place.clone(), count.help_key.clone())).or_default();
+        entry.0 += count.seen;
+        entry.1 += count.helped;
+    }
+    rank(fields.into_iter().filter(|(_, (_, helped))| *helped == 0).map(|(key, (seen, _))| (key, seen)).collect())
+}
+
+fn rank(places: BTreeMap<(String, String), u64>) -> Vec<(String, String, u64)> {
+    let mut ranked: Vec<_> = places.into_iter().map(|((place, key), count)| (place, key, count)).collect();
+    ranked.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));
+    ranked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        kind: &str,
+        place: &str,
+        key: &str,
+        roles: &str,
+        snippet: i64,
+        via: &str,
+        helpful: i64,
+        specific: i64,
+        count: u64,
+    ) -> EventDay {
+        EventDay {
+            day: 20_000,
+            kind: kind.into(),
+            place: place.into(),
+            help_key: key.into(),
+            roles: roles.into(),
+            locale: "en".into(),
+            app_version: String::new(),
+            snippet_id: snippet,
+            via: via.into(),
+            helpful,
+            specific,
+            count,
+        }
+    }
+
+    #[test]
+    fn the_wilson_interval_matches_the_textbook() {
+        let (low, high) = wilson(8, 10).unwrap();
+        assert!((low - 0.4902).abs() < 1e-3 && (high - 0.9433).abs() < 1e-3, "{low} {high}");
+        let (low, high) = wilson(0, 5).unwrap();
+        assert!(low == 0.0 && (high - 0.4345).abs() < 1e-3, "{low} {high}");
+        assert_eq!(wilson(0, 0), None);
+    }
+
+    #[test]
+    fn reports_count_what_the_rollups_say() {
+        let rows = vec![
+            row("panel_open", "/claims/new", "claim.vat-number", "employee", -1, "", -1, 1, 7),
+            row("panel_open", "/claims/new", "claim.project", "employee", -1, "", -1, 0, 4),
+            row("panel_open", "/approvals/:id", "", "approver", -1, "", -1, 0, 2),
+            row("snippet_view", "/claims/new", "claim.vat-number", "employee", 3, "panel", -1, -1, 5),
+            row("snippet_view", "/claims/new", "claim.vat-number", "employee", 3, "hotspot", -1, -1, 2),
+            row("snippet_view", "/claims/new", "", "employee", 3, "search", -1, -1, 1),
+            row("feedback", "/claims/new", "claim.vat-number", "employee", 3, "", 1, -1, 4),
+            row("feedback", "/claims/new", "claim.vat-number", "employee", 3, "", 0, -1, 1),
+        ];
+        let all = Filter::default();
+        let counts = &snippet_counts(&rows, &all)[&3];
+        assert_eq!((counts.views, counts.panel, counts.hotspot, counts.search), (8, 5, 2, 1));
+        assert_eq!((counts.helpful, counts.not_helpful), (4, 1));
+        assert_eq!(
+            demand(&rows, &all)[..2],
+            [
+                ("/claims/new".into(), "claim.vat-number".into(), "employee".into(), 7, 7),
+                ("/claims/new".into(), "claim.project".into(), "employee".into(), 4, 0)
+            ]
+        );
+        assert_eq!(
+            opened_without_help(&rows, &all),
+            [("/claims/new".into(), "claim.project".into(), 4), ("/approvals/:id".into(), String::new(), 2)]
+        );
+        let approvers = Filter { role: Some("approver".into()), ..Filter::default() };
+        assert_eq!(demand(&rows, &approvers), [("/approvals/:id".into(), String::new(), "approver".into(), 2, 0)]);
+    }
+
+    #[test]
+    fn gaps_rank_searches_and_fields() {
+        let search =
+            |query: &str, searches, empty, viewed| SearchDay { day: 1, query: query.into(), searches, empty, viewed };
+        let rows = vec![
+            search("mileage", 5, 0, 5),
+            search("per diem", 3, 3, 0),
+            search("receipt", 4, 0, 1),
+            search("per diem", 1, 1, 0),
+        ];
+        assert_eq!(search_gaps(&rows), [("per diem".into(), 4, 4, 4), ("receipt".into(), 4, 0, 3)]);
+        let seen = |place: &str, key: &str, seen, helped| CoverageCount {
+            site_id: 1,
+            day: 1,
+            place: place.into(),
+            help_key: key.into(),
+            seen,
+            helped,
+        };
+        let counts = vec![
+            seen("/claims/new", "claim.project", 9, 0),
+            seen("/claims/new", "claim.vat-number", 9, 9),
+            seen("/claims/new", "", 20, 20),
+            seen("", "claim.notes", 3, 0),
+        ];
+        assert_eq!(
+            fields_without_help(&counts, &Filter::default()),
+            [("/claims/new".into(), "claim.project".into(), 9), (String::new(), "claim.notes".into(), 3)]
+        );
+    }
+}
