@@ -39,6 +39,48 @@ pub enum Command {
     /// Manage a site's secret admin keys (`sk_…`).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Print an insights report: `snippets`, `demand` or `gaps` (as a table, or `--json`).
+    Report(ReportConfig),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportKind {
+    /// How each snippet did: views by source, helpful rate with its interval.
+    Snippets,
+    /// Where help is opened most, by place, key and roles.
+    Demand,
+    /// Where help is missing.
+    Gaps,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportConfig {
+    pub kind: ReportKind,
+    /// Public key of the site (`pk_…`).
+    #[arg(long, env = "CUECARD_SITE")]
+    pub site: String,
+    /// First day (`YYYY-MM-DD`); 30 days before `--to` by default.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day (`YYYY-MM-DD`); today by default.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only this route template or URL pattern.
+    #[arg(long)]
+    pub route: Option<String>,
+    /// Only this help key.
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Only workers with this role.
+    #[arg(long)]
+    pub role: Option<String>,
+    #[arg(long)]
+    pub locale: Option<String>,
+    #[arg(long)]
+    pub app_version: Option<String>,
+    /// Print the report as JSON (the admin API's shape) instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -7,6 +7,7 @@ pub mod convert;
 mod cors;
 mod error;
 mod events;
+mod events_export;
 mod health;
 mod help;
 mod keys;
@@ -22,6 +23,7 @@ mod snippets;
 mod widget_config;
 
 pub use error::{ApiError, ERROR_CODES};
+pub use help::unix_now;
 
 use crate::AppState;
 use axum::Router;
@@ -90,7 +92,8 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .route(&format!("{site}/preview"), get(preview::show))
         .route(&format!("{site}/reports/snippets"), get(reports::snippets))
         .route(&format!("{site}/reports/demand"), get(reports::demand))
-        .route(&format!("{site}/reports/gaps"), get(reports::gaps));
+        .route(&format!("{site}/reports/gaps"), get(reports::gaps))
+        .route(&format!("{site}/events"), get(events_export::export));
     let document = openapi::document();
     let ops =
         if options.metrics { Router::new().route("/metrics", get(crate::metrics::render)) } else { Router::new() };

@@ -4,7 +4,10 @@ use anyhow::{Context as _, bail};
 use clap::Parser;
 use engine::Locale;
 use engine::render::Renderer;
-use server::config::{Command, Config, ExportConfig, ImportConfig, KeysCommand, ServeConfig, SiteCommand, SitePut};
+use server::config::{
+    Command, Config, ExportConfig, ImportConfig, KeysCommand, ReportConfig, ReportKind, ServeConfig, SiteCommand,
+    SitePut,
+};
 use server::{AppState, http, import};
 use std::sync::Arc;
 use store::{ImportOptions, Role, Site, SiteSpec, SnippetFilter, SqliteStore, Store};
@@ -32,6 +35,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Export(export_config) => export_dir(export_config, store.as_ref()).await,
         Command::Site(SiteCommand::List) => list_sites(store.as_ref()).await,
         Command::Keys(command) => keys(command, store.as_ref()).await,
+        Command::Report(report_config) => report(report_config, store.as_ref()).await,
     }
 }
 
@@ -213,6 +217,86 @@ async fn keys(command: KeysCommand, store: &dyn Store) -> anyhow::Result<()> {
             let created = store.rotate_key(site.id, id, overlap_secs).await?;
             println!("{}", created.plaintext);
             eprintln!("key {id} replaced by key {}; the old one works for {overlap_secs} s more", created.key.id);
+        }
+    }
+    Ok(())
+}
+
+async fn report(config: ReportConfig, store: &dyn Store) -> anyhow::Result<()> {
+    let site = site_named(store, &config.site).await?;
+    let query = wire::admin::ReportQuery {
+        from: config.from,
+        to: config.to,
+        route: config.route,
+        key: config.key,
+        role: config.role,
+        locale: config.locale,
+        app_version: config.app_version,
+        moment: None,
+    };
+    let print = |value: serde_json::Value| {
+        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        Ok(())
+    };
+    let shown = |value: &str| if value.is_empty() { "-".to_owned() } else { value.to_owned() };
+    match config.kind {
+        ReportKind::Snippets => {
+            let report = server::reports::snippets(store, site.id, &query).await?;
+            if config.json {
+                return print(serde_json::to_value(&report)?);
+            }
+            println!("snippets of {}, {} to {}", site.public_key, report.from, report.to);
+            println!("views\tpanel\thotspot\tsearch\tpage\thelpful\tnot\trate (95% interval)\tslug");
+            for row in &report.snippets {
+                let rate = match (row.helpful_rate, row.helpful_rate_low, row.helpful_rate_high) {
+                    (Some(rate), Some(low), Some(high)) => {
+                        format!("{:.0}% ({:.0}–{:.0}%)", rate * 100.0, low * 100.0, high * 100.0)
+                    }
+                    _ => "-".to_owned(),
+                };
+                let by = &row.views_by_source;
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{rate}\t{}",
+                    row.views, by.panel, by.hotspot, by.search, by.page, row.helpful, row.not_helpful, row.slug
+                );
+            }
+        }
+        ReportKind::Demand => {
+            let report = server::reports::demand(store, site.id, &query).await?;
+            if config.json {
+                return print(serde_json::to_value(&report)?);
+            }
+            println!("demand on {}, {} to {}", site.public_key, report.from, report.to);
+            println!("opens\tviews\tplace\tkey\troles");
+            for row in &report.places {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    row.opens,
+                    row.views,
+                    shown(&row.place),
+                    shown(&row.key),
+                    shown(&row.roles)
+                );
+            }
+        }
+        ReportKind::Gaps => {
+            let report = server::reports::gaps(store, site.id, &query).await?;
+            if config.json {
+                return print(serde_json::to_value(&report)?);
+            }
+            println!("gaps on {}, {} to {}", site.public_key, report.from, report.to);
+            println!("help opened with nothing specific:\ncount\tplace\tkey");
+            for row in &report.opened_without_help {
+                println!("{}\t{}\t{}", row.count, shown(&row.place), shown(&row.key));
+            }
+            println!("searches that found nothing or led nowhere:\nsearches\tempty\twithout view\twords");
+            for row in &report.searches {
+                println!("{}\t{}\t{}\t{}", row.searches, row.empty, row.without_view, row.query);
+            }
+            println!("fields seen without help:\nseen\tplace\tkey");
+            for row in &report.fields_without_help {
+                println!("{}\t{}\t{}", row.count, shown(&row.place), shown(&row.key));
+            }
         }
     }
     Ok(())

@@ -1,8 +1,156 @@
-//! What the insights reports conclude from the daily rollups: pure functions, no I/O, tested
-//! with exact numbers. Handlers (`http/reports.rs`) fetch the rollups and convert the result.
+//! The insights reports: what they conclude from the daily rollups is pure functions, tested
+//! with exact numbers; the `async` functions at the top fetch the rollups and assemble the
+//! `wire` answer, for the admin API (`http/reports.rs`) and `cuecard report` alike.
 
+use crate::http::convert::{moment_to_wire, time_to_wire};
 use std::collections::BTreeMap;
-use store::{CoverageCount, EventDay, SearchDay};
+use store::{CoverageCount, EventDay, SearchDay, Store};
+
+/// Days a report covers when no range is given.
+const DEFAULT_DAYS: i64 = 30;
+/// The longest range one report covers.
+const MAX_DAYS: i64 = 400;
+/// "Not helpful" comments shown per snippet.
+const COMMENTS_PER_SNIPPET: u32 = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("the `{name}` parameter is invalid: {message}")]
+    Invalid { name: &'static str, message: String },
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
+/// The report's days (since 1970-01-01, UTC) and filters.
+pub fn range_and_filter(query: &wire::admin::ReportQuery, today: i64) -> Result<(i64, i64, Filter), ReportError> {
+    let day_of = |name: &'static str, text: &str| {
+        let invalid = |message: String| ReportError::Invalid { name, message };
+        let date: jiff::civil::Date =
+            text.parse().map_err(|_| invalid(format!("`{text}` is not a date (YYYY-MM-DD)")))?;
+        let midnight = date.to_zoned_datetime(jiff::tz::TimeZone::UTC).map_err(|error| invalid(error.to_string()))?;
+        Ok::<_, ReportError>(midnight.timestamp().as_second().div_euclid(86_400))
+    };
+    let to = query.to.as_deref().map(|text| day_of("to", text)).transpose()?.unwrap_or(today);
+    let from = query.from.as_deref().map(|text| day_of("from", text)).transpose()?.unwrap_or(to - (DEFAULT_DAYS - 1));
+    if from > to || to - from >= MAX_DAYS {
+        return Err(ReportError::Invalid {
+            name: "from",
+            message: format!("`from` is on or before `to`, at most {MAX_DAYS} days apart"),
+        });
+    }
+    let filter = Filter {
+        place: query.route.clone(),
+        help_key: query.key.clone(),
+        role: query.role.clone(),
+        locale: query.locale.clone(),
+        app_version: query.app_version.clone(),
+    };
+    Ok((from, to, filter))
+}
+
+/// `YYYY-MM-DD` of a day since 1970-01-01.
+pub fn date(day: i64) -> String {
+    jiff::Timestamp::from_second(day * 86_400).map_or_else(
+        |_| day.to_string(),
+        |timestamp| timestamp.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().to_string(),
+    )
+}
+
+fn today() -> i64 {
+    crate::http::unix_now().div_euclid(86_400)
+}
+
+/// How each snippet did, most viewed first.
+pub async fn snippets(
+    store: &dyn Store,
+    site_id: i64,
+    query: &wire::admin::ReportQuery,
+) -> Result<wire::admin::SnippetReport, ReportError> {
+    let (from, to, filter) = range_and_filter(query, today())?;
+    let rows = store.event_days(site_id, from, to).await?;
+    let mut snippets = Vec::new();
+    for (id, counts) in snippet_counts(&rows, &filter) {
+        let Some(stored) = store.snippet(site_id, id).await? else { continue };
+        let moment = moment_to_wire(stored.draft.moment);
+        if query.moment.is_some_and(|wanted| wanted != moment) {
+            continue;
+        }
+        let rated = counts.helpful + counts.not_helpful;
+        let interval = wilson(counts.helpful, rated);
+        #[allow(clippy::cast_precision_loss)]
+        let rate = (rated > 0).then(|| counts.helpful as f64 / rated as f64);
+        let comments = store
+            .unhelpful_comments(site_id, id, COMMENTS_PER_SNIPPET)
+            .await?
+            .into_iter()
+            .map(|(at, text)| wire::admin::Comment { at: time_to_wire(at), text })
+            .collect();
+        snippets.push(wire::admin::SnippetReportRow {
+            id,
+            slug: stored.draft.slug,
+            title: stored.draft.title,
+            moment,
+            views: counts.views,
+            views_by_source: wire::admin::ViewsBySource {
+                panel: counts.panel,
+                hotspot: counts.hotspot,
+                search: counts.search,
+                page: counts.page,
+            },
+            helpful: counts.helpful,
+            not_helpful: counts.not_helpful,
+            helpful_rate: rate,
+            helpful_rate_low: interval.map(|(low, _)| low),
+            helpful_rate_high: interval.map(|(_, high)| high),
+            comments,
+        });
+    }
+    snippets.sort_by(|a, b| b.views.cmp(&a.views).then_with(|| a.id.cmp(&b.id)));
+    Ok(wire::admin::SnippetReport { from: date(from), to: date(to), snippets })
+}
+
+/// Where help is opened most.
+pub async fn demand(
+    store: &dyn Store,
+    site_id: i64,
+    query: &wire::admin::ReportQuery,
+) -> Result<wire::admin::DemandReport, ReportError> {
+    let (from, to, filter) = range_and_filter(query, today())?;
+    let rows = store.event_days(site_id, from, to).await?;
+    let places = demand_rows(&rows, &filter)
+        .into_iter()
+        .map(|(place, key, roles, opens, views)| wire::admin::DemandRow { place, key, roles, opens, views })
+        .collect();
+    Ok(wire::admin::DemandReport { from: date(from), to: date(to), places })
+}
+
+/// Where help is missing.
+pub async fn gaps(
+    store: &dyn Store,
+    site_id: i64,
+    query: &wire::admin::ReportQuery,
+) -> Result<wire::admin::GapReport, ReportError> {
+    let (from, to, filter) = range_and_filter(query, today())?;
+    let rows = store.event_days(site_id, from, to).await?;
+    let gap = |(place, key, count)| wire::admin::GapRow { place, key, count };
+    let searches = search_gaps(&store.search_days(site_id, from, to).await?)
+        .into_iter()
+        .map(|(query, searches, empty, without_view)| wire::admin::SearchGapRow {
+            query,
+            searches,
+            empty,
+            without_view,
+        })
+        .collect();
+    let coverage = store.coverage(site_id, from, to).await?;
+    Ok(wire::admin::GapReport {
+        from: date(from),
+        to: date(to),
+        opened_without_help: opened_without_help(&rows, &filter).into_iter().map(gap).collect(),
+        searches,
+        fields_without_help: fields_without_help(&coverage, &filter).into_iter().map(gap).collect(),
+    })
+}
 
 /// Filters on where and who; `None` matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -80,7 +228,7 @@ pub fn snippet_counts(rows: &[EventDay], filter: &Filter) -> BTreeMap<i64, Snipp
 }
 
 /// Panel opens and views per (place, key, roles), most opened first.
-pub fn demand(rows: &[EventDay], filter: &Filter) -> Vec<(String, String, String, u64, u64)> {
+pub fn demand_rows(rows: &[EventDay], filter: &Filter) -> Vec<(String, String, String, u64, u64)> {
     let mut places: BTreeMap<(String, String, String), (u64, u64)> = BTreeMap::new();
     for row in rows.iter().filter(|row| filter.keeps(row)) {
         let entry = places.entry((row.place.clone(), row.help_key.clone(), row.roles.clone())).or_default();
@@ -203,7 +351,7 @@ mod tests {
         assert_eq!((counts.views, counts.panel, counts.hotspot, counts.search), (8, 5, 2, 1));
         assert_eq!((counts.helpful, counts.not_helpful), (4, 1));
         assert_eq!(
-            demand(&rows, &all)[..2],
+            demand_rows(&rows, &all)[..2],
             [
                 ("/claims/new".into(), "claim.vat-number".into(), "employee".into(), 7, 7),
                 ("/claims/new".into(), "claim.project".into(), "employee".into(), 4, 0)
@@ -214,7 +362,7 @@ mod tests {
             [("/claims/new".into(), "claim.project".into(), 4), ("/approvals/:id".into(), String::new(), 2)]
         );
         let approvers = Filter { role: Some("approver".into()), ..Filter::default() };
-        assert_eq!(demand(&rows, &approvers), [("/approvals/:id".into(), String::new(), "approver".into(), 2, 0)]);
+        assert_eq!(demand_rows(&rows, &approvers), [("/approvals/:id".into(), String::new(), "approver".into(), 2, 0)]);
     }
 
     #[test]

@@ -353,6 +353,7 @@ fn every_admin_operation(snippet_id: i64) -> Vec<(&'static str, String, Option<V
         ("DELETE", format!("{site}/keys/1"), None),
         ("GET", format!("{site}/preview?route=/claims/new"), None),
         ("GET", format!("{site}/reports/snippets"), None),
+        ("GET", format!("{site}/events?limit=5"), None),
         ("GET", format!("{site}/reports/demand?role=employee"), None),
         ("GET", format!("{site}/reports/gaps?from=2026-01-01&to=2026-12-31"), None),
     ]
@@ -968,6 +969,28 @@ async fn reports_count_a_known_week_exactly() {
     let (status, _, error) =
         harness.call("GET", &format!("{reports}/demand?from=2026-13-01"), "viewer", None, None).await;
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_parameter")));
+    // The raw events export, as NDJSON and CSV, paged by cursor.
+    let export = "/admin/v1/sites/pk_test_acme/events";
+    let response =
+        harness.app.clone().oneshot(request("GET", export, Some(harness.key("viewer")), None, None)).await.unwrap();
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/x-ndjson");
+    let text = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    let lines: Vec<Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(lines.len(), batch.len());
+    assert_eq!(lines[0]["kind"], "panel_open");
+    assert_eq!((lines[0]["place"].as_str(), lines[0]["roles"].as_str()), (Some("/claims/new"), Some("employee")));
+    let after = lines[4]["id"].as_i64().unwrap();
+    let page = format!("{export}?after={after}&limit=3&format=csv");
+    let response =
+        harness.app.clone().oneshot(request("GET", &page, Some(harness.key("viewer")), None, None)).await.unwrap();
+    let csv = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 4, "a header and three events: {csv}");
+    assert!(rows[0].starts_with("id,at,kind,place,key,roles"), "{csv}");
+    assert!(rows[1].starts_with(&format!("{},", after + 1)), "{csv}");
+    let (status, _, _) = harness.call("GET", export, "other", None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // Nothing stored names a raw path.
     let site = harness.state.store.site("pk_test_acme").await.unwrap().unwrap();
     let stored = harness.state.store.events(site.id, 0, 100).await.unwrap();

@@ -50,6 +50,7 @@ fn every_command_has_help() {
         &["site", "put", "--help"],
         &["keys", "create", "--help"],
         &["keys", "rotate", "--help"],
+        &["report", "--help"],
     ] {
         let output = cuecard("sqlite::memory:", args);
         assert!(output.status.success(), "{args:?}");
@@ -112,11 +113,31 @@ fn import_then_serve_then_stop_on_signal() {
     assert!(status.contains("200"), "{status} {body}");
     assert!(body.contains("Enter the VAT number"), "{body}");
     assert!(!body.contains("Fine"), "the failed import left nothing behind");
+    // A field without help, and events: counted, and written before the process exits.
+    let (status, _) = http_get(&address, "/v1/help?site=pk_demo_acme&route=/claims/new&keys=claim.unknown-field");
+    assert!(status.contains("200"), "{status}");
+    let events = r#"{"events":[{"kind":"panel_open","route":"/claims/new","key":"claim.vat-number","roles":"employee"},
+        {"kind":"search","route":"/claims/new","query":"Per diem","results":0}]}"#;
+    let (status, body) =
+        http_request(&address, "POST", "/v1/events?site=pk_demo_acme", &[("Content-Type", "application/json")], events);
+    assert!(status.contains("202"), "{status} {body}");
 
     let signal = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(signal.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "cuecard serve exits cleanly on Ctrl-C: {exit}");
+
+    // The reports read what the server wrote, the coverage it held included.
+    let output = cuecard(&database_url, &["report", "gaps", "--site", "pk_demo_acme", "--json"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let gaps: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(gaps["fields_without_help"][0]["key"], "claim.unknown-field", "{gaps}");
+    assert_eq!(gaps["searches"][0]["query"], "per diem", "{gaps}");
+    let output = cuecard(&database_url, &["report", "demand", "--site", "pk_demo_acme"]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.lines().any(|line| line == "1\t0\t/claims/new\tclaim.vat-number\temployee"), "{table}");
+    let output = cuecard(&database_url, &["report", "snippets", "--site", "pk_demo_acme", "--from", "2026-99-01"]);
+    assert!(!output.status.success(), "a bad date is refused");
 }
 
 /// Starts `cuecard serve` on a free port; returns the child and its address.

@@ -566,3 +566,50 @@ pub struct GapReport {
     /// Fields (`data-help-key`) on workers' pages that have no snippet at all.
     pub fields_without_help: Vec<GapRow>,
 }
+
+/// `GET …/events`: which raw events to export, and how.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct EventExportQuery {
+    /// Only events with a greater `id`: the last `id` of the previous page (0 to start).
+    #[serde(default, deserialize_with = "crate::integral::optional")]
+    pub after: Option<i64>,
+    /// At most this many events (default and most 10000).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 10000))]
+    #[serde(default, deserialize_with = "crate::integral::optional")]
+    pub limit: Option<u32>,
+    /// `ndjson` (default) or `csv`.
+    pub format: Option<ExportFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Ndjson,
+    Csv,
+}
+
+/// One exported event: a line of NDJSON, or a CSV row with these columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExportedEvent {
+    pub id: i64,
+    pub at: String,
+    pub kind: String,
+    /// Route template or URL pattern; never a path.
+    pub place: Option<String>,
+    pub key: Option<String>,
+    pub roles: Option<String>,
+    pub locale: Option<String>,
+    pub app_version: Option<String>,
+    pub snippet: Option<i64>,
+    pub via: Option<String>,
+    pub query: Option<String>,
+    pub results: Option<i64>,
+    pub helpful: Option<bool>,
+    pub specific: Option<bool>,
+    pub comment: Option<String>,
+}

@@ -1,7 +1,9 @@
 //! `GET /openapi.json`: the public and admin APIs described from the handlers' own annotations,
 //! generated once at start-up and served from memory (nothing is downloaded at build time).
 
-use super::{events, health, help, keys, preview, reports, revisions, search, sites, snippets, widget_config};
+use super::{
+    events, events_export, health, help, keys, preview, reports, revisions, search, sites, snippets, widget_config,
+};
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
@@ -20,7 +22,7 @@ use utoipa::{Modify, OpenApi};
         revisions::list, revisions::diff, revisions::restore,
         keys::list, keys::create, keys::rotate, keys::revoke,
         preview::show,
-        reports::snippets, reports::demand, reports::gaps,
+        reports::snippets, reports::demand, reports::gaps, events_export::export,
     ),
     modifiers(&SecretKeyScheme, &Exact),
     tags(
