@@ -39,7 +39,7 @@ pub enum Command {
     /// Manage a site's secret admin keys (`sk_…`).
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Print an insights report: `snippets`, `demand` or `gaps` (as a table, or `--json`).
+    /// Print an insights report: `snippets`, `demand`, `gaps`, `coverage` or `stale` (as a table, or `--json`).
     Report(ReportConfig),
 }
 
@@ -51,6 +51,10 @@ pub enum ReportKind {
     Demand,
     /// Where help is missing.
     Gaps,
+    /// The share of fields seen that have help, per place and per day.
+    Coverage,
+    /// Published snippets whose targets pages no longer show.
+    Stale,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -93,6 +93,8 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .route(&format!("{site}/reports/snippets"), get(reports::snippets))
         .route(&format!("{site}/reports/demand"), get(reports::demand))
         .route(&format!("{site}/reports/gaps"), get(reports::gaps))
+        .route(&format!("{site}/reports/coverage"), get(reports::coverage))
+        .route(&format!("{site}/reports/stale"), get(reports::stale))
         .route(&format!("{site}/events"), get(events_export::export));
     let document = openapi::document();
     let ops =

@@ -298,6 +298,29 @@ async fn report(config: ReportConfig, store: &dyn Store) -> anyhow::Result<()> {
                 println!("{}\t{}\t{}", row.count, shown(&row.place), shown(&row.key));
             }
         }
+        ReportKind::Coverage => {
+            let report = server::reports::coverage(store, site.id, &query).await?;
+            if config.json {
+                return print(serde_json::to_value(&report)?);
+            }
+            println!("coverage on {}, {} to {}", site.public_key, report.from, report.to);
+            println!("fields\twith help\tshare\tplace or day");
+            for row in report.places.iter().chain(&report.days) {
+                let share = row.share.map_or_else(|| "-".to_owned(), |share| format!("{:.0}%", share * 100.0));
+                println!("{}\t{}\t{share}\t{}", row.fields_seen, row.fields_with_help, shown(&row.name));
+            }
+        }
+        ReportKind::Stale => {
+            let report = server::reports::stale_help(store, site.id, &query).await?;
+            if config.json {
+                return print(serde_json::to_value(&report)?);
+            }
+            println!("stale help on {}, unseen {} to {}", site.public_key, report.from, report.to);
+            println!("last seen\tslug");
+            for row in &report.snippets {
+                println!("{}\t{}", row.last_seen.as_deref().unwrap_or("never"), row.slug);
+            }
+        }
     }
     Ok(())
 }

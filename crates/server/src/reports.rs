@@ -287,10 +287,137 @@ pub fn fields_without_help(counts: &[CoverageCount], filter: &Filter) -> Vec<(St
     rank(fields.into_iter().filter(|(_, (_, helped))| *helped == 0).map(|(key, (seen, _))| (key, seen)).collect())
 }
 
+/// Per place: distinct fields seen and how many of them had help, places with most fields first.
+pub fn coverage_by_place(counts: &[CoverageCount], filter: &Filter) -> Vec<(String, u64, u64)> {
+    let mut fields: BTreeMap<(String, String), bool> = BTreeMap::new();
+    for count in
+        counts.iter().filter(|count| !count.help_key.is_empty() && filter.keeps_place(&count.place, &count.help_key))
+    {
+        *fields.entry((count.place.clone(), count.help_key.clone())).or_default() |= count.helped > 0;
+    }
+    let mut places: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for ((place, _), helped) in fields {
+        let entry = places.entry(place).or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(helped);
+    }
+    let mut ranked: Vec<_> = places.into_iter().map(|(place, (seen, helped))| (place, seen, helped)).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked
+}
+
+/// Per day: distinct (place, field) pairs seen and how many had help, oldest first.
+pub fn coverage_by_day(counts: &[CoverageCount], filter: &Filter) -> Vec<(i64, u64, u64)> {
+    let mut days: BTreeMap<i64, (u64, u64)> = BTreeMap::new();
+    for count in
+        counts.iter().filter(|count| !count.help_key.is_empty() && filter.keeps_place(&count.place, &count.help_key))
+    {
+        // One row per (day, place, key) in the store, so each row is one distinct field that day.
+        let entry = days.entry(count.day).or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(count.helped > 0);
+    }
+    days.into_iter().map(|(day, (seen, helped))| (day, seen, helped)).collect()
+}
+
+/// Whether a snippet's target is what a coverage row saw.
+fn target_seen(target: &engine::Target, count: &CoverageCount) -> bool {
+    match target {
+        engine::Target::Key(key) => match key.strip_suffix(".*") {
+            Some(prefix) => count.help_key.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('.')),
+            None => count.help_key == *key,
+        },
+        engine::Target::Route(route) => count.place == *route,
+        engine::Target::UrlPattern(pattern) => count.place == *pattern,
+    }
+}
+
+/// Snippets (id and targets) none of whose targets were seen on or after `since` (a day), with
+/// the last day any was seen; nothing when the site had no traffic since then. Site-wide
+/// snippets (no targets) are never stale. Never seen first, then the longest unseen.
+pub fn stale(snippets: &[(i64, Vec<engine::Target>)], counts: &[CoverageCount], since: i64) -> Vec<(i64, Option<i64>)> {
+    if !counts.iter().any(|count| count.day >= since) {
+        return Vec::new();
+    }
+    let mut found: Vec<(i64, Option<i64>)> = snippets
+        .iter()
+        .filter(|(_, targets)| !targets.is_empty())
+        .map(|(id, targets)| {
+            let last = counts
+                .iter()
+                .filter(|count| targets.iter().any(|target| target_seen(target, count)))
+                .map(|count| count.day)
+                .max();
+            (*id, last)
+        })
+        .filter(|(_, last)| last.is_none_or(|day| day < since))
+        .collect();
+    found.sort_by_key(|(id, last)| (last.is_some(), *last, *id));
+    found
+}
+
 fn rank(places: BTreeMap<(String, String), u64>) -> Vec<(String, String, u64)> {
     let mut ranked: Vec<_> = places.into_iter().map(|((place, key), count)| (place, key, count)).collect();
     ranked.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| (&a.0, &a.1).cmp(&(&b.0, &b.1))));
     ranked
+}
+
+/// The share of fields seen that have help, per place and per day.
+pub async fn coverage(
+    store: &dyn Store,
+    site_id: i64,
+    query: &wire::admin::ReportQuery,
+) -> Result<wire::admin::CoverageReport, ReportError> {
+    let (from, to, filter) = range_and_filter(query, today())?;
+    let counts = store.coverage(site_id, from, to).await?;
+    #[allow(clippy::cast_precision_loss)]
+    let row = |name: String, seen: u64, helped: u64| wire::admin::CoverageRow {
+        name,
+        fields_seen: seen,
+        fields_with_help: helped,
+        share: (seen > 0).then(|| helped as f64 / seen as f64),
+    };
+    Ok(wire::admin::CoverageReport {
+        from: date(from),
+        to: date(to),
+        places: coverage_by_place(&counts, &filter)
+            .into_iter()
+            .map(|(place, seen, helped)| row(place, seen, helped))
+            .collect(),
+        days: coverage_by_day(&counts, &filter)
+            .into_iter()
+            .map(|(day, seen, helped)| row(date(day), seen, helped))
+            .collect(),
+    })
+}
+
+/// Published snippets whose targets were not seen in the range while the site had traffic.
+pub async fn stale_help(
+    store: &dyn Store,
+    site_id: i64,
+    query: &wire::admin::ReportQuery,
+) -> Result<wire::admin::StaleReport, ReportError> {
+    let (from, to, _) = range_and_filter(query, today())?;
+    // When each target was last seen may lie before the range: look at all the history.
+    let counts = store.coverage(site_id, 0, to).await?;
+    let published = store
+        .snippets(site_id, &store::SnippetFilter { status: Some(engine::Status::Published), ..Default::default() })
+        .await?;
+    let targets: Vec<(i64, Vec<engine::Target>)> =
+        published.iter().map(|stored| (stored.id, stored.draft.targets.clone())).collect();
+    let snippets = stale(&targets, &counts, from)
+        .into_iter()
+        .filter_map(|(id, last)| {
+            let stored = published.iter().find(|stored| stored.id == id)?;
+            Some(wire::admin::StaleRow {
+                id,
+                slug: stored.draft.slug.clone(),
+                title: stored.draft.title.clone(),
+                last_seen: last.map(date),
+            })
+        })
+        .collect();
+    Ok(wire::admin::StaleReport { from: date(from), to: date(to), snippets })
 }
 
 #[cfg(test)]
@@ -363,6 +490,42 @@ mod tests {
         );
         let approvers = Filter { role: Some("approver".into()), ..Filter::default() };
         assert_eq!(demand_rows(&rows, &approvers), [("/approvals/:id".into(), String::new(), "approver".into(), 2, 0)]);
+    }
+
+    #[test]
+    fn coverage_and_stale_help_follow_what_pages_showed() {
+        let seen = |day, place: &str, key: &str, helped| CoverageCount {
+            site_id: 1,
+            day,
+            place: place.into(),
+            help_key: key.into(),
+            seen: 3,
+            helped,
+        };
+        let counts = vec![
+            seen(10, "/claims/new", "claim.vat-number", 3),
+            seen(10, "/claims/new", "claim.project", 0),
+            seen(11, "/claims/new", "claim.vat-number", 3),
+            seen(11, "/approvals/:id", "approval.reason", 0),
+            seen(11, "/approvals/:id", "", 3),
+            seen(2, "/old/form", "old.field", 3),
+        ];
+        let all = Filter::default();
+        assert_eq!(
+            coverage_by_place(&counts, &all),
+            [("/claims/new".into(), 2, 1), ("/approvals/:id".into(), 1, 0), ("/old/form".into(), 1, 1)]
+        );
+        assert_eq!(coverage_by_day(&counts, &all), [(2, 1, 1), (10, 2, 1), (11, 2, 1)]);
+        let snippets = vec![
+            (1, vec![engine::Target::Key("claim.vat-number".into())]),
+            (2, vec![engine::Target::Key("old.field".into())]),
+            (3, vec![engine::Target::Key("claim.*".into())]),
+            (4, vec![engine::Target::Route("/gone".into())]),
+            (5, vec![engine::Target::UrlPattern("/approvals/:id".into())]),
+            (6, vec![]),
+        ];
+        assert_eq!(stale(&snippets, &counts, 10), [(4, None), (2, Some(2))]);
+        assert!(stale(&snippets, &counts, 12).is_empty(), "no traffic since: nothing is called stale");
     }
 
     #[test]

@@ -354,6 +354,8 @@ fn every_admin_operation(snippet_id: i64) -> Vec<(&'static str, String, Option<V
         ("GET", format!("{site}/preview?route=/claims/new"), None),
         ("GET", format!("{site}/reports/snippets"), None),
         ("GET", format!("{site}/events?limit=5"), None),
+        ("GET", format!("{site}/reports/coverage"), None),
+        ("GET", format!("{site}/reports/stale"), None),
         ("GET", format!("{site}/reports/demand?role=employee"), None),
         ("GET", format!("{site}/reports/gaps?from=2026-01-01&to=2026-12-31"), None),
     ]
@@ -962,6 +964,15 @@ async fn reports_count_a_known_week_exactly() {
         ])
     );
     assert_eq!(gaps["fields_without_help"], json!([{"place": "/claims/new", "key": "claim.project", "count": 1}]));
+    // Coverage: the one field seen has no help; stale: the VAT snippet's key was never on a page.
+    let (_, _, coverage) = harness.call("GET", &format!("{reports}/coverage"), "viewer", None, None).await;
+    assert_eq!(
+        coverage["places"],
+        json!([{"name": "/claims/new", "fields_seen": 1, "fields_with_help": 0, "share": 0.0}])
+    );
+    assert_eq!(coverage["days"].as_array().unwrap().len(), 1);
+    let (_, _, stale) = harness.call("GET", &format!("{reports}/stale"), "viewer", None, None).await;
+    assert_eq!(stale["snippets"], json!([{"id": vat, "slug": "vat", "title": "About vat", "last_seen": null}]));
 
     // Another site's key sees none of it.
     let (status, _, _) = harness.call("GET", &format!("{reports}/gaps"), "other", None, None).await;

@@ -613,3 +613,50 @@ pub struct ExportedEvent {
     pub specific: Option<bool>,
     pub comment: Option<String>,
 }
+
+/// How much of what workers met had help, for one place or one day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CoverageRow {
+    /// The place (route template or URL pattern; empty for neither), or the day (`YYYY-MM-DD`).
+    pub name: String,
+    /// Distinct fields (`data-help-key`) seen.
+    pub fields_seen: u64,
+    /// Of those, how many had help.
+    pub fields_with_help: u64,
+    /// `fields_with_help / fields_seen`; absent when no field was seen.
+    pub share: Option<f64>,
+}
+
+/// `GET …/reports/coverage`: the share of fields seen that have help, per place and per day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CoverageReport {
+    pub from: String,
+    pub to: String,
+    /// Places with the most fields first.
+    pub places: Vec<CoverageRow>,
+    /// Oldest day first.
+    pub days: Vec<CoverageRow>,
+}
+
+/// A published snippet none of whose targets workers' pages have shown lately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaleRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    /// The last day any of its targets was seen (`YYYY-MM-DD`); absent if never.
+    pub last_seen: Option<String>,
+}
+
+/// `GET …/reports/stale`: published snippets whose keys, routes and patterns were not seen in
+/// the range although the site had traffic; never seen first, then the longest unseen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaleReport {
+    pub from: String,
+    pub to: String,
+    pub snippets: Vec<StaleRow>,
+}

@@ -22,7 +22,8 @@ use utoipa::{Modify, OpenApi};
         revisions::list, revisions::diff, revisions::restore,
         keys::list, keys::create, keys::rotate, keys::revoke,
         preview::show,
-        reports::snippets, reports::demand, reports::gaps, events_export::export,
+        reports::snippets, reports::demand, reports::gaps, reports::coverage, reports::stale,
+        events_export::export,
     ),
     modifiers(&SecretKeyScheme, &Exact),
     tags(

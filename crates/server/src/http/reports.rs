@@ -67,3 +67,37 @@ pub async fn gaps(
     state.flush_coverage().await;
     Ok(axum::Json(reports::gaps(state.store.as_ref(), site.id, &query).await?))
 }
+
+#[utoipa::path(get, path = "/admin/v1/sites/{site}/reports/coverage", tag = "reports",
+    description = "The share of fields seen on workers' pages that have help, per place (most fields first) \
+        and per day.",
+    params(("site" = String, Path, description = "Public site key"), wire::admin::ReportQuery),
+    responses((status = 200, body = wire::admin::CoverageReport)),
+    security(("secret_key" = [])))]
+pub async fn coverage(
+    State(state): State<AppState>,
+    key: AdminKey,
+    Path(site): Path<String>,
+    Query(query): Query<wire::admin::ReportQuery>,
+) -> Result<axum::Json<wire::admin::CoverageReport>, ApiError> {
+    let site = key.site(&state, &site, Role::Viewer).await?;
+    state.flush_coverage().await;
+    Ok(axum::Json(reports::coverage(state.store.as_ref(), site.id, &query).await?))
+}
+
+#[utoipa::path(get, path = "/admin/v1/sites/{site}/reports/stale", tag = "reports",
+    description = "Published snippets none of whose keys, routes or URL patterns workers' pages showed in the \
+        range (30 days by default) although the site had traffic: help that may point at screens that changed.",
+    params(("site" = String, Path, description = "Public site key"), wire::admin::ReportQuery),
+    responses((status = 200, body = wire::admin::StaleReport)),
+    security(("secret_key" = [])))]
+pub async fn stale(
+    State(state): State<AppState>,
+    key: AdminKey,
+    Path(site): Path<String>,
+    Query(query): Query<wire::admin::ReportQuery>,
+) -> Result<axum::Json<wire::admin::StaleReport>, ApiError> {
+    let site = key.site(&state, &site, Role::Viewer).await?;
+    state.flush_coverage().await;
+    Ok(axum::Json(reports::stale_help(state.store.as_ref(), site.id, &query).await?))
+}
