@@ -39,8 +39,20 @@ pub enum Command {
     /// Manage a site's secret admin keys (`sk_…`).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Before a release: compare the `data-help-key`s in the app's source with the site's
+    /// published help; exits 1 when a field has no help or help names a key the source lost.
+    Check(CheckConfig),
     /// Print an insights report: `snippets`, `demand`, `gaps`, `coverage` or `stale` (as a table, or `--json`).
     Report(ReportConfig),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckConfig {
+    /// The host app's source folder (HTML, JSX/TSX, Vue, Svelte, JS…).
+    pub dir: PathBuf,
+    /// Public key of the site (`pk_…`).
+    #[arg(long, env = "CUECARD_SITE")]
+    pub site: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,6 +1,7 @@
 //! The Cuecard service: the only crate that knows HTTP. Handlers extract, call the store or the
 //! engine, and convert to `wire` types at the edge.
 
+pub mod check;
 pub mod config;
 pub mod coverage;
 pub mod http;

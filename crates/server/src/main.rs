@@ -5,8 +5,8 @@ use clap::Parser;
 use engine::Locale;
 use engine::render::Renderer;
 use server::config::{
-    Command, Config, ExportConfig, ImportConfig, KeysCommand, ReportConfig, ReportKind, ServeConfig, SiteCommand,
-    SitePut,
+    CheckConfig, Command, Config, ExportConfig, ImportConfig, KeysCommand, ReportConfig, ReportKind, ServeConfig,
+    SiteCommand, SitePut,
 };
 use server::{AppState, http, import};
 use std::sync::Arc;
@@ -36,6 +36,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Site(SiteCommand::List) => list_sites(store.as_ref()).await,
         Command::Keys(command) => keys(command, store.as_ref()).await,
         Command::Report(report_config) => report(report_config, store.as_ref()).await,
+        Command::Check(check_config) => check(check_config, store.as_ref()).await,
     }
 }
 
@@ -220,6 +221,45 @@ async fn keys(command: KeysCommand, store: &dyn Store) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn check(config: CheckConfig, store: &dyn Store) -> anyhow::Result<()> {
+    let site = site_named(store, &config.site).await?;
+    let source = server::check::scan(&config.dir).with_context(|| format!("reading {}", config.dir.display()))?;
+    let filter = SnippetFilter { status: Some(engine::Status::Published), ..SnippetFilter::default() };
+    let mut targets = Vec::new();
+    for stored in store.snippets(site.id, &filter).await? {
+        for target in &stored.draft.targets {
+            if let engine::Target::Key(key) = target {
+                targets.push((stored.draft.slug.clone(), key.clone()));
+            }
+        }
+    }
+    let findings = server::check::compare(source.keys(), &targets);
+    println!(
+        "{} help keys in {}; {} key targets in {}'s published help",
+        source.len(),
+        config.dir.display(),
+        targets.len(),
+        site.public_key
+    );
+    for key in &findings.without_help {
+        let files: Vec<String> = source[key].iter().map(|path| path.display().to_string()).collect();
+        println!("  no help   {key}\t({})", files.join(", "));
+    }
+    for (slug, target) in &findings.orphaned {
+        println!("  orphaned  {target}\t(snippet {slug}: no such key in the source)");
+    }
+    if findings.without_help.is_empty() && findings.orphaned.is_empty() {
+        println!("every field has help, and all help points at fields that exist");
+        return Ok(());
+    }
+    println!(
+        "{} fields without help, {} snippets pointing at keys the source no longer has",
+        findings.without_help.len(),
+        findings.orphaned.len()
+    );
+    std::process::exit(1);
 }
 
 async fn report(config: ReportConfig, store: &dyn Store) -> anyhow::Result<()> {

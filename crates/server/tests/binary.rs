@@ -51,6 +51,7 @@ fn every_command_has_help() {
         &["keys", "create", "--help"],
         &["keys", "rotate", "--help"],
         &["report", "--help"],
+        &["check", "--help"],
     ] {
         let output = cuecard("sqlite::memory:", args);
         assert!(output.status.success(), "{args:?}");
@@ -138,6 +139,29 @@ fn import_then_serve_then_stop_on_signal() {
     assert!(table.lines().any(|line| line == "1\t0\t/claims/new\tclaim.vat-number\temployee"), "{table}");
     let output = cuecard(&database_url, &["report", "snippets", "--site", "pk_demo_acme", "--from", "2026-99-01"]);
     assert!(!output.status.success(), "a bad date is refused");
+
+    // Before a release: the demo app's source and its help agree…
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo-site");
+    let output = cuecard(&database_url, &["check", demo.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{report}");
+    assert!(report.starts_with("19 help keys in"), "{report}");
+    // …until the next version adds a field and drops another (here: a React rewrite of the form).
+    let next = directory.path().join("next-release");
+    std::fs::create_dir_all(next.join("src")).unwrap();
+    std::fs::write(
+        next.join("src/ClaimForm.tsx"),
+        r#"export const ClaimForm = () => (<form data-help-key="claim.form">
+             <input data-help-key={"claim.vat-number"} /> <input data-help-key="claim.notes" />
+             <input :data-help-key="dynamic" /></form>);"#,
+    )
+    .unwrap();
+    let output = cuecard(&database_url, &["check", next.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(report.contains("no help   claim.notes\t(src/ClaimForm.tsx)"), "{report}");
+    assert!(report.contains("orphaned  claim.tax\t"), "{report}");
+    assert!(!report.contains("orphaned  claim.vat-number"), "{report}");
 }
 
 /// Starts `cuecard serve` on a free port; returns the child and its address.
