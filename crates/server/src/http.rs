@@ -123,7 +123,12 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .layer(middleware::from_fn(crate::metrics::track))
         .layer(middleware::from_fn(error::json_error_bodies))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http())
+        // Logs name the method and path, never the query string: public queries carry where a
+        // worker is (`path=/claims/CLM-1042`), which must not end up in logs.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request.headers().get("x-request-id").and_then(|id| id.to_str().ok()).unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 

@@ -249,7 +249,8 @@ pub async fn serve(
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };
         if !registry.make_room() {
-            tracing::warn!(%peer, "every connection is busy; refusing a new one");
+            // No address in logs: it would say who the worker is.
+            tracing::warn!("every connection is busy; refusing a new one");
             drop(stream);
             continue;
         }
@@ -319,11 +320,11 @@ async fn connection(
     tokio::select! {
         result = serving.as_mut() => {
             if let Err(error) = result {
-                tracing::debug!(%peer, %error, "connection ended with an error");
+                tracing::debug!(%error, "connection ended with an error");
             }
         }
         () = watched.close.notified() => {
-            tracing::debug!(%peer, "closing a slow or idle connection");
+            tracing::debug!("closing a slow or idle connection");
         }
         () = stopping => {
             // Finish what is in flight; idle keep-alive connections close at once.

@@ -217,6 +217,18 @@ fn a_secret_key_is_shown_once_and_stored_nowhere_in_plain_text() {
     let (status, _) =
         http_request(&address, "GET", "/admin/v1/sites/pk_test_keys", &[("Authorization", "Bearer pk_test_keys")], "");
     assert!(status.contains("401"), "{status}");
+    // A worker's request carries where they are; the logs must not keep it.
+    let (status, _) = http_get(&address, "/v1/help?site=pk_test_keys&path=/claims/CLM-SECRET-42&keys=claim.vat-number");
+    assert!(status.contains("200"), "{status}");
+    let event = r#"{"events":[{"kind":"panel_open","path":"/claims/CLM-SECRET-43"}]}"#;
+    let (status, _) = http_request(
+        &address,
+        "POST",
+        "/v1/events?site=pk_test_keys",
+        &[("Content-Type", "application/json"), ("X-Forwarded-For", "198.51.100.77")],
+        event,
+    );
+    assert!(status.contains("202"), "{status}");
     // While the service runs, its database has a write-ahead log: neither holds the secret.
     let secret_part = &secret[15..79];
     let wal = directory.path().join("cuecard.db-wal");
@@ -244,6 +256,20 @@ fn a_secret_key_is_shown_once_and_stored_nowhere_in_plain_text() {
     }
     let log = std::fs::read_to_string(directory.path().join("serve.log")).unwrap();
     assert!(log.contains("/admin/v1/sites/pk_test_keys"), "the requests were logged: {log}");
+    assert!(log.contains("/v1/help"), "public requests too: {log}");
+    for private in ["CLM-SECRET", "site=pk_test_keys", "198.51.100.77"] {
+        assert!(!log.contains(private), "the logs hold `{private}`");
+    }
+    // Nor the database: no raw path, no address.
+    for path in [database.clone(), directory.path().join("cuecard.db-wal")] {
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("CLM-SECRET") && !text.contains("198.51.100.77"),
+            "{} holds a path or address",
+            path.display()
+        );
+    }
 
     // The last owner key is not revoked (the site would be locked out) until there is another.
     let output = cuecard(&database_url, &["keys", "revoke", "--site", "pk_test_keys", &id]);
