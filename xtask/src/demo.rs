@@ -55,6 +55,8 @@ pub fn run_demo(workspace: &Workspace, args: &DemoArgs) -> anyhow::Result<()> {
         &localhost_origin,
     ])?;
     print!("{}", cuecard(&["import", "demo-site/help", "--site", "pk_demo_acme"])?);
+    // A month of synthetic traffic (app version `0.0.0-synthetic`), so the reports show something.
+    print!("{}", cuecard(&["seed-demo-traffic", "--site", "pk_demo_acme", "--days", "30"])?);
     // An owner key, so the admin API can be tried at once (the demo database is fresh each run).
     let owner_key = cuecard(&["keys", "create", "--site", "pk_demo_acme", "--role", "owner", "--label", "demo"])?;
     let owner_key = owner_key.trim().to_owned();

@@ -42,6 +42,15 @@ pub enum Command {
     /// Before a release: compare the `data-help-key`s in the app's source with the site's
     /// published help; exits 1 when a field has no help or help names a key the source lost.
     Check(CheckConfig),
+    /// Add a month of synthetic widget traffic to a site, for demos (every event says app
+    /// version `0.0.0-synthetic`, so it is never mistaken for real traffic).
+    SeedDemoTraffic {
+        #[arg(long, env = "CUECARD_SITE")]
+        site: String,
+        /// How many days, ending today.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=365))]
+        days: i64,
+    },
     /// Print an insights report: `snippets`, `demand`, `gaps`, `coverage` or `stale` (as a table, or `--json`).
     Report(ReportConfig),
 }

@@ -10,6 +10,7 @@ pub mod indexes;
 pub mod metrics;
 pub mod reports;
 pub mod serve;
+pub mod synthetic;
 
 use indexes::{Indexes, RefreshError, SearchReadiness};
 use std::future::Future;

@@ -37,6 +37,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Keys(command) => keys(command, store.as_ref()).await,
         Command::Report(report_config) => report(report_config, store.as_ref()).await,
         Command::Check(check_config) => check(check_config, store.as_ref()).await,
+        Command::SeedDemoTraffic { site, days } => seed_demo_traffic(&site, days, store.as_ref()).await,
     }
 }
 
@@ -220,6 +221,31 @@ async fn keys(command: KeysCommand, store: &dyn Store) -> anyhow::Result<()> {
             eprintln!("key {id} replaced by key {}; the old one works for {overlap_secs} s more", created.key.id);
         }
     }
+    Ok(())
+}
+
+async fn seed_demo_traffic(site: &str, days: i64, store: &dyn Store) -> anyhow::Result<()> {
+    let site = site_named(store, site).await?;
+    let filter = SnippetFilter { status: Some(engine::Status::Published), ..SnippetFilter::default() };
+    let help: Vec<(i64, Vec<engine::Target>)> =
+        store.snippets(site.id, &filter).await?.into_iter().map(|stored| (stored.id, stored.draft.targets)).collect();
+    let events = server::synthetic::traffic(&help, days, server::http::unix_now(), 20_261_203);
+    // One batch per second of the month that has events, written as of that second.
+    let mut start = 0;
+    while start < events.len() {
+        let at = events[start].0;
+        let end =
+            events[start..].iter().position(|(when, _)| *when != at).map_or(events.len(), |offset| start + offset);
+        let batch: Vec<store::Event> = events[start..end].iter().map(|(_, event)| event.clone()).collect();
+        store.record_events_at(site.id, at, &batch).await?;
+        start = end;
+    }
+    println!(
+        "added {} synthetic events over {days} days to {} (app version {})",
+        events.len(),
+        site.public_key,
+        server::synthetic::SYNTHETIC_APP_VERSION
+    );
     Ok(())
 }
 

@@ -52,6 +52,7 @@ fn every_command_has_help() {
         &["keys", "rotate", "--help"],
         &["report", "--help"],
         &["check", "--help"],
+        &["seed-demo-traffic", "--help"],
     ] {
         let output = cuecard("sqlite::memory:", args);
         assert!(output.status.success(), "{args:?}");
@@ -140,13 +141,35 @@ fn import_then_serve_then_stop_on_signal() {
     let output = cuecard(&database_url, &["report", "snippets", "--site", "pk_demo_acme", "--from", "2026-99-01"]);
     assert!(!output.status.success(), "a bad date is refused");
 
-    // Before a release: the demo app's source and its help agree…
+    // Before a release: the demo app has one field without help and one snippet for a field
+    // it dropped, on purpose.
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo-site");
     let output = cuecard(&database_url, &["check", demo.to_str().unwrap(), "--site", "pk_demo_acme"]);
     let report = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{report}");
-    assert!(report.starts_with("19 help keys in"), "{report}");
-    // …until the next version adds a field and drops another (here: a React rewrite of the form).
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(report.starts_with("20 help keys in"), "{report}");
+    let findings: Vec<&str> = report.lines().filter(|line| line.starts_with("  ")).collect();
+    assert_eq!(findings.len(), 2, "{report}");
+    assert!(findings[0].starts_with("  no help   claim.notes\t(claims/new.html)"), "{report}");
+    assert!(findings[1].starts_with("  orphaned  claim.gl-code\t"), "{report}");
+
+    // A synthetic month for the demo, marked as such: the reports show its gap at once.
+    let output = cuecard(&database_url, &["seed-demo-traffic", "--site", "pk_demo_acme", "--days", "30"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = cuecard(&database_url, &["report", "gaps", "--site", "pk_demo_acme", "--json"]);
+    let gaps: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(gaps["opened_without_help"][0]["key"], "claim.notes", "{gaps}");
+    let output = cuecard(&database_url, &["report", "stale", "--site", "pk_demo_acme", "--json"]);
+    let stale: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(stale["snippets"].as_array().unwrap().iter().any(|row| row["slug"] == "claim-form/gl-code"), "{stale}");
+    let output =
+        cuecard(&database_url, &["report", "snippets", "--site", "pk_demo_acme", "--app-version", "0.0.0-synthetic"]);
+    assert!(
+        String::from_utf8_lossy(&output.stdout).lines().count() > 5,
+        "the synthetic traffic is there, by its version"
+    );
+
+    // The next version adds a field and drops another (here: a React rewrite of the form).
     let next = directory.path().join("next-release");
     std::fs::create_dir_all(next.join("src")).unwrap();
     std::fs::write(

@@ -467,6 +467,9 @@ pub trait Store: Send + Sync + 'static {
     /// Appends events in one transaction; returns how many.
     async fn record_events(&self, site_id: i64, events: &[Event]) -> Result<usize>;
 
+    /// Appends events as if they happened at `at` (unix seconds): for synthetic demo traffic.
+    async fn record_events_at(&self, site_id: i64, at: Timestamp, events: &[Event]) -> Result<usize>;
+
     /// A site's daily event rollup from `from_day` to `to_day` (inclusive).
     async fn event_days(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<EventDay>>;
 

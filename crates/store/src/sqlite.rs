@@ -1072,10 +1072,13 @@ impl Store for SqliteStore {
     }
 
     async fn record_events(&self, site_id: i64, events: &[Event]) -> Result<usize> {
+        self.record_events_at(site_id, now(), events).await
+    }
+
+    async fn record_events_at(&self, site_id: i64, at: i64, events: &[Event]) -> Result<usize> {
         if events.is_empty() {
             return Ok(0);
         }
-        let at = now();
         let day = at.div_euclid(86_400);
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         for event in events {
