@@ -175,6 +175,11 @@ pub struct ServeConfig {
     #[arg(long, env = "CUECARD_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
 
+    /// Count where help was wanted (coverage counters) on every help and hotspots answer;
+    /// `false` turns it off (to measure what it costs).
+    #[arg(long, env = "CUECARD_COVERAGE_COUNTERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub coverage_counters: bool,
+
     /// Widget events (with their search words and comments) are deleted after this many days.
     #[arg(long, env = "CUECARD_EVENTS_RETENTION_DAYS", default_value_t = 180, value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub events_retention_days: u64,

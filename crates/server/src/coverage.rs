@@ -73,11 +73,21 @@ type Key = (i64, i64, Arc<str>, Arc<str>);
 #[derive(Debug, Default)]
 pub struct Coverage {
     counts: Mutex<HashMap<Key, (u64, u64)>>,
+    /// Set to stop counting (`--coverage-counters false`).
+    off: std::sync::atomic::AtomicBool,
 }
 
 impl Coverage {
+    /// Turns counting on or off.
+    pub fn set_enabled(&self, enabled: bool) {
+        self.off.store(!enabled, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Counts one answer's sightings for `site_id` on the day of `now` (unix seconds).
     pub fn record(&self, site_id: i64, now: engine::Timestamp, sightings: &[Sighting]) {
+        if self.off.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let day = now.div_euclid(86_400);
         let mut counts = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for sighting in sightings {

@@ -57,6 +57,7 @@ async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> anyhow::Result<()>
         tracing::warn!(dir = %config.widget_dir.display(), "no built widget here; /widget/ will answer 404 (build it with `cargo xtask widget`)");
     }
     let state = AppState::load_serving_first(store).await.context("loading site indexes")?;
+    state.coverage.set_enabled(config.coverage_counters);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
