@@ -67,12 +67,18 @@ pub fn hotspot_sightings(context: &Context, page_matches: &[Match<'_>], found: &
     sightings.into()
 }
 
-type Key = (i64, i64, Arc<str>, Arc<str>);
+/// An answer's sightings on a day, by the address of the answer's (shared, immutable)
+/// sightings: counting a request hashes three integers and bumps a number, whatever the
+/// strings. The `Arc` is kept with the count, so the address stays its own until the flush.
+type Key = (usize, i64, i64);
+/// A sighting's place and key on a site and day.
+type Place = (i64, i64, Arc<str>, Arc<str>);
+type Counted = (Arc<[Sighting]>, u64);
 
 /// Counts since the last flush.
 #[derive(Debug, Default)]
 pub struct Coverage {
-    counts: Mutex<HashMap<Key, (u64, u64)>>,
+    counts: Mutex<HashMap<Key, Counted>>,
     /// Set to stop counting (`--coverage-counters false`).
     off: std::sync::atomic::AtomicBool,
 }
@@ -84,23 +90,33 @@ impl Coverage {
     }
 
     /// Counts one answer's sightings for `site_id` on the day of `now` (unix seconds).
-    pub fn record(&self, site_id: i64, now: engine::Timestamp, sightings: &[Sighting]) {
+    pub fn record(&self, site_id: i64, now: engine::Timestamp, sightings: &Arc<[Sighting]>) {
         if self.off.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
-        let day = now.div_euclid(86_400);
+        let key = (Arc::as_ptr(sightings).cast::<()>() as usize, site_id, now.div_euclid(86_400));
         let mut counts = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for sighting in sightings {
-            let count = counts.entry((site_id, day, sighting.place.clone(), sighting.help_key.clone())).or_default();
-            count.0 += 1;
-            count.1 += u64::from(sighting.helped);
+        match counts.get_mut(&key) {
+            Some((_, count)) => *count += 1,
+            None => {
+                counts.insert(key, (sightings.clone(), 1));
+            }
         }
     }
 
-    /// Everything counted so far, and a fresh start.
+    /// Everything counted so far, summed per site, day, place and key, and a fresh start.
     pub fn take(&self) -> Vec<store::CoverageCount> {
         let counts = std::mem::take(&mut *self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-        counts
+        let mut summed: HashMap<Place, (u64, u64)> = HashMap::default();
+        for ((_, site_id, day), (sightings, count)) in counts {
+            for sighting in sightings.iter() {
+                let entry =
+                    summed.entry((site_id, day, sighting.place.clone(), sighting.help_key.clone())).or_default();
+                entry.0 += count;
+                entry.1 += if sighting.helped { count } else { 0 };
+            }
+        }
+        summed
             .into_iter()
             .map(|((site_id, day, place, help_key), (seen, helped))| store::CoverageCount {
                 site_id,
@@ -113,14 +129,54 @@ impl Coverage {
             .collect()
     }
 
-    /// Puts counts back after a failed write, so they are not lost.
+    /// Puts counts back after a failed write, so they are not lost: each as an answer of its
+    /// own (one sighting, seen `seen` times, `helped` of them with help).
     pub fn restore(&self, counts: Vec<store::CoverageCount>) {
         let mut current = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         for count in counts {
-            let key = (count.site_id, count.day, count.place.into(), count.help_key.into());
-            let entry = current.entry(key).or_default();
-            entry.0 += count.seen;
-            entry.1 += count.helped;
+            let place: Arc<str> = count.place.into();
+            let help_key: Arc<str> = count.help_key.into();
+            let mut put = |helped: bool, times: u64| {
+                if times == 0 {
+                    return;
+                }
+                let sightings: Arc<[Sighting]> =
+                    Arc::from([Sighting { place: place.clone(), help_key: help_key.clone(), helped }]);
+                let key = (Arc::as_ptr(&sightings).cast::<()>() as usize, count.site_id, count.day);
+                current.insert(key, (sightings, times));
+            };
+            put(true, count.helped);
+            put(false, count.seen.saturating_sub(count.helped));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_summed_per_place_and_key_and_survive_a_failed_write() {
+        let coverage = Coverage::default();
+        let sighting = |key: &str, helped| Sighting { place: "/claims/new".into(), help_key: key.into(), helped };
+        let answer: Arc<[Sighting]> = Arc::from([sighting("claim.tax", true), sighting("claim.notes", false)]);
+        let other: Arc<[Sighting]> = Arc::from([sighting("claim.tax", false)]);
+        for _ in 0..3 {
+            coverage.record(1, 86_400 * 5, &answer);
+        }
+        coverage.record(1, 86_400 * 5, &other);
+        let mut taken = coverage.take();
+        taken.sort();
+        let summary: Vec<(&str, u64, u64)> =
+            taken.iter().map(|count| (count.help_key.as_str(), count.seen, count.helped)).collect();
+        assert_eq!(summary, [("claim.notes", 3, 0), ("claim.tax", 4, 3)]);
+        assert!(coverage.take().is_empty());
+        coverage.restore(taken.clone());
+        let mut again = coverage.take();
+        again.sort();
+        assert_eq!(again, taken);
+        coverage.set_enabled(false);
+        coverage.record(1, 0, &answer);
+        assert!(coverage.take().is_empty(), "nothing is counted when off");
     }
 }
