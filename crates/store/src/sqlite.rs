@@ -1080,73 +1080,103 @@ impl Store for SqliteStore {
             return Ok(0);
         }
         let day = at.div_euclid(86_400);
-        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // The rollups' increments, summed over the batch first: one upsert per distinct row.
+        let flag = |value: Option<bool>| value.map_or(-1, i64::from);
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        let mut rollup: HashMap<(String, String, String, String, String, String, i64, String, i64, i64), i64> =
+            HashMap::new();
+        let mut searched: HashMap<String, (i64, i64, i64)> = HashMap::new();
         for event in events {
-            sqlx::query(
-                "INSERT INTO events (site_id, kind, route, help_key, locale, snippet_id, query, results, helpful,
-                     comment, roles, app_version, via, specific, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(site_id)
-            .bind(&event.kind)
-            .bind(&event.route)
-            .bind(&event.help_key)
-            .bind(&event.locale)
-            .bind(event.snippet_id)
-            .bind(&event.query)
-            .bind(event.results)
-            .bind(event.helpful)
-            .bind(&event.comment)
-            .bind(&event.roles)
-            .bind(&event.app_version)
-            .bind(&event.via)
-            .bind(event.specific)
-            .bind(at)
-            .execute(&mut *transaction)
-            .await?;
-            // The rollups, in the same transaction: reports never disagree with the events.
-            let flag = |value: Option<bool>| value.map_or(-1, i64::from);
-            sqlx::query(
-                "INSERT INTO event_days (site_id, day, kind, place, help_key, roles, locale, app_version, snippet_id,
-                     via, helpful, specific, count)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-                 ON CONFLICT (site_id, day, kind, place, help_key, roles, locale, app_version, snippet_id, via,
-                     helpful, specific) DO UPDATE SET count = count + 1",
-            )
-            .bind(site_id)
-            .bind(day)
-            .bind(&event.kind)
-            .bind(event.route.as_deref().unwrap_or_default())
-            .bind(event.help_key.as_deref().unwrap_or_default())
-            .bind(event.roles.as_deref().unwrap_or_default())
-            .bind(event.locale.as_deref().unwrap_or_default())
-            .bind(event.app_version.as_deref().unwrap_or_default())
-            .bind(event.snippet_id.unwrap_or(-1))
-            .bind(event.via.as_deref().unwrap_or_default())
-            .bind(flag(event.helpful))
-            .bind(flag(event.specific))
-            .execute(&mut *transaction)
-            .await?;
-            let searched = match (event.kind.as_str(), event.query.as_deref()) {
+            let key = (
+                event.kind.clone(),
+                text(&event.route),
+                text(&event.help_key),
+                text(&event.roles),
+                text(&event.locale),
+                text(&event.app_version),
+                event.snippet_id.unwrap_or(-1),
+                text(&event.via),
+                flag(event.helpful),
+                flag(event.specific),
+            );
+            *rollup.entry(key).or_default() += 1;
+            let search = match (event.kind.as_str(), event.query.as_deref()) {
                 ("search", Some(query)) => Some((query, 1, i64::from(event.results == Some(0)), 0)),
                 ("snippet_view", Some(query)) if event.via.as_deref() == Some("search") => Some((query, 0, 0, 1)),
                 _ => None,
             };
-            if let Some((query, searches, empty, viewed)) = searched {
-                sqlx::query(
-                    "INSERT INTO search_days (site_id, day, query, searches, empty, viewed) VALUES (?, ?, ?, ?, ?, ?)
-                     ON CONFLICT (site_id, day, query) DO UPDATE SET searches = searches + excluded.searches,
-                         empty = empty + excluded.empty, viewed = viewed + excluded.viewed",
-                )
-                .bind(site_id)
-                .bind(day)
-                .bind(crate::normalize_query(query))
-                .bind(searches)
-                .bind(empty)
-                .bind(viewed)
-                .execute(&mut *transaction)
-                .await?;
+            if let Some((query, searches, empty, viewed)) = search {
+                let entry = searched.entry(crate::normalize_query(query)).or_default();
+                entry.0 += searches;
+                entry.1 += empty;
+                entry.2 += viewed;
             }
+        }
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // Many rows per statement (15 values each, well under SQLite's limit of variables).
+        for chunk in events.chunks(500) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO events (site_id, kind, route, help_key, locale, snippet_id, query, results, helpful,
+                     comment, roles, app_version, via, specific, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, event| {
+                row.push_bind(site_id)
+                    .push_bind(&event.kind)
+                    .push_bind(&event.route)
+                    .push_bind(&event.help_key)
+                    .push_bind(&event.locale)
+                    .push_bind(event.snippet_id)
+                    .push_bind(&event.query)
+                    .push_bind(event.results)
+                    .push_bind(event.helpful)
+                    .push_bind(&event.comment)
+                    .push_bind(&event.roles)
+                    .push_bind(&event.app_version)
+                    .push_bind(&event.via)
+                    .push_bind(event.specific)
+                    .push_bind(at);
+            });
+            insert.build().execute(&mut *transaction).await?;
+        }
+        // The rollups, in the same transaction: reports never disagree with the events.
+        for ((kind, place, help_key, roles, locale, app_version, snippet_id, via, helpful, specific), count) in rollup {
+            sqlx::query(
+                "INSERT INTO event_days (site_id, day, kind, place, help_key, roles, locale, app_version, snippet_id,
+                     via, helpful, specific, count)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (site_id, day, kind, place, help_key, roles, locale, app_version, snippet_id, via,
+                     helpful, specific) DO UPDATE SET count = count + excluded.count",
+            )
+            .bind(site_id)
+            .bind(day)
+            .bind(kind)
+            .bind(place)
+            .bind(help_key)
+            .bind(roles)
+            .bind(locale)
+            .bind(app_version)
+            .bind(snippet_id)
+            .bind(via)
+            .bind(helpful)
+            .bind(specific)
+            .bind(count)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        for (query, (searches, empty, viewed)) in searched {
+            sqlx::query(
+                "INSERT INTO search_days (site_id, day, query, searches, empty, viewed) VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (site_id, day, query) DO UPDATE SET searches = searches + excluded.searches,
+                     empty = empty + excluded.empty, viewed = viewed + excluded.viewed",
+            )
+            .bind(site_id)
+            .bind(day)
+            .bind(query)
+            .bind(searches)
+            .bind(empty)
+            .bind(viewed)
+            .execute(&mut *transaction)
+            .await?;
         }
         transaction.commit().await?;
         Ok(events.len())
