@@ -1,12 +1,11 @@
 //! `cargo xtask bench`: the engine's criterion benches, then the release service loaded with
 //! 100k synthetic snippets and measured with wrk on loopback against its own trivial route.
 
+use crate::service::{Server, status_of};
 use crate::{Workspace, cargo, prerequisites, run, run_with_env};
 use anyhow::{Context as _, bail};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const SITE: &str = "pk_bench";
@@ -49,55 +48,11 @@ pub fn run_bench(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// One HTTP/1.1 GET; the status code, or `None` when nothing answers.
-fn status_of(address: &str, path: &str) -> Option<u16> {
-    let mut stream = TcpStream::connect(address).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    response.split_whitespace().nth(1)?.parse().ok()
-}
-
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// Rate limiting stays on (its cost is part of the figure) with a quota the load never reaches.
+const BENCH_SERVE_ARGS: &[&str] =
+    &["--refresh-secs", "3600", "--public-rate-limit", "1000000000", "--public-rate-burst", "1000000000"];
 
 impl Server {
-    /// Starts `cuecard serve` on a free port; returns once `probe` answers 200, with the time
-    /// that took.
-    fn start(binary: &Path, database_url: &str, probe: &str) -> anyhow::Result<(Server, Duration)> {
-        let started = Instant::now();
-        let mut child = Command::new(binary)
-            // Rate limiting stays on (its cost is part of the figure) with a quota the load never reaches.
-            .args(["serve", "--listen", "127.0.0.1:0", "--refresh-secs", "3600"])
-            .args(["--public-rate-limit", "1000000000", "--public-rate-burst", "1000000000"])
-            .env("CUECARD_DATABASE_URL", database_url)
-            .env("CUECARD_LOG", "warn,tower_http=off")
-            .stdout(Stdio::piped())
-            .spawn()
-            .context("starting cuecard serve")?;
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
-        let address = line.trim().rsplit("http://").next().unwrap_or_default().to_owned();
-        let server = Server { child, address };
-        while status_of(&server.address, probe) != Some(200) {
-            if started.elapsed() > Duration::from_secs(120) {
-                bail!("cuecard did not answer {probe} within two minutes");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok((server, started.elapsed()))
-    }
-
     /// Resident memory, from /proc.
     fn resident_bytes(&self) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
@@ -288,7 +243,7 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
     // The same binary with no content, for the memory baseline.
     let empty_url = database("empty.db")?;
     cuecard(&empty_url, &["site", "put", SITE, "--name", "Bench"])?;
-    let (empty, _) = Server::start(&binary, &empty_url, "/readyz")?;
+    let (empty, _) = Server::start(&binary, &empty_url, BENCH_SERVE_ARGS, "/readyz")?;
     let baseline = empty.resident_bytes().unwrap_or(0);
     drop(empty);
 
@@ -297,7 +252,7 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
     let help_dir_text = help_dir.to_string_lossy().into_owned();
     let import_time = cuecard(&loaded_url, &["import", &help_dir_text, "--site", SITE])?;
     let (help_paths, search_paths) = request_paths(args.snippets)?;
-    let (server, startup) = Server::start(&binary, &loaded_url, &help_paths[0])?;
+    let (server, startup) = Server::start(&binary, &loaded_url, BENCH_SERVE_ARGS, &help_paths[0])?;
     let mut search_ready = startup;
     let polled = Instant::now();
     while status_of(&server.address, &search_paths[0]) != Some(200) {

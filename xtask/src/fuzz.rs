@@ -2,11 +2,11 @@
 //! `/openapi.json` and checks every answer against it (statuses, headers, bodies), so the
 //! document cannot drift from the API. Bounded in examples and time; runs in `cargo xtask test`.
 
+use crate::service::Server;
 use crate::{Workspace, cargo, prerequisites, run};
 use anyhow::{Context as _, bail};
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 #[derive(Debug, clap::Args)]
 pub struct FuzzArgs {
@@ -24,15 +24,6 @@ pub struct FuzzArgs {
 impl Default for FuzzArgs {
     fn default() -> Self {
         FuzzArgs { max_examples: 25, max_time: 90, seed: 20_261_203 }
-    }
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -69,18 +60,10 @@ pub fn run_fuzz(workspace: &Workspace, args: &FuzzArgs) -> anyhow::Result<()> {
         cuecard(&binary, &database_url, &["keys", "create", "--site", site, "--role", "owner", "--label", "fuzz"])?;
     let secret = secret.trim().to_owned();
 
-    let mut child = Command::new(&binary)
-        .args(["serve", "--listen", "127.0.0.1:0", "--public-rate-limit", "0", "--widget-dir"])
-        .arg(workspace.dist_dir())
-        .env("CUECARD_DATABASE_URL", &database_url)
-        .env("CUECARD_LOG", "warn,tower_http=off")
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting cuecard serve")?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().context("no stdout")?).read_line(&mut line)?;
-    let _server = Server(child);
-    let base = line.trim().rsplit_once("serving on ").map(|(_, url)| url.to_owned()).context("no address printed")?;
+    let dist = workspace.dist_dir().to_string_lossy().into_owned();
+    let (server, _) =
+        Server::start(&binary, &database_url, &["--public-rate-limit", "0", "--widget-dir", &dist], "/readyz")?;
+    let base = format!("http://{}", server.address);
 
     eprintln!(
         "$ st run {base}/openapi.json (seed {}, {} examples, at most {} s)",

@@ -4,6 +4,7 @@ mod bench;
 mod demo;
 mod fuzz;
 mod prerequisites;
+mod service;
 mod test;
 mod widget;
 

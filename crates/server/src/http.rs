@@ -136,7 +136,11 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
 /// (up to the body limit) before anything answers it: a handler or layer that answers early
 /// (401, 429) leaves the body read, so the client's keep-alive connection stays usable.
 async fn request_limits(request: Request, next: Next) -> Response {
-    if request.uri().to_string().len() > URI_LIMIT_BYTES {
+    // Measured without formatting the URI: this runs on every request.
+    let uri = request.uri();
+    let uri_bytes = uri.path_and_query().map_or(0, |part| part.as_str().len())
+        + uri.authority().map_or(0, |authority| authority.as_str().len());
+    if uri_bytes > URI_LIMIT_BYTES {
         return ApiError::UriTooLong.into_response();
     }
     let header_bytes: usize = request.headers().iter().map(|(name, value)| name.as_str().len() + value.len()).sum();

@@ -66,6 +66,9 @@ pub async fn track(request: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics`: the Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "ops",
+    description = "Prometheus metrics (text format 0.0.4). Absent here when `--metrics-listen` serves them elsewhere.",
+    responses((status = 200, description = "Prometheus text", content_type = "text/plain")))]
 pub async fn render() -> Response {
     let body = handle().render();
     ([(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"))], body).into_response()
