@@ -106,6 +106,9 @@ pub struct ReportConfig {
     /// Print the report as JSON (the admin API's shape) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Rows per list (1 to 1000).
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
 }
 
 #[derive(Debug, Clone, Args)]

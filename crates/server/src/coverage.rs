@@ -18,6 +18,8 @@ pub struct Sighting {
     pub place: Arc<str>,
     /// The help key asked about; empty for the page as a whole.
     pub help_key: Arc<str>,
+    /// The host app's version; empty when the page gave none.
+    pub app_version: Arc<str>,
     /// Whether a snippet for this key (or, for the page, this place) existed.
     pub helped: bool,
 }
@@ -36,6 +38,10 @@ fn place(context: &Context, matches: &[Match<'_>]) -> Arc<str> {
         .into()
 }
 
+fn app_version(context: &Context) -> Arc<str> {
+    context.app_version.as_ref().map_or_else(|| "".into(), |version| version.to_string().into())
+}
+
 /// What a `/v1/help` answer says: the focused key (or the page) and whether specific help existed.
 pub fn help_sightings(context: &Context, matches: &[Match<'_>]) -> Arc<[Sighting]> {
     let place = place(context, matches);
@@ -49,20 +55,26 @@ pub fn help_sightings(context: &Context, matches: &[Match<'_>]) -> Arc<[Sighting
             matches.iter().any(|found| matches!(found.reason.kind, MatchKind::Route | MatchKind::UrlPattern)),
         ),
     };
-    Arc::from([Sighting { place, help_key, helped }])
+    Arc::from([Sighting { place, help_key, app_version: app_version(context), helped }])
 }
 
 /// What a `/v1/hotspots` answer says: every key on the page, and which of them have help.
 /// `page_matches` resolves the page without keys, for the place.
 pub fn hotspot_sightings(context: &Context, page_matches: &[Match<'_>], found: &[Match<'_>]) -> Arc<[Sighting]> {
     let place = place(context, page_matches);
+    let version = app_version(context);
     let mut sightings: Vec<Sighting> = Vec::with_capacity(context.keys.len());
     for key in &context.keys {
         if sightings.iter().any(|sighting| *sighting.help_key == **key) {
             continue;
         }
         let helped = found.iter().any(|found| found.reason.target == Some(key.as_str()));
-        sightings.push(Sighting { place: place.clone(), help_key: key.as_str().into(), helped });
+        sightings.push(Sighting {
+            place: place.clone(),
+            help_key: key.as_str().into(),
+            app_version: version.clone(),
+            helped,
+        });
     }
     sightings.into()
 }
@@ -71,8 +83,8 @@ pub fn hotspot_sightings(context: &Context, page_matches: &[Match<'_>], found: &
 /// sightings: counting a request hashes three integers and bumps a number, whatever the
 /// strings. The `Arc` is kept with the count, so the address stays its own until the flush.
 type Key = (usize, i64, i64);
-/// A sighting's place and key on a site and day.
-type Place = (i64, i64, Arc<str>, Arc<str>);
+/// A sighting's place, key and app version on a site and day.
+type Place = (i64, i64, Arc<str>, Arc<str>, Arc<str>);
 type Counted = (Arc<[Sighting]>, u64);
 
 /// Counts since the last flush.
@@ -110,19 +122,21 @@ impl Coverage {
         let mut summed: HashMap<Place, (u64, u64)> = HashMap::default();
         for ((_, site_id, day), (sightings, count)) in counts {
             for sighting in sightings.iter() {
-                let entry =
-                    summed.entry((site_id, day, sighting.place.clone(), sighting.help_key.clone())).or_default();
+                let place =
+                    (site_id, day, sighting.place.clone(), sighting.help_key.clone(), sighting.app_version.clone());
+                let entry = summed.entry(place).or_default();
                 entry.0 += count;
                 entry.1 += if sighting.helped { count } else { 0 };
             }
         }
         summed
             .into_iter()
-            .map(|((site_id, day, place, help_key), (seen, helped))| store::CoverageCount {
+            .map(|((site_id, day, place, help_key, app_version), (seen, helped))| store::CoverageCount {
                 site_id,
                 day,
                 place: place.to_string(),
                 help_key: help_key.to_string(),
+                app_version: app_version.to_string(),
                 seen,
                 helped,
             })
@@ -136,12 +150,17 @@ impl Coverage {
         for count in counts {
             let place: Arc<str> = count.place.into();
             let help_key: Arc<str> = count.help_key.into();
+            let app_version: Arc<str> = count.app_version.into();
             let mut put = |helped: bool, times: u64| {
                 if times == 0 {
                     return;
                 }
-                let sightings: Arc<[Sighting]> =
-                    Arc::from([Sighting { place: place.clone(), help_key: help_key.clone(), helped }]);
+                let sightings: Arc<[Sighting]> = Arc::from([Sighting {
+                    place: place.clone(),
+                    help_key: help_key.clone(),
+                    app_version: app_version.clone(),
+                    helped,
+                }]);
                 let key = (Arc::as_ptr(&sightings).cast::<()>() as usize, count.site_id, count.day);
                 current.insert(key, (sightings, times));
             };
@@ -158,7 +177,12 @@ mod tests {
     #[test]
     fn counts_are_summed_per_place_and_key_and_survive_a_failed_write() {
         let coverage = Coverage::default();
-        let sighting = |key: &str, helped| Sighting { place: "/claims/new".into(), help_key: key.into(), helped };
+        let sighting = |key: &str, helped| Sighting {
+            place: "/claims/new".into(),
+            help_key: key.into(),
+            app_version: "2.4.0".into(),
+            helped,
+        };
         let answer: Arc<[Sighting]> = Arc::from([sighting("claim.tax", true), sighting("claim.notes", false)]);
         let other: Arc<[Sighting]> = Arc::from([sighting("claim.tax", false)]);
         for _ in 0..3 {

@@ -300,6 +300,8 @@ async fn report(config: ReportConfig, store: &dyn Store) -> anyhow::Result<()> {
         locale: config.locale,
         app_version: config.app_version,
         moment: None,
+        limit: Some(config.limit),
+        offset: None,
     };
     let print = |value: serde_json::Value| {
         println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
@@ -383,9 +385,15 @@ async fn report(config: ReportConfig, store: &dyn Store) -> anyhow::Result<()> {
                 return print(serde_json::to_value(&report)?);
             }
             println!("stale help on {}, unseen {} to {}", site.public_key, report.from, report.to);
-            println!("last seen\tslug");
+            println!("last seen\tlast version\tvanished in\tslug");
             for row in &report.snippets {
-                println!("{}\t{}", row.last_seen.as_deref().unwrap_or("never"), row.slug);
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    row.last_seen.as_deref().unwrap_or("never"),
+                    row.last_app_version.as_deref().unwrap_or("-"),
+                    row.vanished_in.as_deref().unwrap_or("-"),
+                    row.slug
+                );
             }
         }
     }

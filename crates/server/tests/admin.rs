@@ -934,6 +934,14 @@ async fn reports_count_a_known_week_exactly() {
     let (low, high) = (row["helpful_rate_low"].as_f64().unwrap(), row["helpful_rate_high"].as_f64().unwrap());
     assert!((low - 0.3006).abs() < 1e-3 && (high - 0.9544).abs() < 1e-3, "{low} {high}");
     assert_eq!(row["comments"][0]["text"], "Which rate for Norway?");
+    assert_eq!(report["total"], 1);
+    // A filter reads the wide rollup and must agree with the narrow one; one that keeps
+    // nothing gives nothing.
+    let (_, _, employees) =
+        harness.call("GET", &format!("{reports}/snippets?role=employee"), "viewer", None, None).await;
+    assert_eq!(employees["snippets"], report["snippets"]);
+    let (_, _, french) = harness.call("GET", &format!("{reports}/snippets?locale=fr"), "viewer", None, None).await;
+    assert_eq!((french["total"].as_u64(), french["snippets"].as_array().map(Vec::len)), (Some(0), Some(0)));
 
     let (_, _, demand) = harness.call("GET", &format!("{reports}/demand"), "viewer", None, None).await;
     assert_eq!(
@@ -947,6 +955,10 @@ async fn reports_count_a_known_week_exactly() {
     );
     let (_, _, approvers) = harness.call("GET", &format!("{reports}/demand?role=approver"), "viewer", None, None).await;
     assert_eq!(approvers["places"].as_array().unwrap().len(), 1);
+    let (_, _, second) = harness.call("GET", &format!("{reports}/demand?limit=1&offset=1"), "viewer", None, None).await;
+    assert_eq!((second["total"].as_u64(), &second["places"]), (Some(3), &json!([demand["places"][1]])));
+    let (status, _, _) = harness.call("GET", &format!("{reports}/demand?limit=0"), "viewer", None, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // The harness's site has help for the VAT field only: the project field is a gap, and the
     // approvals page has no snippet of its own.
@@ -972,7 +984,27 @@ async fn reports_count_a_known_week_exactly() {
     );
     assert_eq!(coverage["days"].as_array().unwrap().len(), 1);
     let (_, _, stale) = harness.call("GET", &format!("{reports}/stale"), "viewer", None, None).await;
-    assert_eq!(stale["snippets"], json!([{"id": vat, "slug": "vat", "title": "About vat", "last_seen": null}]));
+    assert_eq!(
+        stale["snippets"],
+        json!([{"id": vat, "slug": "vat", "title": "About vat", "last_seen": null, "last_app_version": null,
+            "vanished_in": null}])
+    );
+    // The VAT field shows on the app's 2.3 pages, not on 2.4's (2.10 sorts after 2.9, as semver).
+    get_help(&harness, "route=/claims/new&keys=claim.vat-number&app_version=2.9.0").await;
+    get_help(&harness, "route=/claims/new&keys=claim.project&app_version=2.10.0").await;
+    let (_, _, stale) = harness.call("GET", &format!("{reports}/stale"), "viewer", None, None).await;
+    let today = &stale["to"];
+    assert_eq!(
+        stale["snippets"],
+        json!([{"id": vat, "slug": "vat", "title": "About vat", "last_seen": today, "last_app_version": "2.9.0",
+            "vanished_in": "2.10.0"}])
+    );
+    let (_, _, coverage) =
+        harness.call("GET", &format!("{reports}/coverage?app_version=2.9.0"), "viewer", None, None).await;
+    assert_eq!(
+        coverage["places"],
+        json!([{"name": "/claims/new", "fields_seen": 1, "fields_with_help": 1, "share": 1.0}])
+    );
 
     // Another site's key sees none of it.
     let (status, _, _) = harness.call("GET", &format!("{reports}/gaps"), "other", None, None).await;

@@ -3,9 +3,11 @@
 //! from what [`Store::servable_snippets`] returns.
 
 pub mod keys;
+mod reports;
 mod sqlite;
 
 pub use keys::Role;
+pub use reports::*;
 pub use sqlite::SqliteStore;
 
 use engine::{Locale, Moment, Status, Target, Timestamp};
@@ -339,6 +341,8 @@ pub struct CoverageCount {
     pub day: i64,
     pub place: String,
     pub help_key: String,
+    /// The host app's version; `""` when the page gave none.
+    pub app_version: String,
     pub seen: u64,
     pub helped: u64,
 }
@@ -371,36 +375,6 @@ pub fn normalize_query(query: &str) -> String {
     query.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ")
 }
 
-/// One row of the daily event rollup: every dimension, and how many events had it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventDay {
-    pub day: i64,
-    pub kind: String,
-    pub place: String,
-    pub help_key: String,
-    pub roles: String,
-    pub locale: String,
-    pub app_version: String,
-    /// -1 for none.
-    pub snippet_id: i64,
-    pub via: String,
-    /// 1, 0, or -1 when not a rating.
-    pub helpful: i64,
-    /// 1, 0, or -1 when not known.
-    pub specific: i64,
-    pub count: u64,
-}
-
-/// One row of the daily search rollup.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchDay {
-    pub day: i64,
-    pub query: String,
-    pub searches: u64,
-    pub empty: u64,
-    pub viewed: u64,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {
     pub id: i64,
@@ -410,7 +384,7 @@ pub struct StoredEvent {
 
 /// Persistence of sites, snippets and keys. Every method is one transaction.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Reports + Send + Sync + 'static {
     /// Creates the site or updates it in place, by public key.
     async fn put_site(&self, spec: &SiteSpec) -> Result<Site>;
 
@@ -469,15 +443,6 @@ pub trait Store: Send + Sync + 'static {
 
     /// Appends events as if they happened at `at` (unix seconds): for synthetic demo traffic.
     async fn record_events_at(&self, site_id: i64, at: Timestamp, events: &[Event]) -> Result<usize>;
-
-    /// A site's daily event rollup from `from_day` to `to_day` (inclusive).
-    async fn event_days(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<EventDay>>;
-
-    /// A site's daily search rollup from `from_day` to `to_day` (inclusive).
-    async fn search_days(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<SearchDay>>;
-
-    /// The site's latest "not helpful" comments (within retention), newest first.
-    async fn unhelpful_comments(&self, site_id: i64, snippet_id: i64, limit: u32) -> Result<Vec<(Timestamp, String)>>;
 
     /// Adds counts to the coverage counters (one transaction, however many rows).
     async fn add_coverage(&self, counts: &[CoverageCount]) -> Result<()>;

@@ -5,9 +5,8 @@
 
 use crate::keys::{self, NewSecret, PresentedKey};
 use crate::{
-    ApiKey, CoverageCount, CreatedKey, Error, Event, EventDay, ImportOptions, ImportReport, Precondition, Result,
-    Revision, Role, SearchDay, Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent,
-    StoredSnippet,
+    ApiKey, CoverageCount, CreatedKey, Error, Event, ImportOptions, ImportReport, Precondition, Result, Revision, Role,
+    Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
 };
 use engine::render::Renderer;
 use engine::{Locale, Moment, Status, Target};
@@ -16,6 +15,8 @@ use sqlx::{AssertSqlSafe, FromRow, QueryBuilder, Sqlite, Transaction};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+mod reports;
 
 #[derive(Debug)]
 pub struct SqliteStore {
@@ -1139,126 +1140,122 @@ impl Store for SqliteStore {
             insert.build().execute(&mut *transaction).await?;
         }
         // The rollups, in the same transaction: reports never disagree with the events.
-        for ((kind, place, help_key, roles, locale, app_version, snippet_id, via, helpful, specific), count) in rollup {
-            sqlx::query(
-                "INSERT INTO event_days (site_id, day, kind, place, help_key, roles, locale, app_version, snippet_id,
-                     via, helpful, specific, count)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (site_id, day, kind, place, help_key, roles, locale, app_version, snippet_id, via,
-                     helpful, specific) DO UPDATE SET count = count + excluded.count",
-            )
-            .bind(site_id)
-            .bind(day)
-            .bind(kind)
-            .bind(place)
-            .bind(help_key)
-            .bind(roles)
-            .bind(locale)
-            .bind(app_version)
-            .bind(snippet_id)
-            .bind(via)
-            .bind(helpful)
-            .bind(specific)
-            .bind(count)
-            .execute(&mut *transaction)
-            .await?;
+        let mut snippets: HashMap<i64, [i64; 7]> = HashMap::new();
+        let mut places: HashMap<(&str, &str, &str), [i64; 3]> = HashMap::new();
+        for ((kind, place, help_key, roles, _, _, snippet_id, via, helpful, specific), count) in &rollup {
+            if *snippet_id >= 0 {
+                let totals = snippets.entry(*snippet_id).or_default();
+                match (kind.as_str(), via.as_str()) {
+                    ("snippet_view", via) => {
+                        totals[0] += count;
+                        totals[match via {
+                            "hotspot" => 2,
+                            "search" => 3,
+                            "page" => 4,
+                            _ => 1,
+                        }] += count;
+                    }
+                    ("feedback", _) if *helpful == 1 => totals[5] += count,
+                    ("feedback", _) if *helpful == 0 => totals[6] += count,
+                    _ => {}
+                }
+            }
+            let totals = places.entry((place, help_key, roles)).or_default();
+            match kind.as_str() {
+                "panel_open" => {
+                    totals[0] += count;
+                    totals[1] += if *specific == 0 { *count } else { 0 };
+                }
+                "snippet_view" => totals[2] += count,
+                _ => {}
+            }
         }
-        for (query, (searches, empty, viewed)) in searched {
-            sqlx::query(
-                "INSERT INTO search_days (site_id, day, query, searches, empty, viewed) VALUES (?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (site_id, day, query) DO UPDATE SET searches = searches + excluded.searches,
+        let rollup: Vec<_> = rollup.iter().collect();
+        for chunk in rollup.chunks(500) {
+            let mut upsert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO event_days (site_id, day, kind, place, help_key, roles, locale, app_version, snippet_id,
+                     via, helpful, specific, count) ",
+            );
+            upsert.push_values(chunk, |mut row, (key, count)| {
+                let (kind, place, help_key, roles, locale, app_version, snippet_id, via, helpful, specific) = key;
+                row.push_bind(site_id)
+                    .push_bind(day)
+                    .push_bind(kind)
+                    .push_bind(place)
+                    .push_bind(help_key)
+                    .push_bind(roles)
+                    .push_bind(locale)
+                    .push_bind(app_version)
+                    .push_bind(snippet_id)
+                    .push_bind(via)
+                    .push_bind(helpful)
+                    .push_bind(specific)
+                    .push_bind(count);
+            });
+            upsert.push(
+                " ON CONFLICT (site_id, day, kind, place, help_key, roles, locale, app_version, snippet_id, via,
+                     helpful, specific) DO UPDATE SET count = count + excluded.count",
+            );
+            upsert.build().execute(&mut *transaction).await?;
+        }
+        let snippets: Vec<_> = snippets.into_iter().collect();
+        for chunk in snippets.chunks(500) {
+            let mut upsert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO snippet_days (site_id, day, snippet_id, views, panel, hotspot, search, page, helpful,
+                     not_helpful) ",
+            );
+            upsert.push_values(chunk, |mut row, (snippet_id, totals)| {
+                row.push_bind(site_id).push_bind(day).push_bind(snippet_id);
+                for total in totals {
+                    row.push_bind(total);
+                }
+            });
+            upsert.push(
+                " ON CONFLICT (site_id, day, snippet_id) DO UPDATE SET views = views + excluded.views,
+                     panel = panel + excluded.panel, hotspot = hotspot + excluded.hotspot,
+                     search = search + excluded.search, page = page + excluded.page,
+                     helpful = helpful + excluded.helpful, not_helpful = not_helpful + excluded.not_helpful",
+            );
+            upsert.build().execute(&mut *transaction).await?;
+        }
+        let places: Vec<_> = places.into_iter().filter(|(_, totals)| totals.iter().any(|total| *total > 0)).collect();
+        for chunk in places.chunks(500) {
+            let mut upsert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO place_days (site_id, day, place, help_key, roles, opens, opens_without_help, views) ",
+            );
+            upsert.push_values(chunk, |mut row, ((place, help_key, roles), totals)| {
+                row.push_bind(site_id).push_bind(day).push_bind(*place).push_bind(*help_key).push_bind(*roles);
+                for total in totals {
+                    row.push_bind(total);
+                }
+            });
+            upsert.push(
+                " ON CONFLICT (site_id, day, place, help_key, roles) DO UPDATE SET opens = opens + excluded.opens,
+                     opens_without_help = opens_without_help + excluded.opens_without_help,
+                     views = views + excluded.views",
+            );
+            upsert.build().execute(&mut *transaction).await?;
+        }
+        let searched: Vec<_> = searched.into_iter().collect();
+        for chunk in searched.chunks(500) {
+            let mut upsert =
+                QueryBuilder::<Sqlite>::new("INSERT INTO search_days (site_id, day, query, searches, empty, viewed) ");
+            upsert.push_values(chunk, |mut row, (query, (searches, empty, viewed))| {
+                row.push_bind(site_id)
+                    .push_bind(day)
+                    .push_bind(query)
+                    .push_bind(searches)
+                    .push_bind(empty)
+                    .push_bind(viewed);
+            });
+            upsert.push(
+                " ON CONFLICT (site_id, day, query) DO UPDATE SET searches = searches + excluded.searches,
                      empty = empty + excluded.empty, viewed = viewed + excluded.viewed",
-            )
-            .bind(site_id)
-            .bind(day)
-            .bind(query)
-            .bind(searches)
-            .bind(empty)
-            .bind(viewed)
-            .execute(&mut *transaction)
-            .await?;
+            );
+            upsert.build().execute(&mut *transaction).await?;
         }
         transaction.commit().await?;
         Ok(events.len())
-    }
-
-    async fn event_days(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<EventDay>> {
-        #[derive(FromRow)]
-        struct Row {
-            day: i64,
-            kind: String,
-            place: String,
-            help_key: String,
-            roles: String,
-            locale: String,
-            app_version: String,
-            snippet_id: i64,
-            via: String,
-            helpful: i64,
-            specific: i64,
-            count: i64,
-        }
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT day, kind, place, help_key, roles, locale, app_version, snippet_id, via, helpful, specific, count
-             FROM event_days WHERE site_id = ? AND day BETWEEN ? AND ?",
-        )
-        .bind(site_id)
-        .bind(from_day)
-        .bind(to_day)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| EventDay {
-                day: row.day,
-                kind: row.kind,
-                place: row.place,
-                help_key: row.help_key,
-                roles: row.roles,
-                locale: row.locale,
-                app_version: row.app_version,
-                snippet_id: row.snippet_id,
-                via: row.via,
-                helpful: row.helpful,
-                specific: row.specific,
-                count: u64::try_from(row.count).unwrap_or(0),
-            })
-            .collect())
-    }
-
-    async fn search_days(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<SearchDay>> {
-        let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT day, query, searches, empty, viewed FROM search_days WHERE site_id = ? AND day BETWEEN ? AND ?",
-        )
-        .bind(site_id)
-        .bind(from_day)
-        .bind(to_day)
-        .fetch_all(&self.pool)
-        .await?;
-        let count = |value: i64| u64::try_from(value).unwrap_or(0);
-        Ok(rows
-            .into_iter()
-            .map(|(day, query, searches, empty, viewed)| SearchDay {
-                day,
-                query,
-                searches: count(searches),
-                empty: count(empty),
-                viewed: count(viewed),
-            })
-            .collect())
-    }
-
-    async fn unhelpful_comments(&self, site_id: i64, snippet_id: i64, limit: u32) -> Result<Vec<(i64, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT created_at, comment FROM events
-             WHERE site_id = ? AND snippet_id = ? AND kind = 'feedback' AND helpful = 0 AND comment IS NOT NULL
-             ORDER BY id DESC LIMIT ?",
-        )
-        .bind(site_id)
-        .bind(snippet_id)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?)
     }
 
     async fn add_coverage(&self, counts: &[CoverageCount]) -> Result<()> {
@@ -1267,31 +1264,74 @@ impl Store for SqliteStore {
         }
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         // Sites deleted since the counts were taken are skipped (their rows would be orphans).
-        for count in counts {
-            sqlx::query(
-                "INSERT INTO coverage (site_id, day, place, help_key, seen, helped)
-                 SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM sites WHERE id = ?)
-                 ON CONFLICT (site_id, day, place, help_key)
+        let sites: std::collections::HashSet<i64> =
+            sqlx::query_scalar("SELECT id FROM sites").fetch_all(&mut *transaction).await?.into_iter().collect();
+        let counts: Vec<&CoverageCount> = counts.iter().filter(|count| sites.contains(&count.site_id)).collect();
+        let number = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+        for chunk in counts.chunks(500) {
+            let mut upsert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO coverage (site_id, day, place, help_key, app_version, seen, helped) ",
+            );
+            upsert.push_values(chunk, |mut row, count| {
+                row.push_bind(count.site_id)
+                    .push_bind(count.day)
+                    .push_bind(&count.place)
+                    .push_bind(&count.help_key)
+                    .push_bind(&count.app_version)
+                    .push_bind(number(count.seen))
+                    .push_bind(number(count.helped));
+            });
+            upsert.push(
+                " ON CONFLICT (site_id, day, place, help_key, app_version)
                  DO UPDATE SET seen = seen + excluded.seen, helped = helped + excluded.helped",
-            )
-            .bind(count.site_id)
-            .bind(count.day)
-            .bind(&count.place)
-            .bind(&count.help_key)
-            .bind(i64::try_from(count.seen).unwrap_or(i64::MAX))
-            .bind(i64::try_from(count.helped).unwrap_or(i64::MAX))
-            .bind(count.site_id)
-            .execute(&mut *transaction)
-            .await?;
+            );
+            upsert.build().execute(&mut *transaction).await?;
+            let mut upsert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO sightings (site_id, place, help_key, app_version, first_day, last_day, seen) ",
+            );
+            upsert.push_values(chunk, |mut row, count| {
+                row.push_bind(count.site_id)
+                    .push_bind(&count.place)
+                    .push_bind(&count.help_key)
+                    .push_bind(&count.app_version)
+                    .push_bind(count.day)
+                    .push_bind(count.day)
+                    .push_bind(number(count.seen));
+            });
+            upsert.push(
+                " ON CONFLICT (site_id, place, help_key, app_version) DO UPDATE SET
+                     first_day = MIN(first_day, excluded.first_day), last_day = MAX(last_day, excluded.last_day),
+                     seen = seen + excluded.seen",
+            );
+            upsert.build().execute(&mut *transaction).await?;
+        }
+        let mut versions: HashMap<(i64, &str), (i64, i64)> = HashMap::new();
+        for count in counts.iter().filter(|count| !count.app_version.is_empty()) {
+            let days = versions.entry((count.site_id, &count.app_version)).or_insert((count.day, count.day));
+            *days = (days.0.min(count.day), days.1.max(count.day));
+        }
+        let versions: Vec<_> = versions.into_iter().collect();
+        for chunk in versions.chunks(500) {
+            let mut upsert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO seen_app_versions (site_id, app_version, first_day, last_day) ",
+            );
+            upsert.push_values(chunk, |mut row, ((site_id, app_version), (first, last))| {
+                row.push_bind(site_id).push_bind(*app_version).push_bind(first).push_bind(last);
+            });
+            upsert.push(
+                " ON CONFLICT (site_id, app_version) DO UPDATE SET
+                     first_day = MIN(first_day, excluded.first_day), last_day = MAX(last_day, excluded.last_day)",
+            );
+            upsert.build().execute(&mut *transaction).await?;
         }
         transaction.commit().await?;
         Ok(())
     }
 
     async fn coverage(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<CoverageCount>> {
-        let rows: Vec<(i64, i64, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT site_id, day, place, help_key, seen, helped FROM coverage
-             WHERE site_id = ? AND day BETWEEN ? AND ? ORDER BY day, place, help_key",
+        let rows: Vec<(i64, i64, String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT site_id, day, place, help_key, app_version, seen, helped FROM coverage
+             WHERE site_id = ? AND day BETWEEN ? AND ? ORDER BY day, place, help_key, app_version",
         )
         .bind(site_id)
         .bind(from_day)
@@ -1300,11 +1340,12 @@ impl Store for SqliteStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(site_id, day, place, help_key, seen, helped)| CoverageCount {
+            .map(|(site_id, day, place, help_key, app_version, seen, helped)| CoverageCount {
                 site_id,
                 day,
                 place,
                 help_key,
+                app_version,
                 seen: u64::try_from(seen).unwrap_or(0),
                 helped: u64::try_from(helped).unwrap_or(0),
             })

@@ -454,6 +454,13 @@ pub struct ReportQuery {
     pub app_version: Option<String>,
     /// Only snippets of this moment (snippet report).
     pub moment: Option<Moment>,
+    /// Rows per list (default 100, at most 1000); each list says how many rows it has in all.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
+    #[serde(default, deserialize_with = "crate::integral::optional")]
+    pub limit: Option<u32>,
+    /// Rows to skip in each list, for the next page.
+    #[serde(default, deserialize_with = "crate::integral::optional")]
+    pub offset: Option<u32>,
 }
 
 /// Views of a snippet by where they were opened from.
@@ -501,6 +508,8 @@ pub struct SnippetReportRow {
 pub struct SnippetReport {
     pub from: String,
     pub to: String,
+    /// Snippets viewed or rated in the range, in all (`snippets` is one page of them).
+    pub total: u64,
     pub snippets: Vec<SnippetReportRow>,
 }
 
@@ -526,6 +535,8 @@ pub struct DemandRow {
 pub struct DemandReport {
     pub from: String,
     pub to: String,
+    /// Rows in all (`places` is one page of them).
+    pub total: u64,
     pub places: Vec<DemandRow>,
 }
 
@@ -561,10 +572,14 @@ pub struct GapReport {
     pub to: String,
     /// Help opened with nothing for the field or place (only site-wide snippets).
     pub opened_without_help: Vec<GapRow>,
-    /// Searches that found nothing or led to no snippet.
+    pub opened_without_help_total: u64,
+    /// Searches that found nothing or led to no snippet (no filter but the range applies).
     pub searches: Vec<SearchGapRow>,
-    /// Fields (`data-help-key`) on workers' pages that have no snippet at all.
+    pub searches_total: u64,
+    /// Fields (`data-help-key`) on workers' pages that have no snippet at all (filters on role
+    /// and locale do not apply: pages are counted without them).
     pub fields_without_help: Vec<GapRow>,
+    pub fields_without_help_total: u64,
 }
 
 /// `GET …/events`: which raw events to export, and how.
@@ -636,6 +651,8 @@ pub struct CoverageReport {
     pub to: String,
     /// Places with the most fields first.
     pub places: Vec<CoverageRow>,
+    /// Places in all (`places` is one page of them).
+    pub places_total: u64,
     /// Oldest day first.
     pub days: Vec<CoverageRow>,
 }
@@ -649,14 +666,22 @@ pub struct StaleRow {
     pub title: String,
     /// The last day any of its targets was seen (`YYYY-MM-DD`); absent if never.
     pub last_seen: Option<String>,
+    /// The newest host app version whose pages showed one of its targets.
+    pub last_app_version: Option<String>,
+    /// The first host app version after `last_app_version` that pages reported: where its
+    /// targets vanished. Absent while the newest version still shows them.
+    pub vanished_in: Option<String>,
 }
 
 /// `GET …/reports/stale`: published snippets whose keys, routes and patterns were not seen in
-/// the range although the site had traffic; never seen first, then the longest unseen.
+/// the range although the site had traffic, or vanished in a newer host app version; never
+/// seen first, then the longest unseen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaleReport {
     pub from: String,
     pub to: String,
+    /// Rows in all (`snippets` is one page of them).
+    pub total: u64,
     pub snippets: Vec<StaleRow>,
 }
