@@ -1,5 +1,7 @@
 //! `cargo xtask bench`: the engine's criterion benches, then the release service loaded with
-//! 100k synthetic snippets and measured with wrk on loopback against its own trivial route.
+//! 100k synthetic snippets and measured with wrk on loopback against its own trivial route
+//! (help with and without coverage counting, search, event ingest), then the insights reports
+//! over a synthetic year of 10 million events.
 
 use crate::service::{Server, status_of};
 use crate::{Workspace, cargo, prerequisites, run, run_with_env};
@@ -31,9 +33,18 @@ pub struct BenchArgs {
     /// Skip the loaded service.
     #[arg(long)]
     engine_only: bool,
+    /// Only the insights reports at volume.
+    #[arg(long)]
+    insights_only: bool,
+    /// Events in the insights benchmark's synthetic year (seeded once, then reused).
+    #[arg(long, default_value_t = 10_000_000)]
+    insights_events: u64,
 }
 
 pub fn run_bench(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
+    if args.insights_only {
+        return insights(workspace, args);
+    }
     if !args.service_only {
         run_with_env(
             workspace,
@@ -44,8 +55,22 @@ pub fn run_bench(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> 
     }
     if !args.engine_only {
         service(workspace, args)?;
+        insights(workspace, args)?;
     }
     Ok(())
+}
+
+/// The insights reports over a synthetic year of events (`crates/server/benches/insights.rs`).
+fn insights(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
+    run_with_env(
+        workspace,
+        &cargo(),
+        &["bench", "--package", "server", "--bench", "insights"],
+        &[
+            ("CUECARD_BENCH_EVENTS", &args.insights_events.to_string()),
+            ("CUECARD_BENCH_SNIPPETS", &args.snippets.to_string()),
+        ],
+    )
 }
 
 /// Rate limiting stays on (its cost is part of the figure) with a quota the load never reaches.
@@ -160,15 +185,18 @@ fn best(kept: Option<Load>, round: Load) -> Load {
 
 /// Runs wrk for a bounded time against `paths` (rotated by a Lua script).
 fn load(scratch: &Path, address: &str, name: &str, paths: &[String], args: &BenchArgs) -> anyhow::Result<Load> {
-    let script = scratch.join(format!("{name}.lua"));
     let list: Vec<String> = paths.iter().map(|path| format!("  {path:?},")).collect();
-    std::fs::write(
-        &script,
-        format!(
-            "local paths = {{\n{}\n}}\nlocal i = 0\nrequest = function()\n  i = (i % #paths) + 1\n  return wrk.format(\"GET\", paths[i])\nend\n",
-            list.join("\n")
-        ),
-    )?;
+    let script = format!(
+        "local paths = {{\n{}\n}}\nlocal i = 0\nrequest = function()\n  i = (i % #paths) + 1\n  return wrk.format(\"GET\", paths[i])\nend\n",
+        list.join("\n")
+    );
+    run_wrk(scratch, address, name, &script, args)
+}
+
+/// Runs wrk for a bounded time with a Lua script.
+fn run_wrk(scratch: &Path, address: &str, name: &str, script_text: &str, args: &BenchArgs) -> anyhow::Result<Load> {
+    let script = scratch.join(format!("{name}.lua"));
+    std::fs::write(&script, script_text)?;
     let output = Command::new("wrk")
         .args(["--threads", "1", "--latency"])
         // Every browser asks for compressed answers; the service precompresses /v1/help's.
@@ -264,18 +292,28 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
     search_ready += polled.elapsed();
     let resident = server.resident_bytes().unwrap_or(0);
 
-    // Hello and help alternate for a few rounds and each keeps its best round, so a burst of
-    // noise on this shared machine does not decide the ratio.
+    // The same content served without counting where help was wanted, for what counting costs.
+    let uncounted_args: Vec<&str> = BENCH_SERVE_ARGS.iter().copied().chain(["--coverage-counters", "false"]).collect();
+    let (uncounted, _) = Server::start(&binary, &loaded_url, &uncounted_args, &help_paths[0])?;
+
+    // Hello, help and help without counting alternate for a few rounds and each keeps its best
+    // round, so a burst of noise on this shared machine does not decide the ratios.
     let mut hello: Option<Load> = None;
     let mut help: Option<Load> = None;
+    let mut help_uncounted: Option<Load> = None;
     for _ in 0..ROUNDS {
         let round = load(&scratch, &server.address, "hello", &["/healthz".to_owned()], args)?;
         hello = Some(best(hello, round));
         let round = load(&scratch, &server.address, "help", &help_paths, args)?;
         help = Some(best(help, round));
+        let round = load(&scratch, &uncounted.address, "help-uncounted", &help_paths, args)?;
+        help_uncounted = Some(best(help_uncounted, round));
     }
+    drop(uncounted);
     let (hello, help) = (hello.context("no rounds")?, help.context("no rounds")?);
+    let help_uncounted = help_uncounted.context("no rounds")?;
     let search = load(&scratch, &server.address, "search", &search_paths, args)?;
+    let ingest = run_wrk(&scratch, &server.address, "events", &events_script(EVENTS_PER_BATCH), args)?;
     let resident_after = server.resident_bytes().unwrap_or(0);
     drop(server);
 
@@ -295,7 +333,13 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
     );
     println!();
     println!("  {:<24} {:>12} {:>10} {:>10} {:>16}", "endpoint", "requests/s", "p50", "p99", "vs hello-world");
-    for (name, result) in [("GET /healthz (hello)", &hello), ("GET /v1/help", &help), ("GET /v1/search", &search)] {
+    for (name, result) in [
+        ("GET /healthz (hello)", &hello),
+        ("GET /v1/help", &help),
+        ("  … without counting", &help_uncounted),
+        ("GET /v1/search", &search),
+        ("POST /v1/events", &ingest),
+    ] {
         println!(
             "  {name:<24} {:>12.0} {:>10} {:>10} {:>15.0}%{}",
             result.requests_per_second,
@@ -305,5 +349,43 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
             if result.errors.is_empty() { String::new() } else { format!("  ({})", result.errors) }
         );
     }
+    println!();
+    println!(
+        "  /v1/help counting where help was wanted: {:.1}% of the throughput without counting",
+        100.0 * help.requests_per_second / help_uncounted.requests_per_second.max(1.0)
+    );
+    println!(
+        "  event ingest: {:.0} events/s ({EVENTS_PER_BATCH} events per request, as the widget batches them)",
+        ingest.requests_per_second * EVENTS_PER_BATCH as f64
+    );
     Ok(())
+}
+
+/// Events per `POST /v1/events` in the ingest run.
+const EVENTS_PER_BATCH: usize = 50;
+
+/// A wrk script posting batches of widget events: panel opens on fields, snippet views and
+/// searches, as a busy form would send them.
+fn events_script(per_batch: usize) -> String {
+    let events: Vec<String> = (0..per_batch)
+        .map(|index| match index % 5 {
+            0 | 1 => format!(
+                r#"{{"kind":"panel_open","path":"/s{}/view1","key":"s{}.f{}","roles":"employee","locale":"en","app_version":"3.2.0"}}"#,
+                index % 7,
+                index % 7,
+                index % 20
+            ),
+            2 | 3 => format!(
+                r#"{{"kind":"snippet_view","snippet":1,"via":"panel","path":"/s{}/view1","key":"s{}.f{}","roles":"employee"}}"#,
+                index % 7,
+                index % 7,
+                index % 20
+            ),
+            _ => r#"{"kind":"search","query":"mileage rate","results":2,"roles":"employee"}"#.to_owned(),
+        })
+        .collect();
+    let body = format!(r#"{{"events":[{}]}}"#, events.join(","));
+    format!(
+        "wrk.method = \"POST\"\nwrk.path = \"/v1/events?site={SITE}\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = {body:?}\n"
+    )
 }

@@ -26,6 +26,8 @@ pub struct AppState {
     pub indexes: Arc<Indexes>,
     /// Where help was wanted, counted since the last flush to the store.
     pub coverage: Arc<coverage::Coverage>,
+    /// Closed days of the insights rollups, kept in memory for the reports.
+    pub rollups: Arc<reports::rollups::Rollups>,
 }
 
 impl AppState {
@@ -43,7 +45,7 @@ impl AppState {
     async fn load_with(store: Arc<dyn Store>, readiness: SearchReadiness) -> Result<AppState, RefreshError> {
         let indexes = Arc::new(Indexes::default());
         indexes.refresh(store.as_ref(), readiness).await?;
-        Ok(AppState { store, indexes, coverage: Arc::default() })
+        Ok(AppState { store, indexes, coverage: Arc::default(), rollups: Arc::default() })
     }
 
     /// An admin write changed content: this instance serves it before the write is answered,
@@ -65,6 +67,8 @@ impl AppState {
         if let Err(error) = self.store.add_coverage(&counts).await {
             tracing::error!(%error, rows = counts.len(), "writing coverage counters failed; keeping them for the next try");
             self.coverage.restore(counts);
+        } else {
+            self.rollups.forget_open_days().await;
         }
     }
 

@@ -291,6 +291,7 @@ async fn check(config: CheckConfig, store: &dyn Store) -> anyhow::Result<()> {
 
 async fn report(config: ReportConfig, store: &dyn Store) -> anyhow::Result<()> {
     let site = site_named(store, &config.site).await?;
+    let rollups = server::reports::rollups::Rollups::default();
     let query = wire::admin::ReportQuery {
         from: config.from,
         to: config.to,
@@ -310,7 +311,7 @@ async fn report(config: ReportConfig, store: &dyn Store) -> anyhow::Result<()> {
     let shown = |value: &str| if value.is_empty() { "-".to_owned() } else { value.to_owned() };
     match config.kind {
         ReportKind::Snippets => {
-            let report = server::reports::snippets(store, site.id, &query).await?;
+            let report = server::reports::snippets(store, &rollups, site.id, &query).await?;
             if config.json {
                 return print(serde_json::to_value(&report)?);
             }
@@ -331,7 +332,7 @@ async fn report(config: ReportConfig, store: &dyn Store) -> anyhow::Result<()> {
             }
         }
         ReportKind::Demand => {
-            let report = server::reports::demand(store, site.id, &query).await?;
+            let report = server::reports::demand(store, &rollups, site.id, &query).await?;
             if config.json {
                 return print(serde_json::to_value(&report)?);
             }
@@ -349,7 +350,7 @@ async fn report(config: ReportConfig, store: &dyn Store) -> anyhow::Result<()> {
             }
         }
         ReportKind::Gaps => {
-            let report = server::reports::gaps(store, site.id, &query).await?;
+            let report = server::reports::gaps(store, &rollups, site.id, &query).await?;
             if config.json {
                 return print(serde_json::to_value(&report)?);
             }
@@ -368,7 +369,7 @@ async fn report(config: ReportConfig, store: &dyn Store) -> anyhow::Result<()> {
             }
         }
         ReportKind::Coverage => {
-            let report = server::reports::coverage(store, site.id, &query).await?;
+            let report = server::reports::coverage(store, &rollups, site.id, &query).await?;
             if config.json {
                 return print(serde_json::to_value(&report)?);
             }

@@ -1,10 +1,13 @@
-//! The insights reports. The store ranks and pages the daily rollups (in SQL, so no report
-//! pulls a site's history into memory); this module checks the query, adds what needs Rust
-//! (the Wilson interval, app versions in semver order) and assembles the `wire` answer, for
-//! the admin API (`http/reports.rs`) and `cuecard report` alike.
+//! The insights reports, for the admin API (`http/reports.rs`) and `cuecard report` alike:
+//! the daily rollups of the range (closed days kept in memory by [`rollups`]) are filtered,
+//! summed and ranked here, and only the page asked for is looked up and returned.
+
+pub mod rollups;
 
 use crate::http::convert::{moment_from_wire, moment_to_wire, time_to_wire};
-use store::{Paging, ReportScope, Store};
+use rollups::{Kind, Rollups, Strings, Via, View};
+use rustc_hash::FxHashMap as HashMap;
+use store::Store;
 
 /// Days a report covers when no range is given.
 const DEFAULT_DAYS: i64 = 30;
@@ -24,8 +27,45 @@ pub enum ReportError {
     Store(#[from] store::Error),
 }
 
-/// The report's days (since 1970-01-01, UTC), filters and page.
-pub fn scope(query: &wire::admin::ReportQuery, today: i64) -> Result<(ReportScope, Paging), ReportError> {
+/// What a report covers: days since 1970-01-01, UTC (both included), and filters; `None`
+/// keeps everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub from_day: i64,
+    pub to_day: i64,
+    /// Route template or URL pattern.
+    pub place: Option<String>,
+    pub help_key: Option<String>,
+    /// One of the worker's roles.
+    pub role: Option<String>,
+    pub locale: Option<String>,
+    pub app_version: Option<String>,
+}
+
+/// Which page of each list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Paging {
+    /// One page of `rows` ranked by `order` (only the rows up to the page are fully sorted),
+    /// and how many there are in all.
+    fn page<T>(self, mut rows: Vec<T>, mut order: impl FnMut(&T, &T) -> std::cmp::Ordering) -> (u64, Vec<T>) {
+        let total = rows.len() as u64;
+        let end = (self.offset as usize).saturating_add(self.limit as usize);
+        if end < rows.len() {
+            rows.select_nth_unstable_by(end, &mut order);
+            rows.truncate(end);
+        }
+        rows.sort_unstable_by(order);
+        (total, rows.into_iter().skip(self.offset as usize).collect())
+    }
+}
+
+/// The report's days, filters and page.
+pub fn scope(query: &wire::admin::ReportQuery, today: i64) -> Result<(Scope, Paging), ReportError> {
     let day_of = |name: &'static str, text: &str| {
         let invalid = |message: String| ReportError::Invalid { name, message };
         let date: jiff::civil::Date =
@@ -45,7 +85,7 @@ pub fn scope(query: &wire::admin::ReportQuery, today: i64) -> Result<(ReportScop
     if !(1..=MAX_ROWS).contains(&limit) {
         return Err(ReportError::Invalid { name: "limit", message: format!("`limit` is from 1 to {MAX_ROWS}") });
     }
-    let scope = ReportScope {
+    let scope = Scope {
         from_day: from,
         to_day: to,
         place: query.route.clone(),
@@ -55,6 +95,48 @@ pub fn scope(query: &wire::admin::ReportQuery, today: i64) -> Result<(ReportScop
         app_version: query.app_version.clone(),
     };
     Ok((scope, Paging { limit, offset: query.offset.unwrap_or(0) }))
+}
+
+/// A scope's filters as the rollups' numbers: `Some(None)` is a filter on a text no row has.
+struct Filter {
+    place: Option<Option<u32>>,
+    help_key: Option<Option<u32>>,
+    locale: Option<Option<u32>>,
+    app_version: Option<Option<u32>>,
+    role: Option<String>,
+    /// Whether a `roles` text has the role, worked out once per text.
+    roles: HashMap<u32, bool>,
+}
+
+impl Filter {
+    fn new(scope: &Scope, strings: &Strings) -> Filter {
+        let find = |wanted: &Option<String>| wanted.as_deref().map(|text| strings.find(text));
+        Filter {
+            place: find(&scope.place),
+            help_key: find(&scope.help_key),
+            locale: find(&scope.locale),
+            app_version: find(&scope.app_version),
+            role: scope.role.clone(),
+            roles: HashMap::default(),
+        }
+    }
+
+    fn equal(wanted: Option<Option<u32>>, value: u32) -> bool {
+        wanted.is_none_or(|wanted| wanted == Some(value))
+    }
+
+    /// Whether where and which version a row is about pass.
+    fn keeps_place(&self, place: u32, help_key: u32, app_version: u32) -> bool {
+        Self::equal(self.place, place) && Self::equal(self.help_key, help_key) && Self::equal(self.app_version, app_version)
+    }
+
+    fn keeps(&mut self, row: &rollups::EventRow, strings: &Strings) -> bool {
+        if !self.keeps_place(row.place, row.help_key, row.app_version) || !Self::equal(self.locale, row.locale) {
+            return false;
+        }
+        let Some(role) = &self.role else { return true };
+        *self.roles.entry(row.roles).or_insert_with(|| strings.text(row.roles).split(',').any(|has| has == role))
+    }
 }
 
 /// `YYYY-MM-DD` of a day since 1970-01-01.
@@ -69,105 +151,248 @@ fn today() -> i64 {
     crate::http::unix_now().div_euclid(86_400)
 }
 
+/// One snippet's counts in a range.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SnippetCounts {
+    pub views: u64,
+    pub panel: u64,
+    pub hotspot: u64,
+    pub search: u64,
+    pub page: u64,
+    pub helpful: u64,
+    pub not_helpful: u64,
+}
+
+/// Views by source and ratings per snippet id.
+fn snippet_counts(view: &View<'_>, filter: &mut Filter) -> HashMap<i64, SnippetCounts> {
+    let mut counts: HashMap<i64, SnippetCounts> = HashMap::default();
+    for day in &view.days {
+        for row in &day.events {
+            if row.snippet < 0 || !matches!(row.kind, Kind::SnippetView | Kind::Feedback) || !filter.keeps(row, view.strings)
+            {
+                continue;
+            }
+            let snippet = counts.entry(row.snippet).or_default();
+            match (row.kind, row.helpful) {
+                (Kind::SnippetView, _) => {
+                    snippet.views += row.count;
+                    *match row.via {
+                        Via::Hotspot => &mut snippet.hotspot,
+                        Via::Search => &mut snippet.search,
+                        Via::Page => &mut snippet.page,
+                        Via::Panel | Via::None => &mut snippet.panel,
+                    } += row.count;
+                }
+                (_, 1) => snippet.helpful += row.count,
+                (_, 0) => snippet.not_helpful += row.count,
+                _ => {}
+            }
+        }
+    }
+    counts
+}
+
 /// How each snippet did, most viewed first.
 pub async fn snippets(
     store: &dyn Store,
+    rollups: &Rollups,
     site_id: i64,
     query: &wire::admin::ReportQuery,
 ) -> Result<wire::admin::SnippetReport, ReportError> {
     let (scope, paging) = scope(query, today())?;
-    let ranked = store.snippet_totals(site_id, &scope, query.moment.map(moment_from_wire), paging).await?;
-    let ids: Vec<i64> = ranked.rows.iter().map(|row| row.snippet_id).collect();
+    let of_moment: Option<std::collections::HashSet<i64>> = match query.moment {
+        Some(moment) => Some(store.snippet_ids_of_moment(site_id, moment_from_wire(moment)).await?.into_iter().collect()),
+        None => None,
+    };
+    let range = (scope.from_day, scope.to_day);
+    let (total, page) = rollups
+        .with_range(store, site_id, range, crate::http::unix_now(), |view| {
+            let mut filter = Filter::new(&scope, view.strings);
+            let counts: Vec<(i64, SnippetCounts)> = snippet_counts(&view, &mut filter)
+                .into_iter()
+                .filter(|(id, _)| of_moment.as_ref().is_none_or(|ids| ids.contains(id)))
+                .collect();
+            paging.page(counts, |a, b| b.1.views.cmp(&a.1.views).then(a.0.cmp(&b.0)))
+        })
+        .await?;
+    let ids: Vec<i64> = page.iter().map(|(id, _)| *id).collect();
+    let summaries: HashMap<i64, store::SnippetSummary> =
+        store.snippet_summaries(site_id, &ids).await?.into_iter().map(|summary| (summary.id, summary)).collect();
     let mut comments = store.unhelpful_comments(site_id, &ids, COMMENTS_PER_SNIPPET).await?;
-    let snippets = ranked
-        .rows
+    let snippets = page
         .into_iter()
-        .map(|totals| {
-            let rated = totals.helpful + totals.not_helpful;
-            let interval = wilson(totals.helpful, rated);
+        .filter_map(|(id, counts)| {
+            let summary = summaries.get(&id)?;
+            let rated = counts.helpful + counts.not_helpful;
+            let interval = wilson(counts.helpful, rated);
             #[allow(clippy::cast_precision_loss)]
-            let rate = (rated > 0).then(|| totals.helpful as f64 / rated as f64);
-            let (own, others) = comments.drain(..).partition(|(id, _, _)| *id == totals.snippet_id);
+            let rate = (rated > 0).then(|| counts.helpful as f64 / rated as f64);
+            let (own, others): (Vec<_>, Vec<_>) = comments.drain(..).partition(|(snippet, _, _)| *snippet == id);
             comments = others;
-            wire::admin::SnippetReportRow {
-                id: totals.snippet_id,
-                slug: totals.slug,
-                title: totals.title,
-                moment: moment_to_wire(totals.moment),
-                views: totals.views,
+            Some(wire::admin::SnippetReportRow {
+                id,
+                slug: summary.slug.clone(),
+                title: summary.title.clone(),
+                moment: moment_to_wire(summary.moment),
+                views: counts.views,
                 views_by_source: wire::admin::ViewsBySource {
-                    panel: totals.panel,
-                    hotspot: totals.hotspot,
-                    search: totals.search,
-                    page: totals.page,
+                    panel: counts.panel,
+                    hotspot: counts.hotspot,
+                    search: counts.search,
+                    page: counts.page,
                 },
-                helpful: totals.helpful,
-                not_helpful: totals.not_helpful,
+                helpful: counts.helpful,
+                not_helpful: counts.not_helpful,
                 helpful_rate: rate,
                 helpful_rate_low: interval.map(|(low, _)| low),
                 helpful_rate_high: interval.map(|(_, high)| high),
-                comments: own
-                    .into_iter()
-                    .map(|(_, at, text): (i64, i64, String)| wire::admin::Comment { at: time_to_wire(at), text })
-                    .collect(),
-            }
+                comments: own.into_iter().map(|(_, at, text)| wire::admin::Comment { at: time_to_wire(at), text }).collect(),
+            })
         })
         .collect();
-    Ok(wire::admin::SnippetReport { from: date(scope.from_day), to: date(scope.to_day), total: ranked.total, snippets })
+    Ok(wire::admin::SnippetReport { from: date(scope.from_day), to: date(scope.to_day), total, snippets })
+}
+
+/// Orders ranked rows by count, most first, then by their texts.
+fn by_count_then_text<const N: usize>(
+    strings: &Strings,
+) -> impl FnMut(&([u32; N], (u64, u64)), &([u32; N], (u64, u64))) -> std::cmp::Ordering + '_ {
+    move |a, b| {
+        b.1.cmp(&a.1).then_with(|| a.0.iter().map(|id| strings.text(*id)).cmp(b.0.iter().map(|id| strings.text(*id))))
+    }
 }
 
 /// Where help is opened most.
 pub async fn demand(
     store: &dyn Store,
+    rollups: &Rollups,
     site_id: i64,
     query: &wire::admin::ReportQuery,
 ) -> Result<wire::admin::DemandReport, ReportError> {
     let (scope, paging) = scope(query, today())?;
-    let ranked = store.demand(site_id, &scope, paging).await?;
-    let places = ranked
-        .rows
+    let (total, places) = rollups
+        .with_range(store, site_id, (scope.from_day, scope.to_day), crate::http::unix_now(), |view| {
+            let mut filter = Filter::new(&scope, view.strings);
+            let mut places: HashMap<[u32; 3], (u64, u64)> = HashMap::default();
+            for row in view.days.iter().flat_map(|day| &day.events) {
+                if matches!(row.kind, Kind::PanelOpen | Kind::SnippetView) && filter.keeps(row, view.strings) {
+                    let entry = places.entry([row.place, row.help_key, row.roles]).or_default();
+                    if row.kind == Kind::PanelOpen {
+                        entry.0 += row.count;
+                    } else {
+                        entry.1 += row.count;
+                    }
+                }
+            }
+            let (total, page) = paging.page(places.into_iter().collect(), by_count_then_text(view.strings));
+            let text = |id| view.strings.text(id).to_owned();
+            let rows = page
+                .into_iter()
+                .map(|([place, key, roles], (opens, views))| wire::admin::DemandRow {
+                    place: text(place),
+                    key: text(key),
+                    roles: text(roles),
+                    opens,
+                    views,
+                })
+                .collect::<Vec<_>>();
+            (total, rows)
+        })
+        .await?;
+    Ok(wire::admin::DemandReport { from: date(scope.from_day), to: date(scope.to_day), total, places })
+}
+
+/// Sums per (place, key) of what `count` says about each row, ranked.
+fn place_gaps(
+    strings: &Strings,
+    paging: Paging,
+    counted: impl Iterator<Item = ([u32; 2], u64)>,
+) -> (u64, Vec<wire::admin::GapRow>) {
+    let mut places: HashMap<[u32; 2], (u64, u64)> = HashMap::default();
+    for (place, count) in counted {
+        places.entry(place).or_default().0 += count;
+    }
+    let (total, page) = paging.page(places.into_iter().collect(), by_count_then_text(strings));
+    let rows = page
         .into_iter()
-        .map(|row| wire::admin::DemandRow {
-            place: row.place,
-            key: row.help_key,
-            roles: row.roles,
-            opens: row.opens,
-            views: row.views,
+        .map(|([place, key], (count, _))| wire::admin::GapRow {
+            place: strings.text(place).to_owned(),
+            key: strings.text(key).to_owned(),
+            count,
         })
         .collect();
-    Ok(wire::admin::DemandReport { from: date(scope.from_day), to: date(scope.to_day), total: ranked.total, places })
+    (total, rows)
 }
 
 /// Where help is missing.
 pub async fn gaps(
     store: &dyn Store,
+    rollups: &Rollups,
     site_id: i64,
     query: &wire::admin::ReportQuery,
 ) -> Result<wire::admin::GapReport, ReportError> {
     let (scope, paging) = scope(query, today())?;
-    let gap = |row: store::PlaceCount| wire::admin::GapRow { place: row.place, key: row.help_key, count: row.count };
-    let opened = store.opened_without_help(site_id, &scope, paging).await?;
-    let searches = store.search_gaps(site_id, scope.from_day, scope.to_day, paging).await?;
-    let fields = store.fields_without_help(site_id, &scope, paging).await?;
-    Ok(wire::admin::GapReport {
-        from: date(scope.from_day),
-        to: date(scope.to_day),
-        opened_without_help: opened.rows.into_iter().map(gap).collect(),
-        opened_without_help_total: opened.total,
-        searches: searches
-            .rows
-            .into_iter()
-            .map(|row| wire::admin::SearchGapRow {
-                query: row.query,
-                searches: row.searches,
-                empty: row.empty,
-                without_view: row.searches.saturating_sub(row.viewed),
-            })
-            .collect(),
-        searches_total: searches.total,
-        fields_without_help: fields.rows.into_iter().map(gap).collect(),
-        fields_without_help_total: fields.total,
-    })
+    let (from, to) = (date(scope.from_day), date(scope.to_day));
+    let report = rollups
+        .with_range(store, site_id, (scope.from_day, scope.to_day), crate::http::unix_now(), |view| {
+            let strings = view.strings;
+            let mut filter = Filter::new(&scope, strings);
+            let events = view.days.iter().flat_map(|day| &day.events);
+            let opened = events
+                .filter(|row| row.kind == Kind::PanelOpen && row.specific == 0)
+                .filter(|row| filter.keeps(row, strings))
+                .map(|row| ([row.place, row.help_key], row.count));
+            let (opened_total, opened_without_help) = place_gaps(strings, paging, opened);
+
+            // Fields seen on pages and never with help there in the range.
+            let empty = strings.find("");
+            let mut fields: HashMap<[u32; 2], (u64, u64)> = HashMap::default();
+            for row in view.days.iter().flat_map(|day| &day.coverage) {
+                if Some(row.help_key) != empty && filter.keeps_place(row.place, row.help_key, row.app_version) {
+                    let entry = fields.entry([row.place, row.help_key]).or_default();
+                    entry.0 += row.seen;
+                    entry.1 += row.helped;
+                }
+            }
+            let unhelped = fields.into_iter().filter(|(_, (_, helped))| *helped == 0).map(|(field, (seen, _))| (field, seen));
+            let (fields_total, fields_without_help) = place_gaps(strings, paging, unhelped);
+
+            let mut queries: HashMap<u32, (u64, u64, u64)> = HashMap::default();
+            for row in view.days.iter().flat_map(|day| &day.searches) {
+                let entry = queries.entry(row.query).or_default();
+                entry.0 += row.searches;
+                entry.1 += row.empty;
+                entry.2 += row.viewed;
+            }
+            let searched: Vec<(u32, u64, u64, u64)> = queries
+                .into_iter()
+                .map(|(query, (searches, empty, viewed))| (query, searches, empty, searches.saturating_sub(viewed)))
+                .filter(|(_, searches, empty, without_view)| *searches > 0 && (*empty > 0 || *without_view > 0))
+                .collect();
+            let (searches_total, page) = paging.page(searched, |a, b| {
+                (b.2, b.3, b.1).cmp(&(a.2, a.3, a.1)).then_with(|| strings.text(a.0).cmp(strings.text(b.0)))
+            });
+            wire::admin::GapReport {
+                from,
+                to,
+                opened_without_help,
+                opened_without_help_total: opened_total,
+                searches: page
+                    .into_iter()
+                    .map(|(query, searches, empty, without_view)| wire::admin::SearchGapRow {
+                        query: strings.text(query).to_owned(),
+                        searches,
+                        empty,
+                        without_view,
+                    })
+                    .collect(),
+                searches_total,
+                fields_without_help,
+                fields_without_help_total: fields_total,
+            }
+        })
+        .await?;
+    Ok(report)
 }
 
 /// The 95% Wilson score interval for `successes` of `total`.
@@ -187,6 +412,7 @@ pub fn wilson(successes: u64, total: u64) -> Option<(f64, f64)> {
 /// The share of fields seen that have help, per place and per day.
 pub async fn coverage(
     store: &dyn Store,
+    rollups: &Rollups,
     site_id: i64,
     query: &wire::admin::ReportQuery,
 ) -> Result<wire::admin::CoverageReport, ReportError> {
@@ -198,15 +424,43 @@ pub async fn coverage(
         fields_with_help: helped,
         share: (seen > 0).then(|| helped as f64 / seen as f64),
     };
-    let places = store.coverage_by_place(site_id, &scope, paging).await?;
-    let days = store.coverage_by_day(site_id, &scope).await?;
-    Ok(wire::admin::CoverageReport {
-        from: date(scope.from_day),
-        to: date(scope.to_day),
-        places: places.rows.into_iter().map(|share| row(share.of, share.fields_seen, share.fields_with_help)).collect(),
-        places_total: places.total,
-        days: days.into_iter().map(|share| row(date(share.of), share.fields_seen, share.fields_with_help)).collect(),
-    })
+    let (places_total, places, days) = rollups
+        .with_range(store, site_id, (scope.from_day, scope.to_day), crate::http::unix_now(), |view| {
+            let strings = view.strings;
+            let filter = Filter::new(&scope, strings);
+            let empty = strings.find("");
+            // Each field once per range (whether it ever had help) and once per day.
+            let mut fields: HashMap<[u32; 2], bool> = HashMap::default();
+            let mut per_day: std::collections::BTreeMap<i64, HashMap<[u32; 2], bool>> = Default::default();
+            for count in view.days.iter().flat_map(|day| &day.coverage) {
+                if Some(count.help_key) == empty || !filter.keeps_place(count.place, count.help_key, count.app_version) {
+                    continue;
+                }
+                *fields.entry([count.place, count.help_key]).or_default() |= count.helped > 0;
+                *per_day.entry(count.day).or_default().entry([count.place, count.help_key]).or_default() |= count.helped > 0;
+            }
+            let mut by_place: HashMap<[u32; 1], (u64, u64)> = HashMap::default();
+            for ([place, _], helped) in fields {
+                let entry = by_place.entry([place]).or_default();
+                entry.0 += 1;
+                entry.1 += u64::from(helped);
+            }
+            let (total, page) = paging.page(by_place.into_iter().collect(), |a, b| {
+                b.1.0.cmp(&a.1.0).then_with(|| strings.text(a.0[0]).cmp(strings.text(b.0[0])))
+            });
+            let places: Vec<_> =
+                page.into_iter().map(|([place], (seen, helped))| row(strings.text(place).to_owned(), seen, helped)).collect();
+            let days: Vec<_> = per_day
+                .into_iter()
+                .map(|(day, fields)| {
+                    let helped = fields.values().filter(|helped| **helped).count() as u64;
+                    row(date(day), fields.len() as u64, helped)
+                })
+                .collect();
+            (total, places, days)
+        })
+        .await?;
+    Ok(wire::admin::CoverageReport { from: date(scope.from_day), to: date(scope.to_day), places, places_total, days })
 }
 
 /// The host app versions to compare, oldest to newest by semver: versions that do not parse,

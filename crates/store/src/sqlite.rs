@@ -1140,36 +1140,6 @@ impl Store for SqliteStore {
             insert.build().execute(&mut *transaction).await?;
         }
         // The rollups, in the same transaction: reports never disagree with the events.
-        let mut snippets: HashMap<i64, [i64; 7]> = HashMap::new();
-        let mut places: HashMap<(&str, &str, &str), [i64; 3]> = HashMap::new();
-        for ((kind, place, help_key, roles, _, _, snippet_id, via, helpful, specific), count) in &rollup {
-            if *snippet_id >= 0 {
-                let totals = snippets.entry(*snippet_id).or_default();
-                match (kind.as_str(), via.as_str()) {
-                    ("snippet_view", via) => {
-                        totals[0] += count;
-                        totals[match via {
-                            "hotspot" => 2,
-                            "search" => 3,
-                            "page" => 4,
-                            _ => 1,
-                        }] += count;
-                    }
-                    ("feedback", _) if *helpful == 1 => totals[5] += count,
-                    ("feedback", _) if *helpful == 0 => totals[6] += count,
-                    _ => {}
-                }
-            }
-            let totals = places.entry((place, help_key, roles)).or_default();
-            match kind.as_str() {
-                "panel_open" => {
-                    totals[0] += count;
-                    totals[1] += if *specific == 0 { *count } else { 0 };
-                }
-                "snippet_view" => totals[2] += count,
-                _ => {}
-            }
-        }
         let rollup: Vec<_> = rollup.iter().collect();
         for chunk in rollup.chunks(500) {
             let mut upsert = QueryBuilder::<Sqlite>::new(
@@ -1195,44 +1165,6 @@ impl Store for SqliteStore {
             upsert.push(
                 " ON CONFLICT (site_id, day, kind, place, help_key, roles, locale, app_version, snippet_id, via,
                      helpful, specific) DO UPDATE SET count = count + excluded.count",
-            );
-            upsert.build().execute(&mut *transaction).await?;
-        }
-        let snippets: Vec<_> = snippets.into_iter().collect();
-        for chunk in snippets.chunks(500) {
-            let mut upsert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO snippet_days (site_id, day, snippet_id, views, panel, hotspot, search, page, helpful,
-                     not_helpful) ",
-            );
-            upsert.push_values(chunk, |mut row, (snippet_id, totals)| {
-                row.push_bind(site_id).push_bind(day).push_bind(snippet_id);
-                for total in totals {
-                    row.push_bind(total);
-                }
-            });
-            upsert.push(
-                " ON CONFLICT (site_id, day, snippet_id) DO UPDATE SET views = views + excluded.views,
-                     panel = panel + excluded.panel, hotspot = hotspot + excluded.hotspot,
-                     search = search + excluded.search, page = page + excluded.page,
-                     helpful = helpful + excluded.helpful, not_helpful = not_helpful + excluded.not_helpful",
-            );
-            upsert.build().execute(&mut *transaction).await?;
-        }
-        let places: Vec<_> = places.into_iter().filter(|(_, totals)| totals.iter().any(|total| *total > 0)).collect();
-        for chunk in places.chunks(500) {
-            let mut upsert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO place_days (site_id, day, place, help_key, roles, opens, opens_without_help, views) ",
-            );
-            upsert.push_values(chunk, |mut row, ((place, help_key, roles), totals)| {
-                row.push_bind(site_id).push_bind(day).push_bind(*place).push_bind(*help_key).push_bind(*roles);
-                for total in totals {
-                    row.push_bind(total);
-                }
-            });
-            upsert.push(
-                " ON CONFLICT (site_id, day, place, help_key, roles) DO UPDATE SET opens = opens + excluded.opens,
-                     opens_without_help = opens_without_help + excluded.opens_without_help,
-                     views = views + excluded.views",
             );
             upsert.build().execute(&mut *transaction).await?;
         }
@@ -1286,13 +1218,18 @@ impl Store for SqliteStore {
                  DO UPDATE SET seen = seen + excluded.seen, helped = helped + excluded.helped",
             );
             upsert.build().execute(&mut *transaction).await?;
+            // Each field also counts for its page as a whole (key ''), so "was this place seen"
+            // is one row away.
             let mut upsert = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO sightings (site_id, place, help_key, app_version, first_day, last_day, seen) ",
             );
-            upsert.push_values(chunk, |mut row, count| {
+            let pages = chunk.iter().filter(|count| !count.help_key.is_empty()).map(|count| (*count, ""));
+            let rows: Vec<(&CoverageCount, &str)> =
+                chunk.iter().map(|count| (*count, count.help_key.as_str())).chain(pages).collect();
+            upsert.push_values(rows, |mut row, (count, help_key)| {
                 row.push_bind(count.site_id)
                     .push_bind(&count.place)
-                    .push_bind(&count.help_key)
+                    .push_bind(help_key)
                     .push_bind(&count.app_version)
                     .push_bind(count.day)
                     .push_bind(count.day)

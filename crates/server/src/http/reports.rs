@@ -30,7 +30,7 @@ pub async fn snippets(
     Query(query): Query<wire::admin::ReportQuery>,
 ) -> Result<axum::Json<wire::admin::SnippetReport>, ApiError> {
     let site = key.site(&state, &site, Role::Viewer).await?;
-    Ok(axum::Json(reports::snippets(state.store.as_ref(), site.id, &query).await?))
+    Ok(axum::Json(reports::snippets(state.store.as_ref(), &state.rollups, site.id, &query).await?))
 }
 
 #[utoipa::path(get, path = "/admin/v1/sites/{site}/reports/demand", tag = "reports",
@@ -46,7 +46,7 @@ pub async fn demand(
     Query(query): Query<wire::admin::ReportQuery>,
 ) -> Result<axum::Json<wire::admin::DemandReport>, ApiError> {
     let site = key.site(&state, &site, Role::Viewer).await?;
-    Ok(axum::Json(reports::demand(state.store.as_ref(), site.id, &query).await?))
+    Ok(axum::Json(reports::demand(state.store.as_ref(), &state.rollups, site.id, &query).await?))
 }
 
 #[utoipa::path(get, path = "/admin/v1/sites/{site}/reports/gaps", tag = "reports",
@@ -65,7 +65,7 @@ pub async fn gaps(
     let site = key.site(&state, &site, Role::Viewer).await?;
     // What this instance counted but has not written yet belongs in the report too.
     state.flush_coverage().await;
-    Ok(axum::Json(reports::gaps(state.store.as_ref(), site.id, &query).await?))
+    Ok(axum::Json(reports::gaps(state.store.as_ref(), &state.rollups, site.id, &query).await?))
 }
 
 #[utoipa::path(get, path = "/admin/v1/sites/{site}/reports/coverage", tag = "reports",
@@ -82,7 +82,7 @@ pub async fn coverage(
 ) -> Result<axum::Json<wire::admin::CoverageReport>, ApiError> {
     let site = key.site(&state, &site, Role::Viewer).await?;
     state.flush_coverage().await;
-    Ok(axum::Json(reports::coverage(state.store.as_ref(), site.id, &query).await?))
+    Ok(axum::Json(reports::coverage(state.store.as_ref(), &state.rollups, site.id, &query).await?))
 }
 
 #[utoipa::path(get, path = "/admin/v1/sites/{site}/reports/stale", tag = "reports",

@@ -18,8 +18,8 @@ INSERT INTO coverage_by_version (site_id, day, place, help_key, app_version, see
 DROP TABLE coverage;
 ALTER TABLE coverage_by_version RENAME TO coverage;
 
--- Per field (place and key; key '' for the page) and app version: when pages first and last
--- showed it and whether it last had help. Small (one row per field and version), so stale help
+-- Per field (place and key) and app version: when pages first and last showed it; key '' is
+-- the page as a whole, seen whenever any of its fields was. Small (one row per field and version), so stale help
 -- and "vanished in version X" never scan the daily counts.
 CREATE TABLE sightings (
     site_id     INTEGER NOT NULL REFERENCES sites (id) ON DELETE CASCADE,
@@ -34,6 +34,13 @@ CREATE TABLE sightings (
 CREATE INDEX sightings_by_key ON sightings (site_id, help_key);
 INSERT INTO sightings (site_id, place, help_key, app_version, first_day, last_day, seen)
     SELECT site_id, place, help_key, '', MIN(day), MAX(day), SUM(seen) FROM coverage GROUP BY site_id, place, help_key;
+INSERT INTO sightings (site_id, place, help_key, app_version, first_day, last_day, seen)
+    SELECT site_id, place, '', '', MIN(day), MAX(day), SUM(seen) FROM coverage WHERE help_key != ''
+    GROUP BY site_id, place
+    ON CONFLICT (site_id, place, help_key, app_version) DO UPDATE SET first_day = MIN(first_day, excluded.first_day),
+        last_day = MAX(last_day, excluded.last_day), seen = seen + excluded.seen;
+-- Published snippets of a site without reading their bodies.
+CREATE INDEX snippets_by_status ON snippets (site_id, status);
 
 -- The host app versions each site's pages reported, and when each was first and last seen.
 CREATE TABLE seen_app_versions (
