@@ -317,8 +317,25 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let store = SqliteStore { pool, renderer };
         store.fill_missing_text().await?;
+        store.fill_missing_sightings().await?;
         store.apply_render_policy().await?;
         Ok(store)
+    }
+
+    /// Snippets with targets written before `snippet_sightings` existed get their row, once.
+    async fn fill_missing_sightings(&self) -> Result<()> {
+        let missing: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT t.snippet_id FROM snippet_targets t
+             WHERE NOT EXISTS (SELECT 1 FROM snippet_sightings seen WHERE seen.snippet_id = t.snippet_id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for chunk in missing.chunks(1000) {
+            let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            reports::refresh_snippet_sightings(&mut transaction, chunk).await?;
+            transaction.commit().await?;
+        }
+        Ok(())
     }
 
     /// Rows written before plain text was stored get it now, once.
@@ -533,7 +550,7 @@ impl SqliteStore {
                 .execute(&mut **transaction)
                 .await?;
         }
-        Ok(())
+        reports::refresh_snippet_sightings(transaction, &[snippet_id]).await
     }
 
     async fn write_revision(
@@ -1261,6 +1278,9 @@ impl Store for SqliteStore {
             );
             upsert.build().execute(&mut *transaction).await?;
         }
+        let seen: Vec<(&str, &str)> = counts.iter().map(|count| (count.place.as_str(), count.help_key.as_str())).collect();
+        let concerned = reports::snippets_concerned(&mut transaction, &seen).await?;
+        reports::refresh_snippet_sightings(&mut transaction, &concerned).await?;
         transaction.commit().await?;
         Ok(())
     }

@@ -119,40 +119,24 @@ impl Reports for SqliteStore {
     }
 
     async fn stale_targets(&self, site_id: i64, since: i64, versions: &[String]) -> Result<Vec<TargetsSeen>> {
-        // A key target `a.b` is seen as the key itself; `a.*` as any key in [`a.`, `a/`) (`/`
-        // follows `.` in byte order); route and URL pattern targets as the place.
-        let rows: Vec<(i64, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
-            "WITH targets AS (
-                 SELECT s.id, t.kind, t.value FROM snippets s JOIN snippet_targets t ON t.snippet_id = s.id
-                 WHERE s.site_id = ?1 AND s.status = 'published'),
-             ranks AS (SELECT value AS app_version, key AS rank FROM json_each(?2)),
-             matched AS (
-                 SELECT targets.id, f.last_day, f.app_version FROM targets
-                     JOIN sightings f INDEXED BY sightings_by_key ON f.site_id = ?1 AND f.help_key = targets.value
-                     WHERE targets.kind = 'key' AND targets.value NOT LIKE '%.*'
-                 UNION ALL
-                 SELECT targets.id, f.last_day, f.app_version FROM targets
-                     JOIN sightings f ON f.site_id = ?1
-                         AND f.help_key > substr(targets.value, 1, length(targets.value) - 1)
-                         AND f.help_key < substr(targets.value, 1, length(targets.value) - 2) || '/'
-                     WHERE targets.kind = 'key' AND targets.value LIKE '%.*'
-                 UNION ALL
-                 SELECT targets.id, f.last_day, f.app_version FROM targets
-                     JOIN sightings f ON f.site_id = ?1 AND f.place = targets.value AND f.help_key = ''
-                     WHERE targets.kind IN ('route', 'url')),
-             seen AS (
-                 SELECT matched.id, MAX(matched.last_day) AS last_day, MAX(ranks.rank) AS newest
-                 FROM matched LEFT JOIN ranks ON ranks.app_version = matched.app_version GROUP BY matched.id)
-             SELECT s.id, s.slug, s.title, seen.last_day, seen.newest
-             FROM (SELECT DISTINCT id FROM targets) ids JOIN snippets s ON s.id = ids.id
-                 LEFT JOIN seen ON seen.id = ids.id
-             WHERE seen.last_day IS NULL OR seen.last_day < ?3 OR seen.newest < ?4
+        // Unseen since `since` (or never), or newest version seen older than the newest one:
+        // each an index range of `snippet_sightings`, so only stale rows are read.
+        let older = versions.get(..versions.len().saturating_sub(1)).unwrap_or_default();
+        let rows: Vec<(i64, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT s.id, s.slug, s.title, seen.last_day, seen.newest_version FROM (
+                 SELECT snippet_id FROM snippet_sightings WHERE site_id = ?1 AND last_day IS NULL
+                 UNION SELECT snippet_id FROM snippet_sightings WHERE site_id = ?1 AND last_day < ?2
+                 UNION SELECT snippet_id FROM json_each(?3) older
+                     CROSS JOIN snippet_sightings ON site_id = ?1 AND newest_version = older.value
+             ) stale
+             JOIN snippet_sightings seen ON seen.snippet_id = stale.snippet_id
+             JOIN snippets s ON s.id = stale.snippet_id
+             WHERE s.status = 'published'
              ORDER BY s.id",
         )
         .bind(site_id)
-        .bind(serde_json::to_string(versions).unwrap_or_else(|_| "[]".into()))
         .bind(since)
-        .bind(i64::try_from(versions.len()).unwrap_or(i64::MAX) - 1)
+        .bind(serde_json::to_string(older).unwrap_or_else(|_| "[]".into()))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
@@ -162,7 +146,7 @@ impl Reports for SqliteStore {
                 slug,
                 title,
                 last_day,
-                newest_version: newest.and_then(|index| usize::try_from(index).ok()),
+                newest_version: newest.and_then(|newest| versions.iter().position(|version| *version == newest)),
             })
             .collect())
     }
@@ -190,4 +174,103 @@ impl Reports for SqliteStore {
         .fetch_all(&self.pool)
         .await?)
     }
+}
+
+/// Works out again when pages last showed any of these snippets' targets, and the newest app
+/// version (by semver) that showed one, from the field sightings.
+pub(super) async fn refresh_snippet_sightings(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    snippet_ids: &[i64],
+) -> Result<()> {
+    for snippet_id in snippet_ids {
+        // A key target `a.b` is seen as the key itself; `a.*` as any key in [`a.`, `a/`) (`/`
+        // follows `.` in byte order); a route or URL pattern as the page (key '').
+        let seen: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+            "WITH targets AS (
+                 SELECT s.site_id, t.kind, t.value FROM snippet_targets t JOIN snippets s ON s.id = t.snippet_id
+                 WHERE t.snippet_id = ?1)
+             SELECT (SELECT site_id FROM snippets WHERE id = ?1), f.app_version, MAX(f.last_day) FROM targets
+                 JOIN sightings f INDEXED BY sightings_by_key ON f.site_id = targets.site_id AND f.help_key = targets.value
+                 WHERE targets.kind = 'key' AND targets.value NOT LIKE '%.*' GROUP BY f.app_version
+             UNION ALL
+             SELECT targets.site_id, f.app_version, MAX(f.last_day) FROM targets
+                 JOIN sightings f INDEXED BY sightings_by_key ON f.site_id = targets.site_id
+                     AND f.help_key > substr(targets.value, 1, length(targets.value) - 1)
+                     AND f.help_key < substr(targets.value, 1, length(targets.value) - 2) || '/'
+                 WHERE targets.kind = 'key' AND targets.value LIKE '%.*' GROUP BY f.app_version
+             UNION ALL
+             SELECT targets.site_id, f.app_version, MAX(f.last_day) FROM targets
+                 JOIN sightings f ON f.site_id = targets.site_id AND f.place = targets.value AND f.help_key = ''
+                 WHERE targets.kind IN ('route', 'url') GROUP BY f.app_version",
+        )
+        .bind(snippet_id)
+        .fetch_all(&mut **transaction)
+        .await?;
+        let targeted: Option<i64> = sqlx::query_scalar(
+            "SELECT s.site_id FROM snippets s WHERE s.id = ? AND EXISTS (SELECT 1 FROM snippet_targets WHERE snippet_id = s.id)",
+        )
+        .bind(snippet_id)
+        .fetch_optional(&mut **transaction)
+        .await?;
+        let Some(site_id) = targeted else {
+            sqlx::query("DELETE FROM snippet_sightings WHERE snippet_id = ?")
+                .bind(snippet_id)
+                .execute(&mut **transaction)
+                .await?;
+            continue;
+        };
+        let last_day = seen.iter().filter_map(|(_, _, day)| *day).max();
+        let newest = seen
+            .iter()
+            .filter_map(|(_, version, _)| semver::Version::parse(version).ok())
+            .max()
+            .map(|version| version.to_string());
+        sqlx::query(
+            "INSERT INTO snippet_sightings (snippet_id, site_id, last_day, newest_version) VALUES (?, ?, ?, ?)
+             ON CONFLICT (snippet_id) DO UPDATE SET site_id = excluded.site_id, last_day = excluded.last_day,
+                 newest_version = excluded.newest_version",
+        )
+        .bind(snippet_id)
+        .bind(site_id)
+        .bind(last_day)
+        .bind(newest)
+        .execute(&mut **transaction)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The snippets whose targets may be what these sightings (place, help key) show: the key, each
+/// key pattern above it (`a.*`, `a.b.*` for `a.b.c`) and the place.
+pub(super) async fn snippets_concerned(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    sightings: &[(&str, &str)],
+) -> Result<Vec<i64>> {
+    let mut values: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for (place, help_key) in sightings {
+        if !place.is_empty() {
+            values.insert((*place).to_owned());
+        }
+        if !help_key.is_empty() {
+            values.insert((*help_key).to_owned());
+            for (position, _) in help_key.match_indices('.') {
+                values.insert(format!("{}.*", &help_key[..position]));
+            }
+        }
+    }
+    let values: Vec<String> = values.into_iter().collect();
+    let mut ids = Vec::new();
+    for chunk in values.chunks(5000) {
+        let found: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT t.snippet_id FROM json_each(?) wanted
+                 CROSS JOIN snippet_targets t INDEXED BY snippet_targets_by_value ON t.value = wanted.value",
+        )
+        .bind(serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into()))
+        .fetch_all(&mut **transaction)
+        .await?;
+        ids.extend(found);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }
