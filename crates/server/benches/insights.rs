@@ -66,7 +66,14 @@ struct Traffic {
 
 impl Traffic {
     /// One day's events (about `per_day`) and the coverage they imply.
-    fn day(&self, site_id: i64, day: i64, day_of_year: i64, per_day: u64, seed: u64) -> (Vec<Event>, Vec<CoverageCount>) {
+    fn day(
+        &self,
+        site_id: i64,
+        day: i64,
+        day_of_year: i64,
+        per_day: u64,
+        seed: u64,
+    ) -> (Vec<Event>, Vec<CoverageCount>) {
         let mut random = fastrand::Rng::with_seed(seed ^ (day as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let weekday = (day + 3).rem_euclid(7);
         let count = if weekday >= 5 { per_day * 3 / 10 } else { per_day };
@@ -211,8 +218,11 @@ async fn seed(store: &SqliteStore, snippet_count: usize, events: u64, today: i64
     let mut snippets: Vec<Vec<i64>> = vec![Vec::new(); snippet_count.div_ceil(engine::synthetic::PER_SCREEN).max(1)];
     // Slugs are `s{screen}/n{index}`: views and ratings go to the screen's own snippets.
     for snippet in store.servable_snippets(site.id).await? {
-        let screen: Option<usize> =
-            snippet.slug.strip_prefix('s').and_then(|rest| rest.split('/').next()).and_then(|screen| screen.parse().ok());
+        let screen: Option<usize> = snippet
+            .slug
+            .strip_prefix('s')
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|screen| screen.parse().ok());
         if let Some(ids) = screen.and_then(|screen| snippets.get_mut(screen)) {
             ids.push(snippet.id);
         }
@@ -275,11 +285,8 @@ async fn main() -> anyhow::Result<()> {
     let store = SqliteStore::open(&url, engine::render::Renderer::default()).await?;
     let site = store.site(SITE).await?.ok_or_else(|| anyhow::anyhow!("the bench site is missing"))?;
     let date = |day: i64| reports::date(day);
-    let last_30 = wire::admin::ReportQuery {
-        from: Some(date(last_day - 29)),
-        to: Some(date(last_day)),
-        ..Default::default()
-    };
+    let last_30 =
+        wire::admin::ReportQuery { from: Some(date(last_day - 29)), to: Some(date(last_day)), ..Default::default() };
     let filtered = |extra: fn(&mut wire::admin::ReportQuery)| {
         let mut query = last_30.clone();
         extra(&mut query);
@@ -299,16 +306,47 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("  {:<10} {:>22} {:>22} {:>22} {:>22}", "report", cases[0].0, cases[1].0, cases[2].0, cases[3].0);
     let store: &dyn Store = &store;
-    type Run<'a> = Box<dyn Fn(&'a wire::admin::ReportQuery) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize, reports::ReportError>> + 'a>> + 'a>;
+    type Run<'a> = Box<
+        dyn Fn(
+                &'a wire::admin::ReportQuery,
+            )
+                -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize, reports::ReportError>> + 'a>>
+            + 'a,
+    >;
     let id = site.id;
     let rollups_kept = reports::rollups::Rollups::default();
     let rollups = &rollups_kept;
     let kinds: Vec<(&str, Run<'_>)> = vec![
-        ("snippets", Box::new(move |query| Box::pin(async move { Ok(reports::snippets(store, rollups, id, query).await?.snippets.len()) }))),
-        ("demand", Box::new(move |query| Box::pin(async move { Ok(reports::demand(store, rollups, id, query).await?.places.len()) }))),
-        ("gaps", Box::new(move |query| Box::pin(async move { Ok(reports::gaps(store, rollups, id, query).await?.opened_without_help.len()) }))),
-        ("coverage", Box::new(move |query| Box::pin(async move { Ok(reports::coverage(store, rollups, id, query).await?.places.len()) }))),
-        ("stale", Box::new(move |query| Box::pin(async move { Ok(reports::stale_help(store, id, query).await?.snippets.len()) }))),
+        (
+            "snippets",
+            Box::new(move |query| {
+                Box::pin(async move { Ok(reports::snippets(store, rollups, id, query).await?.snippets.len()) })
+            }),
+        ),
+        (
+            "demand",
+            Box::new(move |query| {
+                Box::pin(async move { Ok(reports::demand(store, rollups, id, query).await?.places.len()) })
+            }),
+        ),
+        (
+            "gaps",
+            Box::new(move |query| {
+                Box::pin(async move { Ok(reports::gaps(store, rollups, id, query).await?.opened_without_help.len()) })
+            }),
+        ),
+        (
+            "coverage",
+            Box::new(move |query| {
+                Box::pin(async move { Ok(reports::coverage(store, rollups, id, query).await?.places.len()) })
+            }),
+        ),
+        (
+            "stale",
+            Box::new(move |query| {
+                Box::pin(async move { Ok(reports::stale_help(store, id, query).await?.snippets.len()) })
+            }),
+        ),
     ];
     let queries: Vec<&wire::admin::ReportQuery> = cases.iter().map(|(_, query)| query).collect();
     // The first report reads the closed days from SQLite; later ones find them in memory.

@@ -127,7 +127,9 @@ impl Filter {
 
     /// Whether where and which version a row is about pass.
     fn keeps_place(&self, place: u32, help_key: u32, app_version: u32) -> bool {
-        Self::equal(self.place, place) && Self::equal(self.help_key, help_key) && Self::equal(self.app_version, app_version)
+        Self::equal(self.place, place)
+            && Self::equal(self.help_key, help_key)
+            && Self::equal(self.app_version, app_version)
     }
 
     fn keeps(&mut self, row: &rollups::EventRow, strings: &Strings) -> bool {
@@ -168,7 +170,9 @@ fn snippet_counts(view: &View<'_>, filter: &mut Filter) -> HashMap<i64, SnippetC
     let mut counts: HashMap<i64, SnippetCounts> = HashMap::default();
     for day in &view.days {
         for row in &day.events {
-            if row.snippet < 0 || !matches!(row.kind, Kind::SnippetView | Kind::Feedback) || !filter.keeps(row, view.strings)
+            if row.snippet < 0
+                || !matches!(row.kind, Kind::SnippetView | Kind::Feedback)
+                || !filter.keeps(row, view.strings)
             {
                 continue;
             }
@@ -201,7 +205,9 @@ pub async fn snippets(
 ) -> Result<wire::admin::SnippetReport, ReportError> {
     let (scope, paging) = scope(query, today())?;
     let of_moment: Option<std::collections::HashSet<i64>> = match query.moment {
-        Some(moment) => Some(store.snippet_ids_of_moment(site_id, moment_from_wire(moment)).await?.into_iter().collect()),
+        Some(moment) => {
+            Some(store.snippet_ids_of_moment(site_id, moment_from_wire(moment)).await?.into_iter().collect())
+        }
         None => None,
     };
     let range = (scope.from_day, scope.to_day);
@@ -246,7 +252,10 @@ pub async fn snippets(
                 helpful_rate: rate,
                 helpful_rate_low: interval.map(|(low, _)| low),
                 helpful_rate_high: interval.map(|(_, high)| high),
-                comments: own.into_iter().map(|(_, at, text)| wire::admin::Comment { at: time_to_wire(at), text }).collect(),
+                comments: own
+                    .into_iter()
+                    .map(|(_, at, text)| wire::admin::Comment { at: time_to_wire(at), text })
+                    .collect(),
             })
         })
         .collect();
@@ -354,7 +363,8 @@ pub async fn gaps(
                     entry.1 += row.helped;
                 }
             }
-            let unhelped = fields.into_iter().filter(|(_, (_, helped))| *helped == 0).map(|(field, (seen, _))| (field, seen));
+            let unhelped =
+                fields.into_iter().filter(|(_, (_, helped))| *helped == 0).map(|(field, (seen, _))| (field, seen));
             let (fields_total, fields_without_help) = place_gaps(strings, paging, unhelped);
 
             let mut queries: HashMap<u32, (u64, u64, u64)> = HashMap::default();
@@ -433,11 +443,13 @@ pub async fn coverage(
             let mut fields: HashMap<[u32; 2], bool> = HashMap::default();
             let mut per_day: std::collections::BTreeMap<i64, HashMap<[u32; 2], bool>> = Default::default();
             for count in view.days.iter().flat_map(|day| &day.coverage) {
-                if Some(count.help_key) == empty || !filter.keeps_place(count.place, count.help_key, count.app_version) {
+                if Some(count.help_key) == empty || !filter.keeps_place(count.place, count.help_key, count.app_version)
+                {
                     continue;
                 }
                 *fields.entry([count.place, count.help_key]).or_default() |= count.helped > 0;
-                *per_day.entry(count.day).or_default().entry([count.place, count.help_key]).or_default() |= count.helped > 0;
+                *per_day.entry(count.day).or_default().entry([count.place, count.help_key]).or_default() |=
+                    count.helped > 0;
             }
             let mut by_place: HashMap<[u32; 1], (u64, u64)> = HashMap::default();
             for ([place, _], helped) in fields {
@@ -448,8 +460,10 @@ pub async fn coverage(
             let (total, page) = paging.page(by_place.into_iter().collect(), |a, b| {
                 b.1.0.cmp(&a.1.0).then_with(|| strings.text(a.0[0]).cmp(strings.text(b.0[0])))
             });
-            let places: Vec<_> =
-                page.into_iter().map(|([place], (seen, helped))| row(strings.text(place).to_owned(), seen, helped)).collect();
+            let places: Vec<_> = page
+                .into_iter()
+                .map(|([place], (seen, helped))| row(strings.text(place).to_owned(), seen, helped))
+                .collect();
             let days: Vec<_> = per_day
                 .into_iter()
                 .map(|(day, fields)| {
@@ -476,35 +490,16 @@ pub fn ordered_versions(seen: &[store::AppVersionSeen]) -> Vec<String> {
     versions.iter().map(ToString::to_string).collect()
 }
 
-/// Which candidates are stale help, in the report's order: targets unseen since `since` (only
-/// if the site had traffic since), or vanished in a newer app version; never seen first, then
-/// the longest unseen.
-pub fn stale(
-    candidates: Vec<store::TargetsSeen>,
-    versions: &[String],
-    since: i64,
-    had_traffic: bool,
-) -> Vec<wire::admin::StaleRow> {
-    let mut rows: Vec<(Option<i64>, wire::admin::StaleRow)> = candidates
-        .into_iter()
-        .filter_map(|seen| {
-            let unseen = had_traffic && seen.last_day.is_none_or(|day| day < since);
-            let vanished_in = seen.newest_version.and_then(|newest| versions.get(newest + 1)).cloned();
-            (unseen || vanished_in.is_some()).then(|| {
-                let row = wire::admin::StaleRow {
-                    id: seen.snippet_id,
-                    slug: seen.slug,
-                    title: seen.title,
-                    last_seen: seen.last_day.map(date),
-                    last_app_version: seen.newest_version.and_then(|newest| versions.get(newest)).cloned(),
-                    vanished_in,
-                };
-                (seen.last_day, row)
-            })
-        })
-        .collect();
-    rows.sort_by_key(|(last, row)| (last.is_some(), *last, row.id));
-    rows.into_iter().map(|(_, row)| row).collect()
+/// A stale snippet as the report shows it: the versions by name, and where its targets vanished.
+pub fn stale_row(seen: store::TargetsSeen, versions: &[String]) -> wire::admin::StaleRow {
+    wire::admin::StaleRow {
+        id: seen.snippet_id,
+        slug: seen.slug,
+        title: seen.title,
+        last_seen: seen.last_day.map(date),
+        last_app_version: seen.newest_version.and_then(|newest| versions.get(newest)).cloned(),
+        vanished_in: seen.newest_version.and_then(|newest| versions.get(newest + 1)).cloned(),
+    }
 }
 
 /// Published snippets whose targets were not seen in the range while the site had traffic, or
@@ -516,14 +511,15 @@ pub async fn stale_help(
 ) -> Result<wire::admin::StaleReport, ReportError> {
     let (scope, paging) = scope(query, today())?;
     let versions = ordered_versions(&store.app_versions_seen(site_id).await?);
+    // Unseen only counts while the site had traffic; vanished needs a newer version.
     let had_traffic = store.pages_seen_since(site_id, scope.from_day).await?;
-    let rows = if had_traffic || versions.len() > 1 {
-        stale(store.stale_targets(site_id, scope.from_day, &versions).await?, &versions, scope.from_day, had_traffic)
+    let since = had_traffic.then_some(scope.from_day);
+    let (total, rows) = if since.is_some() || versions.len() > 1 {
+        store.stale_targets(site_id, since, &versions, paging.limit, paging.offset).await?
     } else {
-        Vec::new()
+        (0, Vec::new())
     };
-    let total = rows.len() as u64;
-    let snippets = rows.into_iter().skip(paging.offset as usize).take(paging.limit as usize).collect();
+    let snippets = rows.into_iter().map(|seen| stale_row(seen, &versions)).collect();
     Ok(wire::admin::StaleReport { from: date(scope.from_day), to: date(scope.to_day), total, snippets })
 }
 
@@ -554,31 +550,19 @@ mod tests {
     }
 
     #[test]
-    fn stale_help_is_unseen_since_the_range_or_vanished_in_a_newer_version() {
+    fn a_stale_row_names_the_version_where_its_targets_vanished() {
         let versions: Vec<String> = vec!["2.3.0".into(), "2.4.0".into()];
-        let candidate = |id, last_day, newest_version| store::TargetsSeen {
-            snippet_id: id,
-            slug: format!("s{id}"),
+        let seen = |newest_version| store::TargetsSeen {
+            snippet_id: 1,
+            slug: "vat".into(),
             title: String::new(),
-            last_day,
+            last_day: Some(20_000),
             newest_version,
         };
-        let candidates = vec![
-            candidate(1, Some(12), Some(0)), // still seen on 2.3 pages, gone from 2.4
-            candidate(2, Some(8), Some(1)),  // not seen since day 8
-            candidate(3, None, None),        // never seen
-            candidate(4, Some(12), Some(1)), // seen on the newest version: fine
-        ];
-        let rows = stale(candidates.clone(), &versions, 10, true);
-        let summary: Vec<_> = rows
-            .iter()
-            .map(|row| (row.id, row.last_seen.is_some(), row.last_app_version.as_deref(), row.vanished_in.as_deref()))
-            .collect();
-        assert_eq!(
-            summary,
-            [(3, false, None, None), (2, true, Some("2.4.0"), None), (1, true, Some("2.3.0"), Some("2.4.0"))]
-        );
-        let quiet = stale(candidates, &versions, 10, false);
-        assert_eq!(quiet.iter().map(|row| row.id).collect::<Vec<_>>(), [1], "no traffic: only what vanished");
+        let gone = stale_row(seen(Some(0)), &versions);
+        assert_eq!((gone.last_app_version.as_deref(), gone.vanished_in.as_deref()), (Some("2.3.0"), Some("2.4.0")));
+        let current = stale_row(seen(Some(1)), &versions);
+        assert_eq!((current.last_app_version.as_deref(), current.vanished_in), (Some("2.4.0"), None));
+        assert_eq!(stale_row(seen(None), &versions).last_seen.as_deref(), Some("2024-10-04"));
     }
 }

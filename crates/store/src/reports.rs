@@ -84,10 +84,18 @@ pub trait Reports {
     /// The host app versions the site's pages reported, oldest first seen first.
     async fn app_versions_seen(&self, site_id: i64) -> Result<Vec<AppVersionSeen>>;
 
-    /// Published snippets with targets whose targets were last seen before `since` (or never),
-    /// or whose newest version seen (by its index in `versions`, oldest to newest) is below
-    /// `versions`' last; the others are left out.
-    async fn stale_targets(&self, site_id: i64, since: i64, versions: &[String]) -> Result<Vec<TargetsSeen>>;
+    /// Published snippets with targets whose targets were last seen before `since` (or never;
+    /// neither when `since` is `None`), or whose newest version seen (by its index in
+    /// `versions`, oldest to newest) is below `versions`' last: one page, never seen first, then
+    /// the longest unseen, and how many there are in all.
+    async fn stale_targets(
+        &self,
+        site_id: i64,
+        since: Option<i64>,
+        versions: &[String],
+        limit: u32,
+        offset: u32,
+    ) -> Result<(u64, Vec<TargetsSeen>)>;
 
     /// The latest "not helpful" comments (within retention) of each snippet, newest first:
     /// `(snippet, when, text)`, at most `per_snippet` each.

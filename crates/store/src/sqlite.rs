@@ -1278,7 +1278,8 @@ impl Store for SqliteStore {
             );
             upsert.build().execute(&mut *transaction).await?;
         }
-        let seen: Vec<(&str, &str)> = counts.iter().map(|count| (count.place.as_str(), count.help_key.as_str())).collect();
+        let seen: Vec<(&str, &str)> =
+            counts.iter().map(|count| (count.place.as_str(), count.help_key.as_str())).collect();
         let concerned = reports::snippets_concerned(&mut transaction, &seen).await?;
         reports::refresh_snippet_sightings(&mut transaction, &concerned).await?;
         transaction.commit().await?;

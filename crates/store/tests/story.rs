@@ -4,7 +4,8 @@
 use engine::render::Renderer;
 use engine::{Context, Locale, Moment, SiteIndex, SiteSettings, Status, Target};
 use store::{
-    Error, ImportOptions, Precondition, Role, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, SqliteStore, Store,
+    Error, ImportOptions, Precondition, Reports, Role, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, SqliteStore,
+    Store,
 };
 
 fn locale(tag: &str) -> Locale {
@@ -300,4 +301,66 @@ async fn a_new_render_policy_rerenders_every_snippet() {
     assert!(allowing.site("pk_test_acme").await.unwrap().unwrap().content_version > version);
     let stored = allowing.snippet(site.id, rerendered.id).await.unwrap().unwrap();
     assert_eq!(stored.draft.markdown, with_image.markdown, "the Markdown is kept byte for byte");
+}
+
+#[tokio::test]
+async fn stale_help_follows_what_pages_show_for_every_kind_of_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("stale.db").display());
+    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+    let site = store.put_site(&spec()).await.unwrap();
+    let drafts = vec![
+        draft("vat", vec![Target::Key("claim.vat-number".into())]),
+        draft("claim-fields", vec![Target::Key("claim.*".into())]),
+        draft("approvals", vec![Target::Route("/approvals/:id".into())]),
+        draft("old-form", vec![Target::UrlPattern("/old/form".into())]),
+        draft("everywhere", Vec::new()),
+    ];
+    store.import("pk_test_acme", drafts, ImportOptions::default()).await.unwrap();
+    let id = |slug: &str| {
+        let store = &store;
+        let slug = slug.to_owned();
+        async move {
+            let all = store.snippets(site.id, &SnippetFilter::default()).await.unwrap();
+            all.into_iter().find(|stored| stored.draft.slug == slug).unwrap().id
+        }
+    };
+    let seen = |day, place: &str, key: &str, version: &str| store::CoverageCount {
+        site_id: site.id,
+        day,
+        place: place.into(),
+        help_key: key.into(),
+        app_version: version.into(),
+        seen: 2,
+        helped: 0,
+    };
+    let versions: Vec<String> = vec!["2.3.0".into(), "2.4.0".into()];
+    // Nothing seen yet: every snippet with targets is stale, the site-wide one never.
+    let never = store.stale_targets(site.id, Some(10), &versions, 100, 0).await.unwrap().1;
+    assert_eq!(never.len(), 4);
+    assert!(never.iter().all(|row| row.last_day.is_none() && row.newest_version.is_none()));
+
+    store
+        .add_coverage(&[
+            seen(12, "/claims/new", "claim.vat-number", "2.3.0"),
+            seen(12, "/claims/new", "claim.project", "2.4.0"),
+            seen(12, "/approvals/:id", "approval.reason", "2.4.0"),
+            seen(3, "/old/form", "old.field", "2.3.0"),
+        ])
+        .await
+        .unwrap();
+    let stale = store.stale_targets(site.id, Some(10), &versions, 100, 0).await.unwrap().1;
+    let summary: Vec<(i64, Option<i64>, Option<usize>)> =
+        stale.iter().map(|row| (row.snippet_id, row.last_day, row.newest_version)).collect();
+    // `vat` was seen on day 12 but only on 2.3 pages; `old-form` not since day 3; the key
+    // pattern and the route were seen on 2.4 pages on day 12, so they are not stale.
+    assert_eq!(summary, [(id("vat").await, Some(12), Some(0)), (id("old-form").await, Some(3), Some(0))]);
+
+    // Changing a snippet's targets works its sightings out again.
+    let vat = store.snippet(site.id, id("vat").await).await.unwrap().unwrap();
+    let mut changed = vat.draft.clone();
+    changed.targets = vec![Target::Key("claim.project".into())];
+    store.update_snippet(site.id, vat.id, &Precondition::Any, &changed, "test").await.unwrap();
+    let stale = store.stale_targets(site.id, Some(10), &versions, 100, 0).await.unwrap().1;
+    assert_eq!(stale.iter().map(|row| row.snippet_id).collect::<Vec<_>>(), [id("old-form").await]);
 }

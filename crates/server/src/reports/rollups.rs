@@ -271,11 +271,7 @@ async fn load(store: &dyn Store, site_id: i64, first: i64, last: i64) -> store::
     Ok(loaded)
 }
 
-fn intern(
-    strings: &mut Strings,
-    day: i64,
-    rows: Option<&(Vec<EventDay>, Vec<SearchDay>, Vec<CoverageCount>)>,
-) -> Day {
+fn intern(strings: &mut Strings, day: i64, rows: Option<&(Vec<EventDay>, Vec<SearchDay>, Vec<CoverageCount>)>) -> Day {
     let Some((events, searches, coverage)) = rows else { return Day::default() };
     let small = |value: i64| i8::try_from(value).unwrap_or(-1);
     Day {

@@ -118,13 +118,20 @@ impl Reports for SqliteStore {
         Ok(rows.into_iter().map(|(app_version, first_day)| AppVersionSeen { app_version, first_day }).collect())
     }
 
-    async fn stale_targets(&self, site_id: i64, since: i64, versions: &[String]) -> Result<Vec<TargetsSeen>> {
+    async fn stale_targets(
+        &self,
+        site_id: i64,
+        since: Option<i64>,
+        versions: &[String],
+        limit: u32,
+        offset: u32,
+    ) -> Result<(u64, Vec<TargetsSeen>)> {
         // Unseen since `since` (or never), or newest version seen older than the newest one:
         // each an index range of `snippet_sightings`, so only stale rows are read.
         let older = versions.get(..versions.len().saturating_sub(1)).unwrap_or_default();
-        let rows: Vec<(i64, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
-            "SELECT s.id, s.slug, s.title, seen.last_day, seen.newest_version FROM (
-                 SELECT snippet_id FROM snippet_sightings WHERE site_id = ?1 AND last_day IS NULL
+        let rows: Vec<(i64, i64, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT COUNT(*) OVER (), s.id, s.slug, s.title, seen.last_day, seen.newest_version FROM (
+                 SELECT snippet_id FROM snippet_sightings WHERE site_id = ?1 AND ?2 IS NOT NULL AND last_day IS NULL
                  UNION SELECT snippet_id FROM snippet_sightings WHERE site_id = ?1 AND last_day < ?2
                  UNION SELECT snippet_id FROM json_each(?3) older
                      CROSS JOIN snippet_sightings ON site_id = ?1 AND newest_version = older.value
@@ -132,23 +139,27 @@ impl Reports for SqliteStore {
              JOIN snippet_sightings seen ON seen.snippet_id = stale.snippet_id
              JOIN snippets s ON s.id = stale.snippet_id
              WHERE s.status = 'published'
-             ORDER BY s.id",
+             ORDER BY seen.last_day IS NOT NULL, seen.last_day, s.id LIMIT ?4 OFFSET ?5",
         )
         .bind(site_id)
         .bind(since)
         .bind(serde_json::to_string(older).unwrap_or_else(|_| "[]".into()))
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
+        let total = rows.first().map_or(0, |row| u64::try_from(row.0).unwrap_or(0));
+        let rows = rows
             .into_iter()
-            .map(|(snippet_id, slug, title, last_day, newest)| TargetsSeen {
+            .map(|(_, snippet_id, slug, title, last_day, newest)| TargetsSeen {
                 snippet_id,
                 slug,
                 title,
                 last_day,
                 newest_version: newest.and_then(|newest| versions.iter().position(|version| *version == newest)),
             })
-            .collect())
+            .collect();
+        Ok((total, rows))
     }
 
     async fn unhelpful_comments(
