@@ -262,10 +262,13 @@ pub async fn snippets(
     Ok(wire::admin::SnippetReport { from: date(scope.from_day), to: date(scope.to_day), total, snippets })
 }
 
+/// A ranked row: its texts as numbers, and its counts.
+type Counted<const N: usize> = ([u32; N], (u64, u64));
+
 /// Orders ranked rows by count, most first, then by their texts.
 fn by_count_then_text<const N: usize>(
     strings: &Strings,
-) -> impl FnMut(&([u32; N], (u64, u64)), &([u32; N], (u64, u64))) -> std::cmp::Ordering + '_ {
+) -> impl FnMut(&Counted<N>, &Counted<N>) -> std::cmp::Ordering + '_ {
     move |a, b| {
         b.1.cmp(&a.1).then_with(|| a.0.iter().map(|id| strings.text(*id)).cmp(b.0.iter().map(|id| strings.text(*id))))
     }

@@ -352,9 +352,9 @@ async fn stale_help_follows_what_pages_show_for_every_kind_of_target() {
     let stale = store.stale_targets(site.id, Some(10), &versions, 100, 0).await.unwrap().1;
     let summary: Vec<(i64, Option<i64>, Option<usize>)> =
         stale.iter().map(|row| (row.snippet_id, row.last_day, row.newest_version)).collect();
-    // `vat` was seen on day 12 but only on 2.3 pages; `old-form` not since day 3; the key
-    // pattern and the route were seen on 2.4 pages on day 12, so they are not stale.
-    assert_eq!(summary, [(id("vat").await, Some(12), Some(0)), (id("old-form").await, Some(3), Some(0))]);
+    // `old-form` not since day 3 (the longest unseen first); `vat` was seen on day 12 but only
+    // on 2.3 pages; the key pattern and the route were seen on 2.4 pages on day 12: not stale.
+    assert_eq!(summary, [(id("old-form").await, Some(3), Some(0)), (id("vat").await, Some(12), Some(0))]);
 
     // Changing a snippet's targets works its sightings out again.
     let vat = store.snippet(site.id, id("vat").await).await.unwrap().unwrap();
