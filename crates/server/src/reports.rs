@@ -282,19 +282,26 @@ pub async fn demand(
     query: &wire::admin::ReportQuery,
 ) -> Result<wire::admin::DemandReport, ReportError> {
     let (scope, paging) = scope(query, today())?;
-    let (total, places) = rollups
+    let (total, places, days) = rollups
         .with_range(store, site_id, (scope.from_day, scope.to_day), crate::http::unix_now(), |view| {
             let mut filter = Filter::new(&scope, view.strings);
             let mut places: HashMap<[u32; 3], (u64, u64)> = HashMap::default();
-            for row in view.days.iter().flat_map(|day| &day.events) {
-                if matches!(row.kind, Kind::PanelOpen | Kind::SnippetView) && filter.keeps(row, view.strings) {
-                    let entry = places.entry([row.place, row.help_key, row.roles]).or_default();
-                    if row.kind == Kind::PanelOpen {
-                        entry.0 += row.count;
-                    } else {
-                        entry.1 += row.count;
+            let mut days = Vec::with_capacity(view.days.len());
+            for day in &view.days {
+                let mut on_day = (0, 0);
+                for row in &day.events {
+                    if matches!(row.kind, Kind::PanelOpen | Kind::SnippetView) && filter.keeps(row, view.strings) {
+                        let entry = places.entry([row.place, row.help_key, row.roles]).or_default();
+                        if row.kind == Kind::PanelOpen {
+                            entry.0 += row.count;
+                            on_day.0 += row.count;
+                        } else {
+                            entry.1 += row.count;
+                            on_day.1 += row.count;
+                        }
                     }
                 }
+                days.push(wire::admin::DemandDay { day: date(day.day), opens: on_day.0, views: on_day.1 });
             }
             let (total, page) = paging.page(places.into_iter().collect(), by_count_then_text(view.strings));
             let text = |id| view.strings.text(id).to_owned();
@@ -308,10 +315,10 @@ pub async fn demand(
                     views,
                 })
                 .collect::<Vec<_>>();
-            (total, rows)
+            (total, rows, days)
         })
         .await?;
-    Ok(wire::admin::DemandReport { from: date(scope.from_day), to: date(scope.to_day), total, places })
+    Ok(wire::admin::DemandReport { from: date(scope.from_day), to: date(scope.to_day), total, places, days })
 }
 
 /// Sums per (place, key) of what `count` says about each row, ranked.

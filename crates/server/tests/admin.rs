@@ -953,6 +953,10 @@ async fn reports_count_a_known_week_exactly() {
             {"place": "", "key": "", "roles": "approver", "opens": 1, "views": 0},
         ])
     );
+    let days = demand["days"].as_array().unwrap();
+    assert_eq!(days.len(), 30, "every day of the default range");
+    assert_eq!((&days[29]["day"], &days[29]["opens"], &days[29]["views"]), (&demand["to"], &json!(6), &json!(4)));
+    assert!(days[..29].iter().all(|day| day["opens"] == 0 && day["views"] == 0));
     let (_, _, approvers) = harness.call("GET", &format!("{reports}/demand?role=approver"), "viewer", None, None).await;
     assert_eq!(approvers["places"].as_array().unwrap().len(), 1);
     let (_, _, second) = harness.call("GET", &format!("{reports}/demand?limit=1&offset=1"), "viewer", None, None).await;

@@ -538,6 +538,18 @@ pub struct DemandReport {
     /// Rows in all (`places` is one page of them).
     pub total: u64,
     pub places: Vec<DemandRow>,
+    /// Help opened over time: every day of the range, oldest first (same filters).
+    pub days: Vec<DemandDay>,
+}
+
+/// Panel opens and snippet views on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DemandDay {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub opens: u64,
+    pub views: u64,
 }
 
 /// A place and key where workers opened help and found nothing specific, or fields seen

@@ -109,6 +109,8 @@ pub struct CoverageRow {
 /// One day of a site's rollups.
 #[derive(Debug, Default)]
 pub struct Day {
+    /// Days since 1970-01-01, UTC.
+    pub day: i64,
     pub events: Vec<EventRow>,
     pub searches: Vec<SearchRow>,
     pub coverage: Vec<CoverageRow>,
@@ -272,9 +274,10 @@ async fn load(store: &dyn Store, site_id: i64, first: i64, last: i64) -> store::
 }
 
 fn intern(strings: &mut Strings, day: i64, rows: Option<&(Vec<EventDay>, Vec<SearchDay>, Vec<CoverageCount>)>) -> Day {
-    let Some((events, searches, coverage)) = rows else { return Day::default() };
+    let Some((events, searches, coverage)) = rows else { return Day { day, ..Day::default() } };
     let small = |value: i64| i8::try_from(value).unwrap_or(-1);
     Day {
+        day,
         events: events
             .iter()
             .map(|row| EventRow {
