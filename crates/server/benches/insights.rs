@@ -264,10 +264,10 @@ async fn main() -> anyhow::Result<()> {
     let target = std::env::var("CARGO_TARGET_DIR").map_or_else(|_| std::path::PathBuf::from("target"), Into::into);
     let dir = target.join("bench");
     std::fs::create_dir_all(&dir)?;
-    // The file name holds the shape and the schema's migration count, so a changed schema or
-    // generator seeds afresh; the day the data ends is kept inside.
-    let file = dir.join(format!("insights-v2-{snippet_count}-{events}.db"));
-    let done = dir.join(format!("insights-v2-{snippet_count}-{events}.done"));
+    // The file name holds the shape and a version bumped when the schema or the generator
+    // changes, so either seeds afresh; the `.done` file keeps the day the data ends.
+    let file = dir.join(format!("insights-v3-{snippet_count}-{events}.db"));
+    let done = dir.join(format!("insights-v3-{snippet_count}-{events}.done"));
     let url = format!("sqlite://{}", file.display());
     let today = server::http::unix_now().div_euclid(86_400);
     let last_day = match std::fs::read_to_string(&done).ok().and_then(|text| text.trim().parse::<i64>().ok()) {

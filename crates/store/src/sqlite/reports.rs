@@ -194,31 +194,9 @@ pub(super) async fn refresh_snippet_sightings(
     snippet_ids: &[i64],
 ) -> Result<()> {
     for snippet_id in snippet_ids {
-        // A key target `a.b` is seen as the key itself; `a.*` as any key in [`a.`, `a/`) (`/`
-        // follows `.` in byte order); a route or URL pattern as the page (key '').
-        let seen: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
-            "WITH targets AS (
-                 SELECT s.site_id, t.kind, t.value FROM snippet_targets t JOIN snippets s ON s.id = t.snippet_id
-                 WHERE t.snippet_id = ?1)
-             SELECT (SELECT site_id FROM snippets WHERE id = ?1), f.app_version, MAX(f.last_day) FROM targets
-                 JOIN sightings f INDEXED BY sightings_by_key ON f.site_id = targets.site_id AND f.help_key = targets.value
-                 WHERE targets.kind = 'key' AND targets.value NOT LIKE '%.*' GROUP BY f.app_version
-             UNION ALL
-             SELECT targets.site_id, f.app_version, MAX(f.last_day) FROM targets
-                 JOIN sightings f INDEXED BY sightings_by_key ON f.site_id = targets.site_id
-                     AND f.help_key > substr(targets.value, 1, length(targets.value) - 1)
-                     AND f.help_key < substr(targets.value, 1, length(targets.value) - 2) || '/'
-                 WHERE targets.kind = 'key' AND targets.value LIKE '%.*' GROUP BY f.app_version
-             UNION ALL
-             SELECT targets.site_id, f.app_version, MAX(f.last_day) FROM targets
-                 JOIN sightings f ON f.site_id = targets.site_id AND f.place = targets.value AND f.help_key = ''
-                 WHERE targets.kind IN ('route', 'url') GROUP BY f.app_version",
-        )
-        .bind(snippet_id)
-        .fetch_all(&mut **transaction)
-        .await?;
         let targeted: Option<i64> = sqlx::query_scalar(
-            "SELECT s.site_id FROM snippets s WHERE s.id = ? AND EXISTS (SELECT 1 FROM snippet_targets WHERE snippet_id = s.id)",
+            "SELECT s.site_id FROM snippets s
+             WHERE s.id = ? AND EXISTS (SELECT 1 FROM snippet_targets WHERE snippet_id = s.id)",
         )
         .bind(snippet_id)
         .fetch_optional(&mut **transaction)
@@ -230,10 +208,32 @@ pub(super) async fn refresh_snippet_sightings(
                 .await?;
             continue;
         };
-        let last_day = seen.iter().filter_map(|(_, _, day)| *day).max();
+        // A key target `a.b` is seen as the key itself; `a.*` as any key in [`a.`, `a/`) (`/`
+        // follows `.` in byte order); a route or URL pattern as the page (key '').
+        let seen: Vec<(String, Option<i64>)> = sqlx::query_as(
+            "WITH targets AS (SELECT kind, value FROM snippet_targets WHERE snippet_id = ?1)
+             SELECT f.app_version, MAX(f.last_day) FROM targets
+                 JOIN sightings f INDEXED BY sightings_by_key ON f.site_id = ?2 AND f.help_key = targets.value
+                 WHERE targets.kind = 'key' AND targets.value NOT LIKE '%.*' GROUP BY f.app_version
+             UNION ALL
+             SELECT f.app_version, MAX(f.last_day) FROM targets
+                 JOIN sightings f INDEXED BY sightings_by_key ON f.site_id = ?2
+                     AND f.help_key > substr(targets.value, 1, length(targets.value) - 1)
+                     AND f.help_key < substr(targets.value, 1, length(targets.value) - 2) || '/'
+                 WHERE targets.kind = 'key' AND targets.value LIKE '%.*' GROUP BY f.app_version
+             UNION ALL
+             SELECT f.app_version, MAX(f.last_day) FROM targets
+                 JOIN sightings f ON f.site_id = ?2 AND f.place = targets.value AND f.help_key = ''
+                 WHERE targets.kind IN ('route', 'url') GROUP BY f.app_version",
+        )
+        .bind(snippet_id)
+        .bind(site_id)
+        .fetch_all(&mut **transaction)
+        .await?;
+        let last_day = seen.iter().filter_map(|(_, day)| *day).max();
         let newest = seen
             .iter()
-            .filter_map(|(_, version, _)| semver::Version::parse(version).ok())
+            .filter_map(|(version, _)| semver::Version::parse(version).ok())
             .max()
             .map(|version| version.to_string());
         sqlx::query(
