@@ -2,6 +2,7 @@
 //! `resolve` answers a context by looking up only what the context names, so its cost follows
 //! the number of matches, not the number of snippets.
 
+mod explain;
 pub(crate) mod url_patterns;
 
 use crate::{Error, Locale, Snippet, Status, Target, Timestamp};
@@ -10,6 +11,7 @@ use rustc_hash::FxHashMap as HashMap;
 use smallvec::SmallVec;
 use url_patterns::PatternSet;
 
+pub use explain::{Explanation, Miss, NearMiss};
 pub use url_patterns::{UrlPatternMatcher, canonical_path};
 
 /// What the index needs to know about its site.
@@ -270,6 +272,13 @@ impl SiteIndex {
     /// id. Deterministic for a given index, context and `now`.
     pub fn resolve<'a>(&'a self, context: &Context, now: Timestamp) -> Vec<Match<'a>> {
         let audience = self.audience(context);
+        let candidates = self.candidates(context);
+        self.rank(candidates, context, |meta, position| self.admits(meta, position, &audience, now))
+    }
+
+    /// Every snippet one of whose targets fits the context (whoever the worker is), with its
+    /// strongest match and that target.
+    fn candidates<'a>(&'a self, context: &Context) -> HashMap<SnippetIdx, (Strength, &'a str)> {
         let mut best: HashMap<SnippetIdx, (Strength, &'a str)> = HashMap::default();
         let mut offer = |&position: &SnippetIdx, strength: Strength, target: &'a str| {
             let entry = best.entry(position).or_insert((strength, target));
@@ -336,11 +345,22 @@ impl SiteIndex {
             offer(hit, Strength { kind: MatchKind::SiteWide, key_distance: 0 }, "");
         }
 
-        let mut ranked: Vec<(RankKey, usize, &'a str)> = Vec::with_capacity(best.len());
-        ranked.extend(best.into_iter().filter_map(|(idx, (strength, target))| {
+        best
+    }
+
+    /// The candidates `admit` lets through (with whether a role made them apply and their
+    /// locale rank), ranked, one per slug, each with its reason.
+    fn rank<'a>(
+        &'a self,
+        candidates: HashMap<SnippetIdx, (Strength, &'a str)>,
+        context: &Context,
+        admit: impl Fn(&Meta, usize) -> Option<(bool, usize)>,
+    ) -> Vec<Match<'a>> {
+        let mut ranked: Vec<(RankKey, usize, &'a str)> = Vec::with_capacity(candidates.len());
+        ranked.extend(candidates.into_iter().filter_map(|(idx, (strength, target))| {
             let position = idx as usize;
             let meta = &self.meta[position];
-            let (for_role, locale_rank) = self.admits(meta, position, &audience, now)?;
+            let (for_role, locale_rank) = admit(meta, position)?;
             let key = RankKey {
                 strength,
                 generic: !for_role,

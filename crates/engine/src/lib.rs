@@ -12,7 +12,8 @@ mod snippet;
 pub mod synthetic;
 
 pub use index::{
-    Context, Match, MatchKind, Reason, SiteIndex, SiteIndexBuilder, SiteSettings, UrlPatternMatcher, canonical_path,
+    Context, Explanation, Match, MatchKind, Miss, NearMiss, Reason, SiteIndex, SiteIndexBuilder, SiteSettings,
+    UrlPatternMatcher, canonical_path,
 };
 pub use locale::Locale;
 pub use search::{SearchHit, SearchIndex};

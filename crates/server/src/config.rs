@@ -121,6 +121,14 @@ pub struct ServeConfig {
     #[arg(long, env = "CUECARD_WIDGET_DIR", default_value = "widget/dist")]
     pub widget_dir: PathBuf,
 
+    /// Folder holding the built console (`index.html` and its hashed files), served under `/console/`.
+    #[arg(long, env = "CUECARD_CONSOLE_DIR", default_value = "console/dist")]
+    pub console_dir: PathBuf,
+
+    /// How long a console sign-in lasts (hours); signing out ends it sooner.
+    #[arg(long, env = "CUECARD_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub session_hours: u64,
+
     /// How often to look for content changed by another process (seconds).
     #[arg(long, env = "CUECARD_REFRESH_SECS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub refresh_secs: u64,

@@ -3,6 +3,7 @@
 mod assets;
 mod auth;
 pub mod caching;
+mod console;
 pub mod convert;
 mod cors;
 mod error;
@@ -18,12 +19,14 @@ mod public;
 mod reports;
 mod revisions;
 mod search;
+mod session;
 mod sites;
 mod snippets;
 mod widget_config;
 
 pub use error::{ApiError, ERROR_CODES};
 pub use help::unix_now;
+pub use session::SessionLength;
 
 use crate::AppState;
 use axum::Router;
@@ -53,6 +56,10 @@ pub const HEADERS_LIMIT_BYTES: usize = 16 * 1024;
 #[derive(Debug, Clone)]
 pub struct RouterOptions {
     pub widget_dir: PathBuf,
+    /// The built console (`index.html` and its hashed files), served under `/console/`.
+    pub console_dir: PathBuf,
+    /// How long a console session lasts.
+    pub session_length: Duration,
     pub request_timeout: Duration,
     /// Limits on the public API per site and client; `None` for none.
     pub public_limits: Option<limits::PublicLimits>,
@@ -78,6 +85,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
     // No CORS here: browsers on widget origins can never call the admin API.
     let site = "/admin/v1/sites/{site}";
     let admin_api = Router::new()
+        .route("/admin/v1/session", get(session::show).post(session::sign_in).delete(session::sign_out))
         .route(site, get(sites::read).patch(sites::update))
         .route(&format!("{site}/snippets"), get(snippets::list).post(snippets::create))
         .route(&format!("{site}/snippets/{{id}}"), get(snippets::read).put(snippets::update).delete(snippets::archive))
@@ -90,6 +98,8 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
         .route(&format!("{site}/keys/{{id}}"), axum::routing::delete(keys::revoke))
         .route(&format!("{site}/keys/{{id}}/rotate"), post(keys::rotate))
         .route(&format!("{site}/preview"), get(preview::show))
+        .route(&format!("{site}/preview/draft"), post(preview::draft))
+        .route(&format!("{site}/explain"), get(preview::explain))
         .route(&format!("{site}/reports/snippets"), get(reports::snippets))
         .route(&format!("{site}/reports/demand"), get(reports::demand))
         .route(&format!("{site}/reports/gaps"), get(reports::gaps))
@@ -113,8 +123,10 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
             }),
         )
         .nest_service("/widget", assets::service(&options.widget_dir))
+        .nest_service("/console", console::service(&options.console_dir))
         .fallback(error::not_found)
         .with_state(state)
+        .layer(axum::Extension(SessionLength(options.session_length)))
         // Innermost first: each layer wraps the ones above it.
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(middleware::from_fn(request_limits))

@@ -76,6 +76,8 @@ async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> anyhow::Result<()>
     }
     let options = http::RouterOptions {
         widget_dir: config.widget_dir.clone(),
+        console_dir: config.console_dir.clone(),
+        session_length: std::time::Duration::from_secs(config.session_hours * 3600),
         request_timeout: config.request_timeout(),
         public_limits,
         metrics: config.metrics_listen.is_none(),

@@ -75,6 +75,8 @@ async fn harness_with(public_limits: Option<PublicLimits>) -> Harness {
     let state = AppState::load(Arc::new(store)).await.unwrap();
     let options = RouterOptions {
         widget_dir: directory.path().join("widget"),
+        console_dir: directory.path().join("console"),
+        session_length: Duration::from_secs(3600),
         request_timeout: Duration::from_secs(5),
         public_limits,
         metrics: true,
@@ -352,6 +354,8 @@ fn every_admin_operation(snippet_id: i64) -> Vec<(&'static str, String, Option<V
         ("POST", format!("{site}/keys/1/rotate"), Some(json!({}))),
         ("DELETE", format!("{site}/keys/1"), None),
         ("GET", format!("{site}/preview?route=/claims/new"), None),
+        ("GET", format!("{site}/explain?route=/claims/new"), None),
+        ("POST", format!("{site}/preview/draft"), Some(json!({"markdown": "**x**"}))),
         ("GET", format!("{site}/reports/snippets"), None),
         ("GET", format!("{site}/events?limit=5"), None),
         ("GET", format!("{site}/reports/coverage"), None),
@@ -411,10 +415,10 @@ async fn site_keys_and_bad_keys_can_never_write() {
             assert_eq!(headers[header::WWW_AUTHENTICATE], "Bearer");
             assert!(headers.contains_key("x-request-id"));
         }
-        // A viewer reads but never writes.
+        // A viewer reads (and checks drafts, which writes nothing) but never writes.
         let (status, _, _) =
             send(&harness.app, request(method, &uri, Some(harness.key("viewer")), Some("\"1\""), body.as_ref())).await;
-        if method == "GET" {
+        if method == "GET" || uri.ends_with("/preview/draft") {
             assert_eq!(status, if uri.ends_with("/keys") { StatusCode::FORBIDDEN } else { StatusCode::OK }, "{uri}");
         } else {
             assert_eq!(status, StatusCode::FORBIDDEN, "viewer {method} {uri}");
@@ -1047,4 +1051,161 @@ async fn reports_count_a_known_week_exactly() {
 async fn get_help(harness: &Harness, query: &str) {
     let uri = format!("/v1/help?site=pk_test_acme&{query}");
     assert_eq!(send(&harness.app, request("GET", &uri, None, None, None)).await.0, StatusCode::OK);
+}
+
+/// A console request: the session cookie, and the console's `Origin` and header unless left out.
+fn console_request(method: &str, uri: &str, cookie: &str, origin: Option<&str>, body: Option<&Value>) -> Request<Body> {
+    let mut request = request(method, uri, None, None, body);
+    let headers = request.headers_mut();
+    headers.insert(header::HOST, "cuecard.test".parse().unwrap());
+    headers.insert(header::COOKIE, format!("theme=dark; cuecard_session={cookie}").parse().unwrap());
+    if let Some(origin) = origin {
+        headers.insert(header::ORIGIN, origin.parse().unwrap());
+        headers.insert("x-cuecard-console", "1".parse().unwrap());
+    }
+    request
+}
+
+/// Signs in with `key` from the console's page; returns the session token and the cookie as set.
+async fn sign_in(harness: &Harness, key: &str) -> (String, String) {
+    let mut request = request("POST", "/admin/v1/session", None, None, Some(&json!({"key": harness.key(key)})));
+    request.headers_mut().insert(header::HOST, "cuecard.test".parse().unwrap());
+    request.headers_mut().insert(header::ORIGIN, "http://cuecard.test".parse().unwrap());
+    request.headers_mut().insert("x-cuecard-console", "1".parse().unwrap());
+    let (status, headers, body) = send(&harness.app, request).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["site"], "pk_test_acme");
+    assert_eq!(body["key"]["role"], key);
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    let token = cookie.split(';').next().unwrap().strip_prefix("cuecard_session=").unwrap().to_owned();
+    (token, cookie)
+}
+
+#[tokio::test]
+async fn a_console_session_works_like_its_key_resists_cross_site_requests_and_ends_on_sign_out() {
+    let harness = harness().await;
+    let (token, cookie) = sign_in(&harness, "publisher").await;
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/admin", "Max-Age=3600"] {
+        assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+    }
+    assert!(!cookie.contains("Secure"), "plain http: a Secure cookie would never come back");
+    assert!(!cookie.contains(harness.key("publisher")), "the key itself is never handed to the browser");
+    let stored = harness.state.store.keys(1).await.unwrap();
+    assert!(stored.iter().all(|key| key.label != token));
+
+    // Reading with the session needs nothing more.
+    let (status, _, who) = send(&harness.app, console_request("GET", "/admin/v1/session", &token, None, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(who["key"]["role"], "publisher");
+    assert!(who["expires_at"].is_string());
+    let (status, _, list) = send(&harness.app, console_request("GET", SNIPPETS, &token, None, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!list["snippets"].as_array().unwrap().is_empty());
+
+    // A change riding on the cookie must come from the console's own page.
+    let body = snippet_body("from-console", "From the console");
+    for origin in [None, Some("https://evil.example"), Some("http://cuecard.test.evil.example")] {
+        let (status, _, error) =
+            send(&harness.app, console_request("POST", SNIPPETS, &token, origin, Some(&body))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "origin {origin:?}");
+        assert_eq!(error["error"]["code"], "cross_site_refused");
+    }
+    let mut without_header = console_request("POST", SNIPPETS, &token, Some("http://cuecard.test"), Some(&body));
+    without_header.headers_mut().remove("x-cuecard-console");
+    assert_eq!(send(&harness.app, without_header).await.0, StatusCode::FORBIDDEN);
+    let (status, _, created) =
+        send(&harness.app, console_request("POST", SNIPPETS, &token, Some("http://cuecard.test"), Some(&body))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (_, _, revisions) =
+        harness.call("GET", &format!("{SNIPPETS}/{}/revisions", created["id"]), "viewer", None, None).await;
+    assert!(revisions["revisions"][0]["actor"].as_str().unwrap().starts_with("key:"), "{revisions}");
+
+    // A session started from another site's page is refused, as is one without the header.
+    let mut cross = request("POST", "/admin/v1/session", None, None, Some(&json!({"key": harness.key("owner")})));
+    cross.headers_mut().insert(header::HOST, "cuecard.test".parse().unwrap());
+    cross.headers_mut().insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+    cross.headers_mut().insert("x-cuecard-console", "1".parse().unwrap());
+    let (status, headers, _) = send(&harness.app, cross).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(headers.get(header::SET_COOKIE).is_none());
+
+    // Sign-out ends the session on the server: the same cookie no longer works anywhere.
+    let (status, headers, _) =
+        send(&harness.app, console_request("DELETE", "/admin/v1/session", &token, Some("http://cuecard.test"), None))
+            .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(headers[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    for uri in ["/admin/v1/session", SNIPPETS] {
+        let (status, _, error) = send(&harness.app, console_request("GET", uri, &token, None, None)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(error["error"]["code"], "session_ended");
+    }
+}
+
+#[tokio::test]
+async fn a_viewer_session_cannot_change_anything_and_a_revoked_key_ends_its_sessions() {
+    let harness = harness().await;
+    let (token, _) = sign_in(&harness, "viewer").await;
+    let before = snapshot(harness.state.store.as_ref()).await;
+    let vat = vat_id(&harness).await;
+    for (method, uri, body) in every_admin_operation(vat) {
+        if method == "GET" || uri.ends_with("/preview/draft") {
+            continue;
+        }
+        let mut request = console_request(method, &uri, &token, Some("http://cuecard.test"), body.as_ref());
+        request.headers_mut().insert(header::IF_MATCH, "*".parse().unwrap());
+        let (status, _, error) = send(&harness.app, request).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {uri}: {error}");
+        assert_eq!(error["error"]["code"], "forbidden");
+    }
+    assert_eq!(snapshot(harness.state.store.as_ref()).await, before, "a viewer's session changed something");
+
+    // Sessions of a revoked key end with it; a malformed cookie is just a missing session.
+    let (owner_token, _) = sign_in(&harness, "owner").await;
+    let (_, _, keys) = harness.call("GET", "/admin/v1/sites/pk_test_acme/keys", "owner", None, None).await;
+    let viewer_id = keys["keys"].as_array().unwrap().iter().find(|key| key["role"] == "viewer").unwrap()["id"].clone();
+    let revoke = format!("/admin/v1/sites/pk_test_acme/keys/{viewer_id}");
+    let (status, _, _) =
+        send(&harness.app, console_request("DELETE", &revoke, &owner_token, Some("http://cuecard.test"), None)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = send(&harness.app, console_request("GET", SNIPPETS, &token, None, None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, error) = send(&harness.app, console_request("GET", SNIPPETS, "not-a-token", None, None)).await;
+    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("session_ended")));
+}
+
+#[tokio::test]
+async fn explain_shows_what_workers_get_and_why_the_rest_does_not_show() {
+    let harness = harness().await;
+    let mut body = snippet_body("approvers-only", "For approvers");
+    body["roles"] = json!(["approver"]);
+    body["status"] = json!("published");
+    let (status, _, _) = harness.call("POST", SNIPPETS, "publisher", None, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, _) =
+        harness.call("POST", SNIPPETS, "author", None, Some(snippet_body("still-draft", "Not yet"))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let uri = "/admin/v1/sites/pk_test_acme/explain?route=/claims/new&keys=claim.vat-number&roles=employee";
+    let (status, _, explanation) = harness.call("GET", uri, "viewer", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let shown: Vec<&str> =
+        explanation["shown"].as_array().unwrap().iter().map(|card| card["slug"].as_str().unwrap()).collect();
+    assert_eq!(shown, vec!["vat"]);
+    assert_eq!(shown.len(), harness.help_titles("route=/claims/new&keys=claim.vat-number&roles=employee").await.len());
+    let near = explanation["near_misses"].as_array().unwrap();
+    let why = |slug: &str| near.iter().find(|near| near["slug"] == slug).unwrap()["why_not"].clone();
+    assert_eq!(why("approvers-only"), json!([{"code": "role", "needs": ["approver"]}]));
+    assert_eq!(why("still-draft"), json!([{"code": "draft"}]));
+
+    // The live preview renders with the store's own renderer, and says what is wrong with a target.
+    let check = json!({"markdown": "**Bold** <script>alert(1)</script>", "targets": [
+        {"url": "/approvals/:id"}, {"url": "/approvals/(unclosed"}, {"key": "bad key"}]});
+    let (status, _, checked) =
+        harness.call("POST", "/admin/v1/sites/pk_test_acme/preview/draft", "author", None, Some(check)).await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    assert_eq!(checked["html"], harness.state.store.render_markdown("**Bold** <script>alert(1)</script>"));
+    assert!(!checked["html"].as_str().unwrap().contains("<script"));
+    assert!(checked["targets"][0].is_null());
+    assert!(checked["targets"][1].as_str().unwrap().contains("URL pattern"), "{checked}");
+    assert!(checked["targets"][2].as_str().unwrap().contains("help key"), "{checked}");
 }

@@ -81,8 +81,14 @@ async fn harness() -> Harness {
     std::fs::write(widget_dir.join("cuecard.js"), "/* loader */").unwrap();
     std::fs::write(widget_dir.join("cuecard-0123abcd.wasm"), b"\0asm").unwrap();
     let state = AppState::load(Arc::new(store)).await.unwrap();
-    let options =
-        RouterOptions { widget_dir, request_timeout: Duration::from_secs(5), public_limits: None, metrics: true };
+    let options = RouterOptions {
+        widget_dir,
+        console_dir: directory.path().join("console"),
+        session_length: Duration::from_secs(3600),
+        request_timeout: Duration::from_secs(5),
+        public_limits: None,
+        metrics: true,
+    };
     Harness { app: router(state.clone(), options), state, _directory: directory }
 }
 
@@ -419,6 +425,8 @@ async fn search_answers_503_until_its_index_is_built() {
     let state = AppState::load_serving_first(Arc::new(store)).await.unwrap();
     let options = RouterOptions {
         widget_dir: directory.path().into(),
+        console_dir: directory.path().join("console"),
+        session_length: Duration::from_secs(3600),
         request_timeout: Duration::from_secs(5),
         public_limits: None,
         metrics: true,

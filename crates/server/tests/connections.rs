@@ -39,6 +39,8 @@ async fn start(policy: ConnectionPolicy) -> Server {
     let address = listener.local_addr().unwrap();
     let options = RouterOptions {
         widget_dir: directory.path().join("widget"),
+        console_dir: directory.path().join("console"),
+        session_length: Duration::from_secs(3600),
         request_timeout: Duration::from_secs(30),
         public_limits: None,
         metrics: true,

@@ -98,6 +98,37 @@ impl NewSecret {
     }
 }
 
+/// A console session's token: 32 random bytes in hex, which only the browser's cookie holds;
+/// the store keeps its hash.
+pub struct SessionToken {
+    pub plaintext: String,
+    pub hash: [u8; 32],
+}
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("SessionToken")
+    }
+}
+
+impl SessionToken {
+    pub fn generate() -> Result<SessionToken, getrandom::Error> {
+        let mut random = [0u8; SECRET_BYTES];
+        getrandom::fill(&mut random)?;
+        let mut plaintext = String::with_capacity(2 * SECRET_BYTES);
+        push_hex(&mut plaintext, &random);
+        let hash = hash(&plaintext);
+        Ok(SessionToken { plaintext, hash })
+    }
+
+    /// The hash to look a presented token up by, if it has a token's shape.
+    pub fn presented(token: &str) -> Option<[u8; 32]> {
+        let well_formed =
+            token.len() == 2 * SECRET_BYTES && token.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'));
+        well_formed.then(|| hash(token))
+    }
+}
+
 /// Checks a presented key's shape and checksum; no database needed.
 pub fn check(presented: &str) -> Result<PresentedKey, MalformedKey> {
     if presented.starts_with("pk_") {
@@ -160,6 +191,15 @@ mod tests {
             let typo = String::from_utf8(typo).unwrap();
             assert_eq!(check(&typo).unwrap_err(), MalformedKey::Checksum, "position {position}");
         }
+    }
+
+    #[test]
+    fn session_tokens_are_found_by_their_hash_only_in_their_shape() {
+        let token = SessionToken::generate().unwrap();
+        assert_eq!(SessionToken::presented(&token.plaintext), Some(token.hash));
+        assert_ne!(SessionToken::generate().unwrap().plaintext, token.plaintext);
+        assert_eq!(SessionToken::presented(&token.plaintext[1..]), None);
+        assert_eq!(SessionToken::presented(&token.plaintext.to_uppercase()), None);
     }
 
     #[test]

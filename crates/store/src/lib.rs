@@ -276,6 +276,8 @@ pub struct SnippetFilter {
     pub target: Option<String>,
     /// Only slugs starting with this (`claim-form/`).
     pub slug_prefix: Option<String>,
+    /// Only snippets with this text in their title, slug or Markdown (ignoring ASCII case).
+    pub text: Option<String>,
     /// Only ids greater than this: the cursor of the previous page.
     pub after: Option<i64>,
     pub limit: Option<u32>,
@@ -301,6 +303,13 @@ impl ApiKey {
     pub fn is_active(&self, now: Timestamp) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|expires_at| now < expires_at)
     }
+}
+
+/// A running console session: the key it was started with, and when it ends by itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub key: ApiKey,
+    pub expires_at: Timestamp,
 }
 
 /// A key just created; `plaintext` is shown once and never stored.
@@ -456,6 +465,19 @@ pub trait Store: Reports + Send + Sync + 'static {
     /// The site's events with ids above `after`, oldest first, at most `limit`.
     async fn events(&self, site_id: i64, after: i64, limit: u32) -> Result<Vec<StoredEvent>>;
 
+    /// Markdown rendered and sanitized exactly as a snippet written now would store it.
+    fn render_markdown(&self, markdown: &str) -> String;
+
     /// The active key a presented secret belongs to, if any.
     async fn authenticate(&self, presented: &keys::PresentedKey) -> Result<Option<ApiKey>>;
+
+    /// Starts a console session of key `key_id` (see [`keys::SessionToken`]) lasting until
+    /// `expires_at`. Sessions that ended or expired are deleted on the way.
+    async fn start_session(&self, key_id: i64, token_hash: &[u8; 32], expires_at: Timestamp) -> Result<Session>;
+
+    /// The session with this token hash while it runs: not ended, not expired, its key active.
+    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>>;
+
+    /// Ends a session (sign-out). Returns whether it was running.
+    async fn end_session(&self, token_hash: &[u8; 32]) -> Result<bool>;
 }

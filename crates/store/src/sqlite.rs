@@ -6,7 +6,7 @@
 use crate::keys::{self, NewSecret, PresentedKey};
 use crate::{
     ApiKey, CoverageCount, CreatedKey, Error, Event, ImportOptions, ImportReport, Precondition, Result, Revision, Role,
-    Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
+    Session, Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
 };
 use engine::render::Renderer;
 use engine::{Locale, Moment, Status, Target};
@@ -930,6 +930,12 @@ impl Store for SqliteStore {
             query.push(" AND substr(slug, 1, ").push_bind(i64::try_from(prefix.len()).unwrap_or(i64::MAX));
             query.push(") = ").push_bind(prefix.clone());
         }
+        if let Some(text) = filter.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+            let text = text.to_ascii_lowercase();
+            query.push(" AND (instr(lower(title), ").push_bind(text.clone());
+            query.push(") > 0 OR instr(lower(slug), ").push_bind(text.clone());
+            query.push(") > 0 OR instr(lower(body_markdown), ").push_bind(text).push(") > 0)");
+        }
         if let Some(after) = filter.after {
             query.push(" AND id > ").push_bind(after);
         }
@@ -1411,5 +1417,71 @@ impl Store for SqliteStore {
                 .await?;
         }
         Ok(Some(key))
+    }
+
+    fn render_markdown(&self, markdown: &str) -> String {
+        self.renderer.render(markdown)
+    }
+
+    async fn start_session(&self, key_id: i64, token_hash: &[u8; 32], expires_at: i64) -> Result<Session> {
+        let at = now();
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR ended_at IS NOT NULL")
+            .bind(at)
+            .execute(&mut *transaction)
+            .await?;
+        let key: Option<KeyRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = ?")))
+                .bind(key_id)
+                .fetch_optional(&mut *transaction)
+                .await?;
+        let key = key.ok_or(Error::NotFound)?.into_key()?;
+        if !key.is_active(at) {
+            return Err(Error::NotFound);
+        }
+        // A rotated-out key's session ends with the key.
+        let expires_at = key.expires_at.map_or(expires_at, |key_expiry| key_expiry.min(expires_at));
+        sqlx::query("INSERT INTO sessions (token_hash, key_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(token_hash.as_slice())
+            .bind(key_id)
+            .bind(at)
+            .bind(expires_at)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(Session { key, expires_at })
+    }
+
+    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>> {
+        #[derive(FromRow)]
+        struct SessionRow {
+            session_expires_at: i64,
+            #[sqlx(flatten)]
+            key: KeyRow,
+        }
+        let at = now();
+        let columns = KEY_COLUMNS.split(", ").map(|column| format!("k.{column}")).collect::<Vec<_>>().join(", ");
+        let row: Option<SessionRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT s.expires_at AS session_expires_at, {columns} FROM sessions s JOIN api_keys k ON k.id = s.key_id
+             WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?"
+        )))
+        .bind(token_hash.as_slice())
+        .bind(at)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let key = row.key.into_key()?;
+        Ok(key.is_active(at).then_some(Session { key, expires_at: row.session_expires_at }))
+    }
+
+    async fn end_session(&self, token_hash: &[u8; 32]) -> Result<bool> {
+        let ended = sqlx::query("UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL")
+            .bind(now())
+            .bind(token_hash.as_slice())
+            .execute(&self.pool)
+            .await?;
+        Ok(ended.rows_affected() > 0)
     }
 }

@@ -3,7 +3,7 @@
 //! Times are RFC 3339 strings (`2027-01-01T00:00:00Z`); snippets carry their `version`, which is
 //! also their ETag, for `If-Match` on every change.
 
-use crate::{Card, ErrorDetail, Moment};
+use crate::{Card, ErrorDetail, Moment, Reason};
 use serde::{Deserialize, Serialize};
 
 /// Where a snippet applies: exactly one of `key`, `route` or `url`, as in the Markdown front matter.
@@ -161,6 +161,9 @@ pub struct SnippetListQuery {
     pub target: Option<String>,
     /// Slugs starting with this.
     pub slug_prefix: Option<String>,
+    /// Snippets with these words in their title, slug or Markdown (ignoring case).
+    #[cfg_attr(feature = "openapi", param(max_length = 200))]
+    pub text: Option<String>,
     /// The id after which the page starts.
     #[serde(default, deserialize_with = "crate::integral::optional")]
     pub after: Option<i64>,
@@ -415,6 +418,29 @@ pub struct CreatedKey {
     pub secret: String,
 }
 
+/// `POST /admin/v1/session`: a secret key exchanged for a console session (a cookie).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    /// The secret key (`sk_…`); the browser keeps only the session, never the key.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub key: String,
+}
+
+/// Who is signed in: the key (bearer or session) and its site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    /// The site's public key (`pk_…`).
+    pub site: String,
+    pub site_name: String,
+    pub key: Key,
+    /// When the console session ends by itself; absent for a bearer key without an expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+}
+
 /// What the widget would show for a context, drafts included, each with why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -429,6 +455,77 @@ pub struct PreviewCard {
     pub card: Card,
     pub slug: String,
     pub status: Status,
+}
+
+/// "What shows here, and why not": the cards the widget would show for a context, in its order,
+/// and the snippets one of whose targets fits the context that are not shown, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Explanation {
+    pub shown: Vec<PreviewCard>,
+    pub near_misses: Vec<NearMiss>,
+}
+
+/// A snippet that almost showed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NearMiss {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub status: Status,
+    /// How its target fitted the context.
+    pub reason: Reason,
+    /// Every reason it is not shown (at least one).
+    pub why_not: Vec<WhyNot>,
+}
+
+/// Why a fitting snippet is not shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum WhyNot {
+    /// A draft: only published snippets are shown.
+    Draft,
+    /// For these roles; the context has none of them.
+    Role { needs: Vec<String> },
+    /// Its locale is not in the context's fallback chain.
+    Locale { locale: String, chain: Vec<String> },
+    /// Its time window has not begun.
+    NotYetPublished { publish_at: String },
+    /// Its time window is over.
+    Expired { expire_at: String },
+    /// For host app versions in `range`; the context's version (if any) is not.
+    AppVersion {
+        range: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
+    },
+    /// A translation (same slug) ranks first and is shown instead.
+    Translation { shown: i64 },
+}
+
+/// `POST /admin/v1/sites/{site}/preview/draft`: a draft checked as the author types.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DraftCheck {
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
+    #[serde(default)]
+    pub markdown: String,
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
+    #[serde(default)]
+    pub targets: Vec<TargetSpec>,
+}
+
+/// The draft as the worker will see it, and what is wrong with each target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DraftChecked {
+    /// The body rendered and sanitized exactly as saving it would.
+    pub html: String,
+    /// One entry per target, in order: `null` when it is fine, else what is wrong.
+    pub targets: Vec<Option<String>>,
 }
 
 /// Which events a report counts: a date range (UTC days, inclusive; the last 30 days by

@@ -47,6 +47,11 @@ pub fn repository_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The built console (`cargo xtask console`); only the console's tests need it to be there.
+pub fn console_dir() -> PathBuf {
+    std::env::var_os("CUECARD_CONSOLE_DIR").map(PathBuf::from).unwrap_or_else(|| repository_root().join("console/dist"))
+}
+
 pub fn widget_dir() -> PathBuf {
     let dir = std::env::var_os("CUECARD_WIDGET_DIR")
         .map(PathBuf::from)
@@ -122,6 +127,8 @@ impl Stack {
         let state = server::AppState::load(store.clone()).await.unwrap();
         let options = server::http::RouterOptions {
             widget_dir: widget_dir(),
+            console_dir: console_dir(),
+            session_length: Duration::from_secs(3600),
             request_timeout: Duration::from_secs(10),
             public_limits: None,
             metrics: true,

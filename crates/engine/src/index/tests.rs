@@ -389,4 +389,77 @@ proptest! {
             prop_assert!(chain.contains(&snippet.locale.as_str()));
         }
     }
+
+    #[test]
+    fn explain_shows_what_workers_get_and_every_other_fitting_snippet_says_why_not(
+        snippets in arbitrary_site(), context in arbitrary_context(), now in 0i64..300
+    ) {
+        let published: Vec<Snippet> =
+            snippets.iter().filter(|snippet| snippet.status == Status::Published).cloned().collect();
+        let served = index_of(published);
+        let mut builder = SiteIndex::builder(SiteSettings { default_locale: locale("en") }).include_drafts(true);
+        for snippet in snippets {
+            builder.add(snippet).unwrap();
+        }
+        let with_drafts = builder.build();
+        let explanation = with_drafts.explain(&context, now);
+        prop_assert_eq!(ids(&explanation.shown), ids(&served.resolve(&context, now)));
+        for near in &explanation.near_misses {
+            prop_assert!(!near.misses.is_empty());
+            prop_assert!(!ids(&explanation.shown).contains(&near.snippet.id));
+        }
+    }
+}
+
+fn explained(index: &SiteIndex, context: &Context, now: Timestamp) -> (Vec<i64>, Vec<(i64, Vec<String>)>) {
+    let explanation = index.explain(context, now);
+    let near = explanation
+        .near_misses
+        .iter()
+        .map(|near| (near.snippet.id, near.misses.iter().map(|miss| format!("{miss:?}")).collect()))
+        .collect();
+    (ids(&explanation.shown), near)
+}
+
+#[test]
+fn explain_names_every_reason_a_fitting_snippet_is_not_shown() {
+    let mut snippets = fixture();
+    snippets.push(Snippet {
+        app_versions: Some(semver::VersionReq::parse(">=2").unwrap()),
+        ..snippet(15, "v2-only", vec![route("/claims/new")])
+    });
+    snippets.push(Snippet {
+        roles: vec!["approver".into()],
+        locale: locale("de"),
+        status: Status::Draft,
+        ..snippet(16, "everything-wrong", vec![key("claim.form")])
+    });
+    let mut builder = SiteIndex::builder(SiteSettings { default_locale: locale("en") }).include_drafts(true);
+    for snippet in snippets {
+        builder.add(snippet).unwrap();
+    }
+    let index = builder.build();
+    let worker = context("/claims/new", Some("/claims/new"), &["claim.vat-number", "claim.form"], &[], Some("en"));
+    let (shown, near) = explained(&index, &worker, 300);
+    assert_eq!(shown, vec![1, 4, 13, 12, 5, 7]);
+    let near: std::collections::BTreeMap<i64, Vec<String>> = near.into_iter().collect();
+    assert_eq!(near[&2], vec!["Locale { chain: [\"en\"] }".to_string()], "the French translation");
+    assert_eq!(near[&9], vec!["Draft".to_string()]);
+    assert_eq!(near[&8], vec!["Role { needs: [\"approver\"] }".to_string()]);
+    assert_eq!(near[&11], vec!["Expired { expire_at: 200 }".to_string()]);
+    assert_eq!(near[&14], vec!["Locale { chain: [\"en\"] }".to_string()]);
+    assert_eq!(near[&15], vec!["AppVersion { range: VersionReq { comparators: [Comparator { op: GreaterEq, major: 2, minor: None, patch: None, pre: Prerelease(\"\") }] }, version: None }".to_string()]);
+    assert_eq!(near[&16].len(), 3, "draft, role and locale: {:?}", near[&16]);
+    assert!(!near.contains_key(&10), "archived snippets are not indexed at all");
+    // Before its window, the same snippet says so; a French worker sees the translation instead.
+    let (_, early) = explained(&index, &worker, 50);
+    assert!(
+        early
+            .iter()
+            .any(|(id, misses)| *id == 11 && misses == &vec!["NotYetPublished { publish_at: 100 }".to_string()])
+    );
+    let french = context("/claims/new", None, &["claim.vat-number"], &[], Some("fr"));
+    let (shown, near) = explained(&index, &french, 300);
+    assert_eq!(shown[0], 2);
+    assert!(near.iter().any(|(id, misses)| *id == 1 && misses == &vec!["Translation { shown: 2 }".to_string()]));
 }

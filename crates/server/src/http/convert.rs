@@ -199,6 +199,14 @@ pub fn time_to_wire(seconds: engine::Timestamp) -> String {
     jiff::Timestamp::from_second(seconds).map_or_else(|_| seconds.to_string(), |timestamp| timestamp.to_string())
 }
 
+pub fn target_from_wire(target: wire::admin::TargetSpec) -> engine::Target {
+    match target {
+        wire::admin::TargetSpec::Key(key) => engine::Target::Key(key),
+        wire::admin::TargetSpec::Route(route) => engine::Target::Route(route),
+        wire::admin::TargetSpec::Url(pattern) => engine::Target::UrlPattern(pattern),
+    }
+}
+
 fn target_to_wire(target: &engine::Target) -> wire::admin::TargetSpec {
     match target {
         engine::Target::Key(key) => wire::admin::TargetSpec::Key(key.clone()),
@@ -277,15 +285,7 @@ pub fn draft_from_wire(
         roles: input.roles,
         priority: input.priority,
         status,
-        targets: input
-            .targets
-            .into_iter()
-            .map(|target| match target {
-                wire::admin::TargetSpec::Key(key) => engine::Target::Key(key),
-                wire::admin::TargetSpec::Route(route) => engine::Target::Route(route),
-                wire::admin::TargetSpec::Url(pattern) => engine::Target::UrlPattern(pattern),
-            })
-            .collect(),
+        targets: input.targets.into_iter().map(target_from_wire).collect(),
         publish_at: time("publish_at", input.publish_at.as_deref())?,
         expire_at: time("expire_at", input.expire_at.as_deref())?,
         app_versions,

@@ -19,8 +19,10 @@ pub const ERROR_CODES: &[(&str, u16)] = &[
     ("invalid_body", 400),
     ("missing_key", 401),
     ("invalid_key", 401),
+    ("session_ended", 401),
     ("origin_not_allowed", 403),
     ("forbidden", 403),
+    ("cross_site_refused", 403),
     ("unknown_site", 404),
     ("not_found", 404),
     ("method_not_allowed", 405),
@@ -59,10 +61,14 @@ pub enum ApiError {
     NotFound,
     #[error("search is starting up; retry in a moment")]
     SearchWarmingUp,
-    #[error("this endpoint needs a secret key: `Authorization: Bearer sk_…`")]
+    #[error("this endpoint needs a secret key (`Authorization: Bearer sk_…`) or a console session")]
     MissingKey,
     #[error("{0}")]
     InvalidKey(String),
+    #[error("the console session ended or expired; sign in again")]
+    SessionEnded,
+    #[error("{0}")]
+    CrossSite(String),
     #[error("this needs a key with the `{0}` role or higher")]
     Forbidden(store::Role),
     #[error("changes need `If-Match` with the resource's ETag (from GET or the last change), or `*`")]
@@ -107,6 +113,8 @@ impl ApiError {
             ApiError::SearchWarmingUp => (StatusCode::SERVICE_UNAVAILABLE, "search_warming_up"),
             ApiError::MissingKey => (StatusCode::UNAUTHORIZED, "missing_key"),
             ApiError::InvalidKey(_) => (StatusCode::UNAUTHORIZED, "invalid_key"),
+            ApiError::SessionEnded => (StatusCode::UNAUTHORIZED, "session_ended"),
+            ApiError::CrossSite(_) => (StatusCode::FORBIDDEN, "cross_site_refused"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition_required"),
             ApiError::StaleVersion(_) | ApiError::StaleSite(_) => (StatusCode::PRECONDITION_FAILED, "stale_version"),

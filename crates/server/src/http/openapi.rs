@@ -2,7 +2,8 @@
 //! generated once at start-up and served from memory (nothing is downloaded at build time).
 
 use super::{
-    events, events_export, health, help, keys, preview, reports, revisions, search, sites, snippets, widget_config,
+    events, events_export, health, help, keys, preview, reports, revisions, search, session, sites, snippets,
+    widget_config,
 };
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
@@ -16,12 +17,13 @@ use utoipa::{Modify, OpenApi};
         authors' admin API. Admin calls take `Authorization: Bearer sk_…`; errors are JSON with a stable `code`."),
     paths(
         help::resolve, help::hotspots, help::snippet, search::query, events::record, widget_config::show, health::live, health::ready, crate::metrics::render,
+        session::sign_in, session::show, session::sign_out,
         sites::read, sites::update,
         snippets::list, snippets::create, snippets::read, snippets::update, snippets::archive,
         snippets::publish, snippets::unpublish,
         revisions::list, revisions::diff, revisions::restore,
         keys::list, keys::create, keys::rotate, keys::revoke,
-        preview::show,
+        preview::show, preview::explain, preview::draft,
         reports::snippets, reports::demand, reports::gaps, reports::coverage, reports::stale,
         events_export::export,
     ),
@@ -29,6 +31,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "public", description = "Called by the widget with the public site key; CORS for the site's origins."),
         (name = "snippets", description = "Authoring; changes need `If-Match`."),
+        (name = "session", description = "The console's sign-in: a secret key exchanged for an HttpOnly session cookie."),
         (name = "revisions"), (name = "sites"), (name = "keys"), (name = "preview"), (name = "reports", description = "Insights: where help was wanted, whether it helped, where it is missing."), (name = "ops"),
     )
 )]
@@ -42,6 +45,13 @@ impl Modify for SecretKeyScheme {
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.bearer_format = Some("sk_…".into());
         components.add_security_scheme("secret_key", SecurityScheme::Http(scheme));
+        let cookie =
+            utoipa::openapi::security::ApiKey::Cookie(utoipa::openapi::security::ApiKeyValue::with_description(
+                "cuecard_session",
+                "A console session (`POST /admin/v1/session`). Changes made with it also need `Origin` of this \
+             service and `x-cuecard-console: 1`.",
+            ));
+        components.add_security_scheme("session", SecurityScheme::ApiKey(cookie));
     }
 }
 
@@ -78,6 +88,12 @@ impl Modify for Exact {
                     .iter()
                     .any(|parameter| parameter.parameter_in == ParameterIn::Header && parameter.name == "If-Match");
                 let admin = operation.security.as_ref().is_some_and(|security| !security.is_empty());
+                // Everything a secret key may call, a console session may call too.
+                if let Some(security) = operation.security.as_mut()
+                    && security.len() == 1
+                {
+                    security.push(utoipa::openapi::security::SecurityRequirement::new("session", Vec::<String>::new()));
+                }
                 let public = tag == "public";
                 let mut statuses: Vec<(u16, &str)> = vec![
                     (408, "The request took too long"),

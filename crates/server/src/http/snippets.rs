@@ -52,6 +52,7 @@ pub async fn list(
         moment: query.moment.map(super::convert::moment_from_wire),
         target: query.target,
         slug_prefix: query.slug_prefix,
+        text: query.text,
         after: query.after,
         limit: Some(limit + 1),
     };
