@@ -1,6 +1,6 @@
 //! `cargo xtask demo`: the whole product on this machine, as a customer would run it.
 
-use crate::{Workspace, cargo, run, widget};
+use crate::{Workspace, cargo, console, run, widget};
 use anyhow::{Context as _, bail};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,6 +17,7 @@ pub struct DemoArgs {
 
 pub fn run_demo(workspace: &Workspace, args: &DemoArgs) -> anyhow::Result<()> {
     widget::build(workspace)?;
+    console::build(workspace)?;
     run(workspace, &cargo(), &["build", "--package", "server", "--bin", "cuecard"])?;
     let binary = workspace.target_dir.join("debug/cuecard");
     let data_dir = workspace.target_dir.join("demo");
@@ -69,6 +70,8 @@ pub fn run_demo(workspace: &Workspace, args: &DemoArgs) -> anyhow::Result<()> {
         let mut service = tokio::process::Command::new(&binary)
             .args(["serve", "--listen", &args.api.to_string(), "--widget-dir"])
             .arg(workspace.dist_dir())
+            .arg("--console-dir")
+            .arg(workspace.console_dist_dir())
             .env("CUECARD_DATABASE_URL", &database_url)
             .kill_on_drop(true)
             .spawn()
@@ -79,6 +82,8 @@ pub fn run_demo(workspace: &Workspace, args: &DemoArgs) -> anyhow::Result<()> {
             "  Cuecard API and widget:  {api_origin}   (try {api_origin}/v1/help?site=pk_demo_acme&route=/claims/new)"
         );
         println!("  Demo business app:       {site_origin}/claims/");
+        println!("  Console (authors, L&D):  {api_origin}/console/");
+        println!("      sign in with the owner key: {owner_key}");
         println!("  Admin API (owner key):   {owner_key}");
         println!("      curl -H 'Authorization: Bearer {owner_key}' {api_origin}/admin/v1/sites/pk_demo_acme/snippets");
         println!("  API reference:           {api_origin}/openapi.json");

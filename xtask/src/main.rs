@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
 
 mod bench;
+mod console;
 mod demo;
 mod fuzz;
 mod prerequisites;
@@ -24,6 +25,8 @@ struct Cli {
 enum Task {
     /// Build the widget (release, size-optimized) into widget/dist and print its sizes.
     Widget,
+    /// Build the console (authors' and L&D's web app) into console/dist and print its sizes.
+    Console,
     /// Build everything, load the demo content and serve the API (:8080) and the demo site (:8081).
     Demo(demo::DemoArgs),
     /// What CI runs: formatting, lints, every test, the wasm build and the browser suite.
@@ -37,6 +40,7 @@ enum Task {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().task {
         Task::Widget => widget::build(&Workspace::locate()?).map(drop),
+        Task::Console => console::build(&Workspace::locate()?).map(drop),
         Task::Demo(args) => demo::run_demo(&Workspace::locate()?, &args),
         Task::Test => test::run_all(&Workspace::locate()?),
         Task::FuzzApi(args) => fuzz::run_fuzz(&Workspace::locate()?, &args),
@@ -74,6 +78,10 @@ impl Workspace {
 
     pub fn dist_dir(&self) -> PathBuf {
         self.root.join("widget/dist")
+    }
+
+    pub fn console_dist_dir(&self) -> PathBuf {
+        self.root.join("console/dist")
     }
 
     pub fn tools_dir(&self) -> PathBuf {

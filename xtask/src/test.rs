@@ -1,6 +1,6 @@
 //! `cargo xtask test`: everything CI checks, in the order that fails fastest.
 
-use crate::{Workspace, cargo, fuzz, prerequisites, run, run_with_env, widget};
+use crate::{Workspace, cargo, console, fuzz, prerequisites, run, run_with_env, widget};
 use anyhow::{Context as _, bail};
 
 pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
@@ -24,6 +24,8 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
             "--package",
             "widget",
             "--package",
+            "console",
+            "--package",
             "wire",
             "--target",
             "wasm32-unknown-unknown",
@@ -34,10 +36,12 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
         ],
     )?;
     widget::build(workspace)?;
+    console::build(workspace)?;
     let axe = prerequisites::axe_core(workspace)?.to_string_lossy().into_owned();
     let chrome = chrome.to_string_lossy().into_owned();
     let chromedriver = chromedriver.to_string_lossy().into_owned();
     let dist = workspace.dist_dir().to_string_lossy().into_owned();
+    let console_dist = workspace.console_dist_dir().to_string_lossy().into_owned();
     run_with_env(
         workspace,
         &cargo,
@@ -46,6 +50,7 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
             ("CUECARD_CHROME", &chrome),
             ("CUECARD_CHROMEDRIVER", &chromedriver),
             ("CUECARD_WIDGET_DIR", &dist),
+            ("CUECARD_CONSOLE_DIR", &console_dist),
             ("CUECARD_AXE", &axe),
         ],
     )?;

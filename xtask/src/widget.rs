@@ -15,7 +15,8 @@ pub struct Dist {
     pub wasm: PathBuf,
 }
 
-pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
+/// Compiles the widget's and the console's wasm (release, size over speed).
+pub fn build_wasm(workspace: &Workspace) -> anyhow::Result<()> {
     prerequisites::wasm_target()?;
     // Source paths end up in the wasm (panic locations). The registry's are absolute: shorten
     // them, which keeps the build machine's directories out of what browsers download. (This
@@ -26,12 +27,29 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
         .or_else(|_| std::env::var("HOME").map(|home| PathBuf::from(home).join(".cargo")))
         .unwrap_or_default();
     let rustflags = format!("--remap-path-prefix={}=crates", cargo_home.join("registry/src").display());
+    // The widget and the console in one build: they share the wasm dependencies (with features
+    // unified once), so building either never rebuilds the other's.
     run_with_env(
         workspace,
         &cargo(),
-        &["build", "--package", "widget", "--target", "wasm32-unknown-unknown", "--profile", "widget"],
+        &[
+            "build",
+            "--package",
+            "widget",
+            "--package",
+            "console",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "widget",
+        ],
         &[("CARGO_ENCODED_RUSTFLAGS", &rustflags)],
     )?;
+    Ok(())
+}
+
+pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
+    build_wasm(workspace)?;
     let raw_wasm = workspace.target_dir.join("wasm32-unknown-unknown/widget/widget.wasm");
     let loader_template = std::fs::read_to_string(workspace.root.join("widget/loader/cuecard.js"))?;
     if !loader_template.contains("__CUECARD_GLUE__") || !loader_template.contains("__CUECARD_WASM__") {
@@ -231,7 +249,7 @@ fn print_sizes(dist: &Dist) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn short_hash(bytes: &[u8]) -> String {
+pub fn short_hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().take(5).map(|byte| format!("{byte:02x}")).collect()
 }
@@ -250,7 +268,7 @@ pub fn brotli(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Writes `FILE.br` and `FILE.gz`, which the server sends to browsers that accept them.
-fn precompress(file: &Path) -> anyhow::Result<()> {
+pub fn precompress(file: &Path) -> anyhow::Result<()> {
     let bytes = std::fs::read(file)?;
     let name = file.file_name().context("file name")?.to_string_lossy().into_owned();
     std::fs::write(file.with_file_name(format!("{name}.br")), brotli(&bytes)?)?;

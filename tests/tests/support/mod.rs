@@ -70,6 +70,8 @@ pub struct Stack {
     pub site_origin: String,
     /// The service's store, to check what reached the database.
     pub store: Arc<dyn store::Store>,
+    /// The service's state, to flush what it counts in memory (coverage) when a test needs it.
+    pub state: server::AppState,
     /// While set, every `/v1/*` request gets 503 with `Retry-After: 30`, as from a service
     /// that is down for maintenance; `refused` counts the refused `/v1/help` requests.
     pub outage: Arc<std::sync::atomic::AtomicBool>,
@@ -136,6 +138,7 @@ impl Stack {
         let outage = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let switch = (outage.clone(), refused.clone());
+        let service_state = state.clone();
         let app = server::http::router(state.clone(), options).layer(axum::middleware::from_fn(
             move |request: axum::extract::Request, next: axum::middleware::Next| {
                 let (outage, refused) = switch.clone();
@@ -159,7 +162,16 @@ impl Stack {
         let site = tokio::spawn(async move {
             let _ = axum::serve(site_listener, host).await;
         });
-        Stack { api_origin, site_origin, store, outage, refused, tasks: vec![api, site], _data: data }
+        Stack {
+            api_origin,
+            site_origin,
+            store,
+            state: service_state,
+            outage,
+            refused,
+            tasks: vec![api, site],
+            _data: data,
+        }
     }
 
     pub fn page(&self, path: &str) -> String {
