@@ -36,7 +36,7 @@ impl Chart {
     /// per series and where each peaks.
     pub fn summary(&self, text: &Text) -> String {
         if self.rows.is_empty() {
-            return String::new();
+            return text.chart_no_data.to_owned();
         }
         let mut parts = Vec::new();
         for (index, name) in self.series.iter().enumerate() {
@@ -135,6 +135,13 @@ mod tests {
             ..chart()
         };
         assert_eq!(shares.summary(text), "Helpful: highest 75 % (VAT)");
+    }
+
+    #[test]
+    fn an_empty_chart_still_says_something() {
+        let empty = Chart { rows: Vec::new(), ..chart() };
+        assert_eq!(empty.summary(Lang::De.text()), "Keine Daten in diesem Zeitraum");
+        assert!(empty.svg(Lang::En.text()).contains("aria-label=\"No data in this period\""));
     }
 
     #[test]

@@ -211,6 +211,8 @@ pub fn Editor(text: &'static Text, id: Option<i64>, new: NewSnippet) -> impl Int
     let busy = RwSignal::new(false);
     let site_settings = RwSignal::new(None::<wire::admin::Site>);
     let translations = RwSignal::new(Vec::<wire::admin::Snippet>::new());
+    // A new snippet's slug follows its title until the author types a slug herself.
+    let slug_follows_title = RwSignal::new(id.is_none());
 
     // Load: the snippet (or what a new one starts from), then any unsaved local draft over it.
     {
@@ -260,6 +262,7 @@ pub fn Editor(text: &'static Text, id: Option<i64>, new: NewSnippet) -> impl Int
                     if start.slug.is_empty() {
                         start.slug = suggested_slug(&new);
                     }
+                    slug_follows_title.set(start.slug.is_empty());
                     baseline.set(Some(start.clone()));
                     form.set(start);
                 }
@@ -492,7 +495,12 @@ pub fn Editor(text: &'static Text, id: Option<i64>, new: NewSnippet) -> impl Int
                         <label for="title">{text.title}</label>
                         <input id="title" type="text" required=true maxlength="200"
                             prop:value=move || form.with(|form| form.title.clone())
-                            on:input=move |event| form.update(|form| form.title = event_target_value(&event))/>
+                            on:input=move |event| form.update(|form| {
+                                form.title = event_target_value(&event);
+                                if slug_follows_title.get_untracked() {
+                                    form.slug = slugify(&form.title);
+                                }
+                            })/>
                     </div>
                     <div class="field">
                         <label for="markdown">{text.body}</label>
@@ -507,7 +515,10 @@ pub fn Editor(text: &'static Text, id: Option<i64>, new: NewSnippet) -> impl Int
                             <input id="slug" type="text" required=true readonly=move || base.with(Option::is_some)
                                 aria-describedby="slug-hint"
                                 prop:value=move || form.with(|form| form.slug.clone())
-                                on:input=move |event| form.update(|form| form.slug = event_target_value(&event))/>
+                                on:input=move |event| {
+                                    slug_follows_title.set(false);
+                                    form.update(|form| form.slug = event_target_value(&event));
+                                }/>
                             <p id="slug-hint" class="hint">{text.slug_hint}</p>
                         </div>
                         <div class="field">
@@ -617,6 +628,11 @@ fn suggested_slug(new: &NewSnippet) -> String {
     } else {
         new.route.clone()
     };
+    slugify(&source)
+}
+
+/// A slug from any text: lower-case ASCII letters and digits, runs of anything else as one `-`.
+fn slugify(source: &str) -> String {
     let mut slug = String::new();
     for character in source.chars() {
         if character.is_ascii_alphanumeric() {
@@ -908,7 +924,7 @@ mod tests {
             slug: "vat".into(),
             locale: "en".into(),
             title: "VAT".into(),
-            markdown: "Line one\nLine two\n".into(),
+            markdown: "Line one\nLine two\nLine three\n".into(),
             html: String::new(),
             moment: wire::Moment::Apply,
             targets: vec![TargetSpec::Key("claim.vat".into()), TargetSpec::Url("/claims/:id".into())],
@@ -941,13 +957,21 @@ mod tests {
     #[test]
     fn merging_takes_each_sides_changes_field_by_field() {
         let base = Form::from_snippet(&snippet());
-        let mine = Form { title: "VAT number".into(), markdown: "Line one, mine\nLine two\n".into(), ..base.clone() };
-        let theirs = Form { roles: "employee".into(), markdown: "Line one\nLine two, theirs\n".into(), ..base.clone() };
+        let mine = Form {
+            title: "VAT number".into(),
+            markdown: "Line one, mine\nLine two\nLine three\n".into(),
+            ..base.clone()
+        };
+        let theirs = Form {
+            roles: "employee".into(),
+            markdown: "Line one\nLine two\nLine three, theirs\n".into(),
+            ..base.clone()
+        };
         let (merged, clean) = mine.merged(&base, &theirs);
         assert!(clean);
         assert_eq!(merged.title, "VAT number");
         assert_eq!(merged.roles, "employee");
-        assert_eq!(merged.markdown, "Line one, mine\nLine two, theirs\n");
+        assert_eq!(merged.markdown, "Line one, mine\nLine two\nLine three, theirs\n");
     }
 
     #[test]
@@ -956,5 +980,6 @@ mod tests {
         assert_eq!(suggested_slug(&new), "claim-cost-centre");
         let new = NewSnippet { title: "Where is my refund?".into(), ..NewSnippet::default() };
         assert_eq!(suggested_slug(&new), "where-is-my-refund");
+        assert_eq!(slugify("  Über: die Kostenstelle!  "), "ber-die-kostenstelle");
     }
 }

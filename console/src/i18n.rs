@@ -596,6 +596,10 @@ texts! {
         "most",
         "höchstens",
         "au plus";
+    chart_no_data:
+        "No data in this period",
+        "Keine Daten in diesem Zeitraum",
+        "Aucune donnée sur cette période";
     chart_highest:
         "highest",
         "höchster Wert",

@@ -218,3 +218,241 @@ async fn an_author_finds_a_gap_writes_help_for_it_and_workers_see_it() {
         .await;
     assert_eq!(refused, 403);
 }
+
+/// The axe-core script; `cargo xtask test` installs it and says where.
+fn axe_source() -> String {
+    let path = std::env::var("CUECARD_AXE").unwrap_or_else(|_| {
+        support::repository_root().join("target/tools/node_modules/axe-core/axe.min.js").to_string_lossy().into_owned()
+    });
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("axe-core not found at {path} ({error}): run `cargo xtask test`"))
+}
+
+/// axe-core's WCAG 2.1 A and AA violations on the whole page, each as `rule: targets`.
+async fn violations(browser: &Browser, axe: &str) -> Vec<String> {
+    browser.js(&format!("{axe}\nreturn null;")).await;
+    browser
+        .js(r#"window.__axeResult = null;
+               axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
+                 .then(function (result) {
+                   if (result.passes.length < 5) { window.__axeResult = ["only " + result.passes.length + " rules applied"]; return; }
+                   window.__axeResult = result.violations.map(function (violation) {
+                     return violation.id + ": " + violation.nodes.map(function (node) { return JSON.stringify(node.target); }).join("; ");
+                   });
+                 }, function (error) { window.__axeResult = ["axe failed: " + error]; });
+               return null;"#)
+        .await;
+    let found = eventually("axe", || async {
+        let result = browser.js("return window.__axeResult;").await;
+        (!result.is_null()).then_some(result)
+    })
+    .await;
+    serde_json::from_value(found).unwrap()
+}
+
+/// Records CSP violations from now on (the console's page has no room for a recorder of its own:
+/// its policy allows no inline script).
+async fn watch_csp(browser: &Browser) {
+    browser
+        .js(r#"window.__cspViolations = window.__cspViolations || [];
+               document.addEventListener("securitypolicyviolation", function (event) {
+                 window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+               });
+               return null;"#)
+        .await;
+}
+
+/// Whether the page fits its width (no sideways scrolling), and what sticks out if not.
+async fn overflow(browser: &Browser) -> serde_json::Value {
+    browser
+        .js(r#"var width = document.documentElement.clientWidth;
+               if (document.documentElement.scrollWidth <= width + 1) return null;
+               var wide = Array.from(document.querySelectorAll("body *"))
+                 .filter(function (element) {
+                   var box = element.getBoundingClientRect();
+                   return box.right > width + 1 && !(element.parentElement && element.parentElement.closest(".table-wrap, .chart-box"));
+                 })
+                 .slice(0, 5)
+                 .map(function (element) { return element.tagName + "." + element.className + " " + Math.round(element.getBoundingClientRect().right); });
+               return wide.concat(["scroll width " + document.documentElement.scrollWidth + ", viewport " + width]);"#)
+        .await
+}
+
+/// Presses Tab until the focused element says `label`; fails after many tries.
+async fn tab_to(browser: &Browser, label: &str) {
+    for _ in 0..60 {
+        let focused =
+            browser.js("var a = document.activeElement; return a ? [a.id, (a.textContent || '').trim()] : [];").await;
+        if focused.as_array().is_some_and(|names| names.iter().any(|name| name == label)) {
+            return;
+        }
+        browser.client.active_element().await.unwrap().send_keys("\u{e004}").await.unwrap();
+    }
+    panic!("Tab never reached {label:?}");
+}
+
+async fn press_enter(browser: &Browser) {
+    browser.client.active_element().await.unwrap().send_keys("\u{e007}").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_console_page_passes_axe_works_by_keyboard_fits_narrow_screens_and_speaks_three_languages() {
+    let stack = Stack::start().await;
+    let owner = key(&stack, Role::Owner).await;
+    // A few days of synthetic traffic, so the insights have charts and tables to check.
+    let site = stack.store.site(support::SITE_KEY).await.unwrap().unwrap();
+    let help: Vec<(i64, Vec<engine::Target>)> = stack
+        .store
+        .snippets(site.id, &store::SnippetFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|stored| (stored.id, stored.draft.targets))
+        .collect();
+    let now = server::http::unix_now();
+    for (at, event) in server::synthetic::traffic(&help, 5, now, 7) {
+        stack.store.record_events_at(site.id, at, &[event]).await.unwrap();
+    }
+    let axe = axe_source();
+    let browser = Browser::start().await;
+    let mut report = Vec::new();
+
+    // Load time of the console on loopback, cold (reported, never asserted).
+    browser.goto(&format!("{}/console/", stack.api_origin)).await;
+    find(&browser, "#secret-key").await;
+    let timing = browser
+        .js(r#"var nav = performance.getEntriesByType("navigation")[0];
+               var bytes = performance.getEntriesByType("resource").reduce(function (sum, entry) { return sum + entry.transferSize; }, nav.transferSize);
+               return { ready_ms: Math.round(performance.now()), bytes: bytes };"#)
+        .await;
+    eprintln!("console cold load on loopback: {timing}");
+    watch_csp(&browser).await;
+    report.push(("sign-in", violations(&browser, &axe).await));
+
+    // Signed in by keyboard alone: type the key, Enter; then Tab to a page and Enter.
+    browser.client.find(Locator::Css("#secret-key")).await.unwrap().click().await.unwrap();
+    browser.client.active_element().await.unwrap().send_keys(&owner).await.unwrap();
+    press_enter(&browser).await;
+    find(&browser, "header.top nav").await;
+    find(&browser, "tbody tr").await;
+    report.push(("snippet list", violations(&browser, &axe).await));
+
+    tab_to(&browser, "New snippet").await;
+    press_enter(&browser).await;
+    find(&browser, "#title").await;
+    tab_to(&browser, "title").await;
+    browser.client.active_element().await.unwrap().send_keys("Typed by keyboard").await.unwrap();
+    tab_to(&browser, "markdown").await;
+    browser.client.active_element().await.unwrap().send_keys("All by *keyboard*.").await.unwrap();
+    tab_to(&browser, "Add a target").await;
+    press_enter(&browser).await;
+    tab_to(&browser, "target-kind-0").await;
+    browser.client.active_element().await.unwrap().send_keys("URL").await.unwrap();
+    tab_to(&browser, "target-value-0").await;
+    browser.client.active_element().await.unwrap().send_keys("/claims/(unclosed").await.unwrap();
+    wait_for_text(&browser, "#target-problem-0", "URL pattern").await;
+    report.push(("editor with a target problem", violations(&browser, &axe).await));
+    browser.js("document.querySelector('#target-kind-0').focus(); return null;").await;
+    tab_to(&browser, "target-value-0").await;
+    let field = browser.client.active_element().await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("/claims/keyboard/:id").await.unwrap();
+    tab_to(&browser, "Save draft").await;
+    press_enter(&browser).await;
+    wait_for_text(&browser, ".status", "Saved").await;
+    find_xpath(&browser, "//h1[normalize-space()='Typed by keyboard']").await;
+
+    // The history with a diff, after a second save.
+    type_into(&browser, "#markdown", " And more.").await;
+    click_button(&browser, "Save draft").await;
+    wait_for_text(&browser, ".status", "version 2").await;
+    click_button(&browser, "Show the history").await;
+    click_button(&browser, "Show changes version 2").await;
+    wait_for_text(&browser, ".diff", "And more.").await;
+    report.push(("editor with history and diff", violations(&browser, &axe).await));
+
+    // A conflict: someone else saves meanwhile.
+    let url = browser.client.current_url().await.unwrap();
+    let id: i64 = url.fragment().unwrap().trim_start_matches("/snippets/").parse().unwrap();
+    let current = stack.store.snippet(site.id, id).await.unwrap().unwrap();
+    let theirs = store::SnippetDraft { title: "Changed elsewhere".into(), ..current.draft.clone() };
+    stack
+        .store
+        .update_snippet(site.id, id, &store::Precondition::OneOf(vec![current.version]), &theirs, "test")
+        .await
+        .unwrap();
+    type_into(&browser, "#markdown", " Mine.").await;
+    click_button(&browser, "Save draft").await;
+    find(&browser, ".conflict").await;
+    report.push(("editor in conflict", violations(&browser, &axe).await));
+    click_button(&browser, "Merge both").await;
+    assert_eq!(value_of(&browser, "#title").await, "Changed elsewhere", "their title, as only they changed it");
+    assert!(value_of(&browser, "#markdown").await.ends_with("Mine."));
+
+    browser
+        .goto(&format!("{}/console/#/explain?route=/claims/new&keys=claim.vat-number&roles=employee", stack.api_origin))
+        .await;
+    find(&browser, "#shown-title").await;
+    report.push(("what shows here", violations(&browser, &axe).await));
+
+    click_button(&browser, "Insights").await;
+    find(&browser, ".chart-box svg").await;
+    find(&browser, "#coverage-title").await;
+    browser.js("document.querySelectorAll('details').forEach(function (d) { d.open = true; }); return null;").await;
+    report.push(("insights", violations(&browser, &axe).await));
+
+    click_button(&browser, "Site").await;
+    find(&browser, "#site-name").await;
+    type_into(&browser, "#new-key-label", "for the help desk").await;
+    click_button(&browser, "Create a key").await;
+    find(&browser, "#new-secret").await;
+    // The look preview follows the picks, through the stylesheet's object model (CSP allows it).
+    browser
+        .js(r#"var input = document.querySelector('#accent-color'); input.value = '#aa3300';
+               input.dispatchEvent(new Event('input', { bubbles: true })); return null;"#)
+        .await;
+    eventually("the launcher preview in the new colour", || async {
+        browser
+            .js("return getComputedStyle(document.querySelector('.preview-launcher')).backgroundColor;")
+            .await
+            .as_str()
+            .filter(|color| *color == "rgb(170, 51, 0)")
+            .map(drop)
+    })
+    .await;
+    report.push(("site", violations(&browser, &axe).await));
+
+    // Narrow screens: 320 px wide, and 640 px (a 1280 px window at 200 % zoom) — nothing scrolls sideways.
+    for (width, pages) in [(320, ["#/snippets", "#/site", "#/insights"]), (640, ["#/snippets", "#/site", "#/insights"])]
+    {
+        browser.client.set_window_size(width, 900).await.unwrap();
+        let inner = browser.js("return window.innerWidth;").await;
+        assert!(inner.as_u64().unwrap() <= u64::from(width), "the window is {inner} px wide");
+        for page in pages {
+            browser.goto(&format!("{}/console/{page}", stack.api_origin)).await;
+            find(&browser, "main h1").await;
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            assert_eq!(overflow(&browser).await, serde_json::Value::Null, "{page} at {width} px scrolls sideways");
+        }
+        let editor = format!("{}/console/#/snippets/{id}", stack.api_origin);
+        browser.goto(&editor).await;
+        find(&browser, "#markdown").await;
+        assert_eq!(overflow(&browser).await, serde_json::Value::Null, "the editor at {width} px scrolls sideways");
+    }
+    browser.client.set_window_size(1200, 900).await.unwrap();
+
+    // German and French: the words change, the page's language with them, and axe still passes.
+    for (lang, snippets) in [("de", "Neues Snippet"), ("fr", "Nouvelle fiche")] {
+        browser.goto(&format!("{}/console/#/snippets", stack.api_origin)).await;
+        let picker = find(&browser, ".language select").await;
+        picker.select_by_value(lang).await.unwrap();
+        find_xpath(&browser, &format!("//a[normalize-space()='{snippets}']")).await;
+        assert_eq!(browser.js("return document.documentElement.lang;").await, lang);
+        report.push((if lang == "de" { "list in German" } else { "list in French" }, violations(&browser, &axe).await));
+    }
+
+    let csp = browser.js("return window.__cspViolations;").await;
+    assert_eq!(csp, serde_json::json!([]), "the console broke its own CSP");
+    let failing: Vec<_> = report.iter().filter(|(_, found)| !found.is_empty()).collect();
+    assert!(failing.is_empty(), "axe found violations: {failing:#?}");
+}
