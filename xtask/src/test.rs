@@ -60,23 +60,25 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The widget must not pull the server's world into the browser.
+/// The widget and the console must not pull the server's world into the browser.
 fn widget_stays_light(workspace: &Workspace) -> anyhow::Result<()> {
-    let output = std::process::Command::new(cargo())
-        .args(["tree", "--package", "widget", "--edges", "normal", "--prefix", "none", "--locked"])
-        .current_dir(&workspace.root)
-        .output()
-        .context("running cargo tree")?;
-    if !output.status.success() {
-        bail!("cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));
-    }
-    let tree = String::from_utf8_lossy(&output.stdout);
-    let forbidden: Vec<&str> = ["tokio ", "sqlx ", "axum ", "hyper "]
-        .into_iter()
-        .filter(|name| tree.lines().any(|line| line.starts_with(name)))
-        .collect();
-    if !forbidden.is_empty() {
-        bail!("the widget depends on {forbidden:?}; it must depend on `wire` and browser crates only");
+    for package in ["widget", "console"] {
+        let output = std::process::Command::new(cargo())
+            .args(["tree", "--package", package, "--edges", "normal", "--prefix", "none", "--locked"])
+            .current_dir(&workspace.root)
+            .output()
+            .context("running cargo tree")?;
+        if !output.status.success() {
+            bail!("cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        let tree = String::from_utf8_lossy(&output.stdout);
+        let forbidden: Vec<&str> = ["tokio ", "sqlx ", "axum ", "hyper "]
+            .into_iter()
+            .filter(|name| tree.lines().any(|line| line.starts_with(name)))
+            .collect();
+        if !forbidden.is_empty() {
+            bail!("the {package} depends on {forbidden:?}; it must depend on `wire` and browser crates only");
+        }
     }
     Ok(())
 }

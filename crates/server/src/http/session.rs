@@ -76,7 +76,7 @@ pub async fn show(
 
 #[utoipa::path(delete, path = "/admin/v1/session", tag = "session",
     responses((status = 204, description = "Signed out; the session no longer works anywhere")),
-    security(("session" = [])))]
+    security(("secret_key" = []), ("session" = [])))]
 pub async fn sign_out(State(state): State<AppState>, _key: AdminKey, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(hash) = session_cookie(&headers).and_then(store::keys::SessionToken::presented) {
         state.store.end_session(&hash).await?;
