@@ -209,6 +209,17 @@ fn Shell(text: &'static Text) -> impl IntoView {
             </li>
         }
     };
+    // A new page takes the focus to its heading, so screen readers say where the author is.
+    Effect::new(move |previous: Option<()>| {
+        console.page.track();
+        if previous.is_some() {
+            request_animation_frame(|| {
+                if let Ok(Some(heading)) = document().query_selector("main h1") {
+                    let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(heading).focus();
+                }
+            });
+        }
+    });
     let skip = move |_| {
         if let Some(main) = document().get_element_by_id("main") {
             let _ = wasm_bindgen::JsCast::unchecked_into::<web_sys::HtmlElement>(main).focus();

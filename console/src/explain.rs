@@ -28,7 +28,7 @@ pub fn Explain(text: &'static Text, query: ExplainQuery) -> impl IntoView {
     let draft = RwSignal::new(query.clone());
     let answer = RwSignal::new(None::<wire::admin::Explanation>);
     let error = RwSignal::new(None::<String>);
-    let asked = !(query.url.is_empty() && query.route.is_empty() && query.keys.is_empty());
+    let asked = query != ExplainQuery::default();
     if asked {
         let path = path_of(&query.url);
         let request = api::with_query(

@@ -49,7 +49,8 @@ pub fn Insights(text: &'static Text) -> impl IntoView {
                     &[("from", &from), ("to", &to), ("limit", ROWS)],
                 )
             };
-            let (demand, snippets, gaps, coverage, stale) = futures_join(
+            // Asked side by side: each fetch starts when the joint future is first polled.
+            let (demand, snippets, gaps, coverage, stale) = futures_util::future::join5(
                 api::get::<DemandReport>(&path("demand")),
                 api::get::<SnippetReport>(&path("snippets")),
                 api::get::<GapReport>(&path("gaps")),
@@ -97,19 +98,6 @@ pub fn Insights(text: &'static Text) -> impl IntoView {
         {move || reports.get().stale.map(|stale| view! { <Stale text stale/> })}
         {move || reports.get().coverage.map(|coverage| view! { <Coverage text coverage/> })}
     }
-}
-
-/// All five reports at once (the service answers them side by side).
-async fn futures_join<A, B, C, D, E>(
-    a: impl std::future::Future<Output = A>,
-    b: impl std::future::Future<Output = B>,
-    c: impl std::future::Future<Output = C>,
-    d: impl std::future::Future<Output = D>,
-    e: impl std::future::Future<Output = E>,
-) -> (A, B, C, D, E) {
-    // fetch starts when the future is first polled; JS runs them concurrently once started.
-    let (a, b, c, d, e) = (Box::pin(a), Box::pin(b), Box::pin(c), Box::pin(d), Box::pin(e));
-    (a.await, b.await, c.await, d.await, e.await)
 }
 
 /// A chart, its words and its table; `table` holds the rows' cells as text.

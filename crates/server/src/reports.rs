@@ -23,6 +23,9 @@ const MAX_ROWS: u32 = 1000;
 pub enum ReportError {
     #[error("the `{name}` parameter is invalid: {message}")]
     Invalid { name: &'static str, message: String },
+    /// Two valid dates that make no range (backwards, or longer than the reports keep).
+    #[error("{0}")]
+    Range(String),
     #[error(transparent)]
     Store(#[from] store::Error),
 }
@@ -76,10 +79,7 @@ pub fn scope(query: &wire::admin::ReportQuery, today: i64) -> Result<(Scope, Pag
     let to = query.to.as_deref().map(|text| day_of("to", text)).transpose()?.unwrap_or(today);
     let from = query.from.as_deref().map(|text| day_of("from", text)).transpose()?.unwrap_or(to - (DEFAULT_DAYS - 1));
     if from > to || to - from >= MAX_DAYS {
-        return Err(ReportError::Invalid {
-            name: "from",
-            message: format!("`from` is on or before `to`, at most {MAX_DAYS} days apart"),
-        });
+        return Err(ReportError::Range(format!("`from` is on or before `to`, at most {MAX_DAYS} days apart")));
     }
     let limit = query.limit.unwrap_or(DEFAULT_ROWS);
     if !(1..=MAX_ROWS).contains(&limit) {

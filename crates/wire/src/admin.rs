@@ -536,10 +536,10 @@ pub struct DraftChecked {
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// First day, `YYYY-MM-DD`.
-    #[cfg_attr(feature = "openapi", param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
+    #[cfg_attr(feature = "openapi", param(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub from: Option<String>,
     /// Last day, `YYYY-MM-DD`.
-    #[cfg_attr(feature = "openapi", param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
+    #[cfg_attr(feature = "openapi", param(format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub to: Option<String>,
     /// Only this place: a route template or URL pattern.
     pub route: Option<String>,

@@ -70,15 +70,17 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Refuses a browser request that does not come from a page of this service (see the module
-/// comment): `Origin` must name this host, and the console's header must be there.
+/// comment): `Origin` must name this host, and the console's header must be there. Behind a
+/// reverse proxy that rewrites `Host`, the host the browser used is in `X-Forwarded-Host`; a page
+/// of another site cannot set that header on a browser's request (it is not CORS-safelisted),
+/// so it is as trustworthy here as `Host`.
 pub fn same_origin(headers: &HeaderMap, uri: &Uri) -> Result<(), ApiError> {
-    let host = headers
-        .get(HOST)
-        .and_then(|host| host.to_str().ok())
-        .or_else(|| uri.authority().map(|authority| authority.as_str()));
-    let origin = headers.get(ORIGIN).and_then(|origin| origin.to_str().ok());
+    let text = |name| headers.get(name).and_then(|value: &axum::http::HeaderValue| value.to_str().ok());
+    let forwarded = text("x-forwarded-host").and_then(|hosts| hosts.split(',').next()).map(str::trim);
+    let hosts = [text(HOST.as_str()), forwarded, uri.authority().map(|authority| authority.as_str())];
+    let origin = text(ORIGIN.as_str());
     let origin_host = origin.and_then(|origin| origin.split_once("://")).map(|(_, authority)| authority);
-    if origin_host.is_none() || origin_host != host {
+    if !origin_host.is_some_and(|origin_host| hosts.contains(&Some(origin_host))) {
         return Err(ApiError::CrossSite(format!(
             "a change with a console session must come from this service's own page (Origin {})",
             origin.unwrap_or("missing")

@@ -12,6 +12,7 @@ impl From<ReportError> for ApiError {
     fn from(error: ReportError) -> Self {
         match error {
             ReportError::Invalid { name, message } => ApiError::InvalidParameter { name, message },
+            ReportError::Range(message) => ApiError::Validation(message),
             ReportError::Store(error) => error.into(),
         }
     }
@@ -21,7 +22,8 @@ impl From<ReportError> for ApiError {
     description = "How each snippet did: views by where they were opened, helpful and not helpful with the \
         rate's 95% Wilson interval, and the latest \"not helpful\" comments. Most viewed first.",
     params(("site" = String, Path, description = "Public site key"), wire::admin::ReportQuery),
-    responses((status = 200, body = wire::admin::SnippetReport)),
+    responses((status = 200, body = wire::admin::SnippetReport),
+        (status = 422, body = wire::ErrorBody, description = "`from` is after `to`, or they are too far apart")),
     security(("secret_key" = [])))]
 pub async fn snippets(
     State(state): State<AppState>,
@@ -37,7 +39,8 @@ pub async fn snippets(
     description = "Where workers open help most: panel opens and snippet views per place (route template or \
         URL pattern), help key and roles, most opened first.",
     params(("site" = String, Path, description = "Public site key"), wire::admin::ReportQuery),
-    responses((status = 200, body = wire::admin::DemandReport)),
+    responses((status = 200, body = wire::admin::DemandReport),
+        (status = 422, body = wire::ErrorBody, description = "`from` is after `to`, or they are too far apart")),
     security(("secret_key" = [])))]
 pub async fn demand(
     State(state): State<AppState>,
@@ -54,7 +57,8 @@ pub async fn demand(
         that found nothing or led to no snippet, and fields seen on workers' pages without any help. Most \
         frequent first.",
     params(("site" = String, Path, description = "Public site key"), wire::admin::ReportQuery),
-    responses((status = 200, body = wire::admin::GapReport)),
+    responses((status = 200, body = wire::admin::GapReport),
+        (status = 422, body = wire::ErrorBody, description = "`from` is after `to`, or they are too far apart")),
     security(("secret_key" = [])))]
 pub async fn gaps(
     State(state): State<AppState>,
@@ -72,7 +76,8 @@ pub async fn gaps(
     description = "The share of fields seen on workers' pages that have help, per place (most fields first) \
         and per day.",
     params(("site" = String, Path, description = "Public site key"), wire::admin::ReportQuery),
-    responses((status = 200, body = wire::admin::CoverageReport)),
+    responses((status = 200, body = wire::admin::CoverageReport),
+        (status = 422, body = wire::ErrorBody, description = "`from` is after `to`, or they are too far apart")),
     security(("secret_key" = [])))]
 pub async fn coverage(
     State(state): State<AppState>,
@@ -89,7 +94,8 @@ pub async fn coverage(
     description = "Published snippets none of whose keys, routes or URL patterns workers' pages showed in the \
         range (30 days by default) although the site had traffic: help that may point at screens that changed.",
     params(("site" = String, Path, description = "Public site key"), wire::admin::ReportQuery),
-    responses((status = 200, body = wire::admin::StaleReport)),
+    responses((status = 200, body = wire::admin::StaleReport),
+        (status = 422, body = wire::ErrorBody, description = "`from` is after `to`, or they are too far apart")),
     security(("secret_key" = [])))]
 pub async fn stale(
     State(state): State<AppState>,

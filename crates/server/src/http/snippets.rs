@@ -108,6 +108,7 @@ pub async fn read(
         ("If-Match" = String, Header, description = "The ETag of the version this change is based on")),
     request_body = wire::admin::SnippetInput,
     responses((status = 200, body = wire::admin::Snippet), (status = 412, body = wire::admin::StaleBody),
+        (status = 409, body = wire::ErrorBody, description = "Another snippet has this slug in this locale"),
         (status = 428, body = wire::ErrorBody)),
     security(("secret_key" = [])))]
 pub async fn update(
