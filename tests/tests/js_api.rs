@@ -1,5 +1,6 @@
-//! The page-facing API in real Chromium: calls queued before the loader, `on` handlers, `show`,
-//! `close`, `shutdown`, and the script included twice.
+//! The page-facing API in real Chromium: calls queued before the loader, `on` and `off`
+//! handlers, `show`, `close`, `shutdown` and coming back after it (as React's StrictMode does),
+//! and the script included twice or added again.
 
 mod support;
 
@@ -14,7 +15,8 @@ async fn the_page_drives_the_widget_and_hears_from_it() {
             r#"<script>
 window.Cuecard = window.Cuecard || function () {{ (Cuecard.q = Cuecard.q || []).push(arguments); }};
 window.__cuecardTest.heard = [];
-Cuecard('on', 'open', function () {{ __cuecardTest.heard.push('open'); }});
+window.__cuecardTest.onOpen = function () {{ __cuecardTest.heard.push('open'); }};
+Cuecard('on', 'open', __cuecardTest.onOpen);
 Cuecard('on', 'close', function () {{ __cuecardTest.heard.push('close'); }});
 Cuecard('on', 'feedback', function (detail) {{ __cuecardTest.heard.push('feedback ' + detail.helpful); }});
 Cuecard('on', 'open', function () {{ throw new Error('a broken page handler'); }});
@@ -67,12 +69,39 @@ Cuecard('setContext', {{ route: '/claims/new' }});
     assert_eq!(problems["consoleErrors"].as_array().unwrap().len(), 1, "{problems}");
     assert_eq!(problems["errors"], serde_json::json!([]));
 
-    // Shutdown removes the widget; later calls are ignored quietly.
-    browser.js("Cuecard('shutdown'); Cuecard('open'); Cuecard('show', 1); return null;").await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let count = browser.js(r#"return document.querySelectorAll("cuecard-widget").length;"#).await;
-    assert_eq!(count, 0);
+    // Shutdown removes the widget, quietly.
+    let widgets = r#"return document.querySelectorAll("cuecard-widget").length;"#;
+    browser.js("Cuecard('shutdown'); return null;").await;
+    assert_eq!(browser.js(widgets).await, 0);
     let problems = browser.page_problems().await;
     assert_eq!(problems["errors"], serde_json::json!([]), "{problems}");
     assert_eq!(problems["consoleWarnings"], serde_json::json!([]), "a shutdown is not a failure: {problems}");
+
+    // As in React's StrictMode (mount, clean up, mount again): the next call brings it back, and
+    // a handler taken off with `off` hears nothing more.
+    browser
+        .js("Cuecard('off', 'open', __cuecardTest.onOpen); Cuecard('setContext', { route: '/claims/new' }); Cuecard('open'); return null;")
+        .await;
+    browser.wait_for_cards("the panel after coming back", |titles| !titles.is_empty()).await;
+    assert_eq!(browser.js(widgets).await, 1);
+    let heard: Vec<String> = serde_json::from_value(browser.js("return window.__cuecardTest.heard;").await).unwrap();
+    assert_eq!(heard, ["open", "feedback true", "close"], "the handler taken off was called");
+
+    // Shut down again, then the script tag added back (a router re-rendering the page's head).
+    browser
+        .js(&format!(
+            r#"Cuecard('shutdown');
+               var tag = document.createElement('script'); tag.async = true;
+               tag.src = '{api}/widget/cuecard.js'; tag.setAttribute('data-site', '{SITE_KEY}');
+               document.head.appendChild(tag); return null;"#,
+            api = stack.api_origin
+        ))
+        .await;
+    eventually("the widget back after its script tag was added again", || async {
+        (browser.js(widgets).await == 1).then_some(())
+    })
+    .await;
+    browser.wait_for_launcher().await;
+    let problems = browser.page_problems().await;
+    assert_eq!(problems["errors"], serde_json::json!([]), "{problems}");
 }

@@ -7,12 +7,15 @@
 (function () {
   "use strict";
   var w = window, d = document, prior = w.Cuecard;
-  if (prior && prior.loaded) return; // included twice: the first copy already runs
+  // Included again (a second tag, or a tag added back after a shutdown): the first copy runs,
+  // and brings the widget back if the page had shut it down.
+  if (prior && prior.loaded) return prior("boot");
   var script = d.currentScript;
   if (!script || !script.src || !("attachShadow" in Element.prototype)) return;
 
   var queue = (prior && prior.q) || [];
-  var widget = null, state = "waiting"; // waiting | loading | ready | off
+  // waiting | loading | ready | stopped (the page shut it down; any call restarts it) | off (failed)
+  var widget = null, glue = null, watching = false, state = "waiting";
   var base = new URL(".", script.src).href;
   var config = {
     site: script.getAttribute("data-site"),
@@ -29,11 +32,18 @@
     });
   };
 
-  function off(error) {
-    state = "off";
+  // Removes the widget from the page; `next` is the state after.
+  function stop(next) {
+    state = next;
     queue.length = 0;
     try { if (widget) widget.shutdown(); } catch (_) { /* already broken */ }
     try { if (host) host.remove(); } catch (_) { /* nothing left to do */ }
+    widget = host = null;
+  }
+
+  // A failure: the widget stays off on this page.
+  function off(error) {
+    stop("off");
     if (error && w.console) w.console.warn("Cuecard: help is disabled on this page.", error);
   }
 
@@ -43,12 +53,21 @@
 
   function Cuecard() {
     if (state === "off") return;
-    var name = arguments[0];
-    if (name === "on") {
-      if (handlers[arguments[1]] && typeof arguments[2] === "function") handlers[arguments[1]].push(arguments[2]);
+    var name = arguments[0], list = handlers[arguments[1]];
+    if (name === "on" || name === "off") {
+      var at = list ? list.indexOf(arguments[2]) : -1;
+      if (name === "on" && list && typeof arguments[2] === "function") list.push(arguments[2]);
+      if (name === "off" && at >= 0) list.splice(at, 1);
       return;
     }
-    if (name === "shutdown") return off();
+    if (name === "shutdown") return stop("stopped");
+    // After a shutdown (React's StrictMode cleans an effect up and runs it again), any call
+    // brings the widget back.
+    if (state === "stopped") {
+      state = "waiting";
+      start();
+    }
+    if (name === "boot") return;
     if (state === "ready") return run(arguments);
     queue.push(arguments);
     if (name === "open" || name === "toggle" || name === "show") load();
@@ -56,10 +75,12 @@
   Cuecard.loaded = true;
   Cuecard.q = queue;
   w.Cuecard = Cuecard;
-  // Handlers and shutdowns queued before this script ran take effect now; the rest wait.
+  // Handlers and shutdowns queued before this script ran take effect now; the rest wait (a call
+  // after a shutdown still brings the widget back).
   queue.splice(0).forEach(function (args) {
-    if (args[0] === "on" || args[0] === "shutdown") Cuecard.apply(null, args);
-    else queue.push(args);
+    if (args[0] === "on" || args[0] === "off" || args[0] === "shutdown") return Cuecard.apply(null, args);
+    if (state === "stopped") state = "waiting";
+    queue.push(args);
   });
 
   if (!config.site) return off(new Error("the script tag needs data-site"));
@@ -91,24 +112,28 @@
   function load() {
     if (state !== "waiting") return;
     state = "loading";
-    import(base + "__CUECARD_GLUE__")
+    var loaded = glue ? Promise.resolve(glue) : import(base + "__CUECARD_GLUE__").then(function (module) {
+      return module.default({ module_or_path: base + "__CUECARD_WASM__" }).then(function () {
+        // A fault inside the widget (a trap, or an exception escaping it) lands here, not
+        // on the page: the glue guards every call from the browser into the wasm.
+        module.onFault(off);
+        return (glue = module);
+      });
+    });
+    loaded
       .then(function (module) {
-        return module.default({ module_or_path: base + "__CUECARD_WASM__" }).then(function () {
-          if (state === "off") return; // shut down while loading
-          // A fault inside the widget (a trap, or an exception escaping it) lands here, not
-          // on the page: the glue guards every call from the browser into the wasm.
-          module.onFault(off);
-          widget = module.mount(host.shadowRoot, config);
-          state = "ready";
-          watchNavigation();
-          queue.splice(0).forEach(run);
-        });
+        if (state !== "loading") return; // shut down while loading
+        widget = module.mount(host.shadowRoot, config);
+        state = "ready";
+        if (!watching) watchNavigation();
+        watching = true;
+        queue.splice(0).forEach(run);
       })
       .catch(off);
   }
 
   function start() {
-    if (state === "off") return;
+    if (state !== "waiting") return;
     try {
       host = d.createElement("cuecard-widget");
       host.attachShadow({ mode: "open" });
