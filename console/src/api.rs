@@ -2,6 +2,7 @@
 //! console's header (the service refuses cookie-borne changes without it), and the `wire`
 //! crate's types in and out, so the console and the service share one contract.
 
+pub use crate::route::with_query;
 use gloo_net::http::{Method, RequestBuilder, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -39,18 +40,6 @@ pub type Result<T> = std::result::Result<T, Failure>;
 /// `/admin/v1/sites/{site}{rest}`.
 pub fn site_path(site: &str, rest: &str) -> String {
     format!("/admin/v1/sites/{site}{rest}")
-}
-
-/// `path?name=value&…`, leaving out empty values.
-pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in pairs {
-        if !value.trim().is_empty() {
-            query.append_pair(name, value.trim());
-        }
-    }
-    let query = query.finish();
-    if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") }
 }
 
 fn request(method: Method, path: &str, if_match: Option<i64>) -> RequestBuilder {

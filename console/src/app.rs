@@ -283,3 +283,33 @@ pub fn copy(text: String, status: RwSignal<Option<String>>, done: &'static str) 
         });
     }
 }
+
+/// A table that scrolls sideways by itself on narrow screens, in a region named `label` that the
+/// keyboard reaches. `action` names a last column of buttons, for screen readers only.
+pub fn table_region(
+    label: String,
+    caption: Option<String>,
+    headers: Vec<&'static str>,
+    action: Option<&'static str>,
+    body: impl IntoView,
+) -> impl IntoView {
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label=label>
+            <table>
+                {caption.map(|caption| view! { <caption>{caption}</caption> })}
+                <thead><tr>
+                    {headers.into_iter().map(|header| view! { <th scope="col">{header}</th> }).collect_view()}
+                    {action.map(|action| view! { <th scope="col"><span class="visually-hidden">{action}</span></th> })}
+                </tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Rows of text cells.
+pub fn text_rows(rows: Vec<Vec<String>>) -> impl IntoView {
+    rows.into_iter()
+        .map(|row| view! { <tr>{row.into_iter().map(|cell| view! { <td>{cell}</td> }).collect_view()}</tr> })
+        .collect_view()
+}

@@ -3,7 +3,7 @@
 //! help for this", which opens the editor with the key or place filled in.
 
 use crate::api;
-use crate::app::{Alert, console, set_title};
+use crate::app::{Alert, console, set_title, table_region, text_rows};
 use crate::charts::{Chart, Row};
 use crate::i18n::Text;
 use crate::route::{NewSnippet, Page};
@@ -106,7 +106,7 @@ fn Figure(
     text: &'static Text,
     title: String,
     chart: Chart,
-    headers: Vec<String>,
+    headers: Vec<&'static str>,
     table: Vec<Vec<String>>,
 ) -> impl IntoView {
     let summary = chart.summary(text);
@@ -127,16 +127,7 @@ fn Figure(
             <p class="summary">{summary}</p>
             <details>
                 <summary>{format!("{} — {}", text.as_table, title)}</summary>
-                <div class="table-wrap" tabindex="0" role="region" aria-label=title.clone()>
-                    <table>
-                        <thead><tr>{headers.into_iter().map(|header| view! { <th scope="col">{header}</th> }).collect_view()}</tr></thead>
-                        <tbody>
-                            {table.into_iter().map(|row| view! {
-                                <tr>{row.into_iter().map(|cell| view! { <td>{cell}</td> }).collect_view()}</tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                {table_region(title.clone(), None, headers, None, text_rows(table))}
             </details>
         </figure>
     }
@@ -159,7 +150,7 @@ fn Opened(text: &'static Text, demand: DemandReport) -> impl IntoView {
     view! {
         <section aria-labelledby="opened-title">
             <h2 id="opened-title">{text.help_opened_over_time}</h2>
-            <Figure text title=text.help_opened_over_time.into() chart headers=vec![text.day.into(), text.opens.into(), text.views.into()] table/>
+            <Figure text title=text.help_opened_over_time.into() chart headers=vec![text.day, text.opens, text.views] table/>
         </section>
     }
 }
@@ -198,7 +189,7 @@ fn Helpful(text: &'static Text, report: SnippetReport) -> impl IntoView {
             <h2 id="helpful-title">{text.helpful_per_snippet}</h2>
             <p class="hint">{format!("{} {}", report.total, text.snippets_viewed)}</p>
             <Figure text title=text.helpful_per_snippet.into() chart
-                headers=vec![text.title.into(), text.views.into(), text.helpful.into(), text.not_helpful.into(), text.helpful_rate.into(), text.interval.into()]
+                headers=vec![text.title, text.views, text.helpful, text.not_helpful, text.helpful_rate, text.interval]
                 table/>
             {(!comments.is_empty()).then(|| view! {
                 <h3>{text.latest_comments}</h3>
@@ -255,7 +246,7 @@ fn Demand(text: &'static Text, demand: DemandReport) -> impl IntoView {
         <section aria-labelledby="demand-title">
             <h2 id="demand-title">{text.demand}</h2>
             <Figure text title=text.demand.into() chart
-                headers=vec![text.place.into(), text.help_key.into(), text.roles.into(), text.opens.into(), text.views.into()]
+                headers=vec![text.place, text.help_key, text.roles, text.opens, text.views]
                 table/>
         </section>
     }
@@ -292,52 +283,38 @@ fn Gaps(text: &'static Text, gaps: GapReport) -> impl IntoView {
             .collect_view()
     };
     let gap_table = move |caption: &'static str, rows: Vec<wire::admin::GapRow>, total: u64| {
-        view! {
-            <div class="table-wrap" tabindex="0" role="region" aria-label=caption>
-                <table>
-                    <caption>{format!("{caption} ({total})")}</caption>
-                    <thead><tr>
-                        <th scope="col">{text.place}</th>
-                        <th scope="col">{text.help_key}</th>
-                        <th scope="col">{text.times}</th>
-                        <th scope="col"><span class="visually-hidden">{text.write_help}</span></th>
-                    </tr></thead>
-                    <tbody>{gap_rows(rows)}</tbody>
-                </table>
-            </div>
-        }
+        let headers = vec![text.place, text.help_key, text.times];
+        table_region(
+            caption.into(),
+            Some(format!("{caption} ({total})")),
+            headers,
+            Some(text.write_help),
+            gap_rows(rows),
+        )
     };
     view! {
         <section aria-labelledby="gaps-title">
             <h2 id="gaps-title">{text.gaps}</h2>
             {gap_table(text.fields_without_help, gaps.fields_without_help, gaps.fields_without_help_total)}
             {gap_table(text.opened_without_help, gaps.opened_without_help, gaps.opened_without_help_total)}
-            <div class="table-wrap" tabindex="0" role="region" aria-label=text.searches_without_answer>
-                <table>
-                    <caption>{format!("{} ({})", text.searches_without_answer, gaps.searches_total)}</caption>
-                    <thead><tr>
-                        <th scope="col">{text.search_words}</th>
-                        <th scope="col">{text.searches}</th>
-                        <th scope="col">{text.found_nothing}</th>
-                        <th scope="col">{text.nothing_opened}</th>
-                        <th scope="col"><span class="visually-hidden">{text.write_help}</span></th>
-                    </tr></thead>
-                    <tbody>
-                        {gaps.searches.into_iter().map(|row| {
-                            let new = NewSnippet { title: row.query.clone(), ..NewSnippet::default() };
-                            view! {
-                                <tr>
-                                    <td>{row.query.clone()}</td>
-                                    <td>{row.searches.to_string()}</td>
-                                    <td>{row.empty.to_string()}</td>
-                                    <td>{row.without_view.to_string()}</td>
-                                    <td>{write_help(text, new, row.query.clone())}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            {table_region(
+                text.searches_without_answer.into(),
+                Some(format!("{} ({})", text.searches_without_answer, gaps.searches_total)),
+                vec![text.search_words, text.searches, text.found_nothing, text.nothing_opened],
+                Some(text.write_help),
+                gaps.searches.into_iter().map(|row| {
+                    let new = NewSnippet { title: row.query.clone(), ..NewSnippet::default() };
+                    view! {
+                        <tr>
+                            <td>{row.query.clone()}</td>
+                            <td>{row.searches.to_string()}</td>
+                            <td>{row.empty.to_string()}</td>
+                            <td>{row.without_view.to_string()}</td>
+                            <td>{write_help(text, new, row.query.clone())}</td>
+                        </tr>
+                    }
+                }).collect_view(),
+            )}
         </section>
     }
 }
@@ -348,26 +325,20 @@ fn Stale(text: &'static Text, stale: StaleReport) -> impl IntoView {
         <section aria-labelledby="stale-title">
             <h2 id="stale-title">{text.stale}</h2>
             <p class="hint">{text.stale_hint}</p>
-            <div class="table-wrap" tabindex="0" role="region" aria-label=text.stale>
-                <table>
-                    <thead><tr>
-                        <th scope="col">{text.title}</th>
-                        <th scope="col">{text.last_seen}</th>
-                        <th scope="col">{text.last_app_version}</th>
-                        <th scope="col">{text.vanished_in}</th>
-                    </tr></thead>
-                    <tbody>
-                        {stale.snippets.into_iter().map(|row| view! {
-                            <tr>
-                                <td><a href=Page::Edit(row.id).href()>{row.title.clone()}</a></td>
-                                <td>{row.last_seen.clone().unwrap_or_else(|| text.never.into())}</td>
-                                <td>{row.last_app_version.clone().unwrap_or_else(|| "—".into())}</td>
-                                <td>{row.vanished_in.clone().unwrap_or_else(|| "—".into())}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            {table_region(
+                text.stale.into(),
+                None,
+                vec![text.title, text.last_seen, text.last_app_version, text.vanished_in],
+                None,
+                stale.snippets.into_iter().map(|row| view! {
+                    <tr>
+                        <td><a href=Page::Edit(row.id).href()>{row.title.clone()}</a></td>
+                        <td>{row.last_seen.clone().unwrap_or_else(|| text.never.into())}</td>
+                        <td>{row.last_app_version.clone().unwrap_or_else(|| "—".into())}</td>
+                        <td>{row.vanished_in.clone().unwrap_or_else(|| "—".into())}</td>
+                    </tr>
+                }).collect_view(),
+            )}
         </section>
     }
 }
@@ -396,19 +367,15 @@ fn Coverage(text: &'static Text, coverage: CoverageReport) -> impl IntoView {
         <section aria-labelledby="coverage-title">
             <h2 id="coverage-title">{text.coverage}</h2>
             <Figure text title=text.coverage.into() chart
-                headers=vec![text.day.into(), text.fields_seen.into(), text.fields_with_help.into(), text.share_with_help.into()]
+                headers=vec![text.day, text.fields_seen, text.fields_with_help, text.share_with_help]
                 table=days/>
-            <div class="table-wrap" tabindex="0" role="region" aria-label=text.coverage_by_place>
-                <table>
-                    <caption>{format!("{} ({})", text.coverage_by_place, coverage.places_total)}</caption>
-                    <thead><tr>
-                        {[text.place, text.fields_seen, text.fields_with_help, text.share_with_help].into_iter().map(|header| view! { <th scope="col">{header}</th> }).collect_view()}
-                    </tr></thead>
-                    <tbody>
-                        {places.into_iter().map(|row| view! { <tr>{row.into_iter().map(|cell| view! { <td>{cell}</td> }).collect_view()}</tr> }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            {table_region(
+                text.coverage_by_place.into(),
+                Some(format!("{} ({})", text.coverage_by_place, coverage.places_total)),
+                vec![text.place, text.fields_seen, text.fields_with_help, text.share_with_help],
+                None,
+                text_rows(places),
+            )}
         </section>
     }
 }

@@ -89,16 +89,7 @@ impl Page {
 
     /// The fragment for this page (`#/…`), with only the parameters that are set.
     pub fn href(&self) -> String {
-        let with_query = |path: &str, pairs: &[(&str, &str)]| {
-            let mut query = form_urlencoded::Serializer::new(String::new());
-            for (name, value) in pairs {
-                if !value.is_empty() {
-                    query.append_pair(name, value);
-                }
-            }
-            let query = query.finish();
-            if query.is_empty() { format!("#/{path}") } else { format!("#/{path}?{query}") }
-        };
+        let with_query = |path: &str, pairs: &[(&str, &str)]| with_query(&format!("#/{path}"), pairs);
         match self {
             Page::Snippets(filter) => {
                 let after = filter.after.map(|after| after.to_string()).unwrap_or_default();
@@ -144,6 +135,18 @@ impl Page {
             Page::Site => "#/site".into(),
         }
     }
+}
+
+/// `path?name=value&…`, values trimmed, empty ones left out.
+pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs {
+        if !value.trim().is_empty() {
+            query.append_pair(name, value.trim());
+        }
+    }
+    let query = query.finish();
+    if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! the embed snippet, ready to copy. Owners only; the service checks again.
 
 use crate::api::{self, Failure};
-use crate::app::{Alert, Status, console, copy, set_title};
+use crate::app::{Alert, Status, console, copy, set_title, table_region};
 use crate::i18n::{Text, role_name};
 use gloo_net::http::Method;
 use leptos::prelude::*;
@@ -335,17 +335,11 @@ fn Keys(text: &'static Text) -> impl IntoView {
                     </div>
                 }
             })}
-            <div class="table-wrap" tabindex="0" role="region" aria-label=text.keys>
-                <table>
-                    <thead><tr>
-                        <th scope="col">{text.key_label}</th>
-                        <th scope="col">{text.role}</th>
-                        <th scope="col">{text.key_prefix}</th>
-                        <th scope="col">{text.last_used}</th>
-                        <th scope="col">{text.key_state}</th>
-                        <th scope="col"><span class="visually-hidden">{text.actions}</span></th>
-                    </tr></thead>
-                    <tbody>
+            {table_region(
+                text.keys.into(),
+                None,
+                vec![text.key_label, text.role, text.key_prefix, text.last_used, text.key_state],
+                Some(text.actions),
                         {move || keys.get().into_iter().map(|key| {
                             let active = key.revoked_at.is_none();
                             let state = match (&key.revoked_at, &key.expires_at) {
@@ -373,10 +367,8 @@ fn Keys(text: &'static Text) -> impl IntoView {
                                     </td>
                                 </tr>
                             }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                        }).collect_view()},
+            )}
             <p class="hint">{text.rotate_hint}</p>
             <form class="new-key-form" on:submit=create>
                 <h3>{text.create_key}</h3>

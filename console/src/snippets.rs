@@ -1,7 +1,7 @@
 //! The snippet list: filters (text, status, moment, locale, target) kept in the URL, and pages.
 
 use crate::api;
-use crate::app::{Alert, console, go, set_title};
+use crate::app::{Alert, console, go, set_title, table_region};
 use crate::i18n::{Text, moment_name, status_name};
 use crate::route::{ListFilter, NewSnippet, Page};
 use leptos::prelude::*;
@@ -114,19 +114,11 @@ pub fn List(text: &'static Text, filter: ListFilter) -> impl IntoView {
                         return view! { <p>{text.no_snippets}</p> }.into_any();
                     }
                     view! {
-                        <div class="table-wrap" tabindex="0" role="region" aria-label=text.nav_snippets>
-                            <table>
-                                <thead>
-                                    <tr>
-                                        <th scope="col">{text.title}</th>
-                                        <th scope="col">{text.status}</th>
-                                        <th scope="col">{text.moment}</th>
-                                        <th scope="col">{text.locale}</th>
-                                        <th scope="col">{text.targets}</th>
-                                        <th scope="col">{text.updated}</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
+                        {table_region(
+                            text.nav_snippets.into(),
+                            None,
+                            vec![text.title, text.status, text.moment, text.locale, text.targets, text.updated],
+                            None,
                                     {list
                                         .snippets
                                         .into_iter()
@@ -158,10 +150,8 @@ pub fn List(text: &'static Text, filter: ListFilter) -> impl IntoView {
                                                 </tr>
                                             }
                                         })
-                                        .collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                                        .collect_view()},
+                        )}
                     }
                         .into_any()
                 })

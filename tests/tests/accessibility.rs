@@ -6,15 +6,6 @@ mod support;
 
 use support::{Browser, Stack, eventually};
 
-/// The axe-core script; `cargo xtask test` installs it and says where.
-fn axe_source() -> String {
-    let path = std::env::var("CUECARD_AXE").unwrap_or_else(|_| {
-        support::repository_root().join("target/tools/node_modules/axe-core/axe.min.js").to_string_lossy().into_owned()
-    });
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("axe-core not found at {path} ({error}): run `cargo xtask test`"))
-}
-
 /// Runs axe on the widget (inside its shadow root) and returns the violations, each as
 /// `rule: target (summary)`.
 async fn violations(browser: &Browser, state: &str) -> Vec<String> {
@@ -55,7 +46,7 @@ async fn widget_shows(browser: &Browser, what: &str, selector: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_state_of_the_widget_passes_axe() {
-    let axe = axe_source();
+    let axe = support::axe_source();
     let stack = Stack::start().await;
     let browser = Browser::start().await;
     browser.goto(&stack.page("/claims/new.html")).await;

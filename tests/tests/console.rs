@@ -219,15 +219,6 @@ async fn an_author_finds_a_gap_writes_help_for_it_and_workers_see_it() {
     assert_eq!(refused, 403);
 }
 
-/// The axe-core script; `cargo xtask test` installs it and says where.
-fn axe_source() -> String {
-    let path = std::env::var("CUECARD_AXE").unwrap_or_else(|_| {
-        support::repository_root().join("target/tools/node_modules/axe-core/axe.min.js").to_string_lossy().into_owned()
-    });
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("axe-core not found at {path} ({error}): run `cargo xtask test`"))
-}
-
 /// axe-core's WCAG 2.1 A and AA violations on the whole page, each as `rule: targets`.
 async fn violations(browser: &Browser, axe: &str) -> Vec<String> {
     browser.js(&format!("{axe}\nreturn null;")).await;
@@ -313,7 +304,7 @@ async fn every_console_page_passes_axe_works_by_keyboard_fits_narrow_screens_and
     for (at, event) in server::synthetic::traffic(&help, 5, now, 7) {
         stack.store.record_events_at(site.id, at, &[event]).await.unwrap();
     }
-    let axe = axe_source();
+    let axe = support::axe_source();
     let browser = Browser::start().await;
     let mut report = Vec::new();
 

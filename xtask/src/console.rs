@@ -3,8 +3,8 @@
 //! precompressed copies, and a size report. Nothing in the page is inline, so the console's
 //! strict CSP (`script-src 'self'`, `style-src 'self'`) holds.
 
-use crate::widget::{build_wasm, precompress, short_hash};
-use crate::{Workspace, prerequisites};
+use crate::Workspace;
+use crate::widget::{bindgen, build_wasm, precompress, short_hash};
 use anyhow::{Context as _, bail};
 use std::path::PathBuf;
 
@@ -38,32 +38,7 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<ConsoleDist> {
         return Ok(existing);
     }
     let staging = workspace.target_dir.join("console-bindgen");
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging)?;
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&raw_wasm)
-        .web(true)?
-        .omit_default_module_path(false)
-        .remove_name_section(true)
-        .remove_producers_section(true)
-        .typescript(false)
-        .generate(&staging)
-        .context("wasm-bindgen (console)")?;
-    let bindgen_wasm = staging.join("console_bg.wasm");
-    if let Some(wasm_opt) = prerequisites::wasm_opt(workspace) {
-        let optimized = staging.join("console_opt.wasm");
-        let status = std::process::Command::new(&wasm_opt)
-            .arg("-Oz")
-            .arg(&bindgen_wasm)
-            .arg("-o")
-            .arg(&optimized)
-            .status()
-            .with_context(|| format!("running {}", wasm_opt.display()))?;
-        if !status.success() {
-            bail!("wasm-opt failed on the console ({status})");
-        }
-        std::fs::rename(&optimized, &bindgen_wasm)?;
-    }
+    let bindgen_wasm = bindgen(workspace, &raw_wasm, &staging, &["-Oz"])?;
 
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;

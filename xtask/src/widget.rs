@@ -74,37 +74,7 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
         return Ok(existing);
     }
     let staging = workspace.target_dir.join("widget-bindgen");
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging)?;
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&raw_wasm)
-        .web(true)?
-        .omit_default_module_path(false)
-        .remove_name_section(true)
-        .remove_producers_section(true)
-        .typescript(false)
-        .generate(&staging)
-        .context("wasm-bindgen")?;
-    let bindgen_wasm = staging.join("widget_bg.wasm");
-    match prerequisites::wasm_opt(workspace) {
-        Some(wasm_opt) => {
-            let optimized = staging.join("widget_opt.wasm");
-            let status = std::process::Command::new(&wasm_opt)
-                .args(["-Oz", "--converge"])
-                .arg(&bindgen_wasm)
-                .arg("-o")
-                .arg(&optimized)
-                .status()
-                .with_context(|| format!("running {}", wasm_opt.display()))?;
-            if !status.success() {
-                bail!("wasm-opt failed ({status})");
-            }
-            std::fs::rename(&optimized, &bindgen_wasm)?;
-        }
-        None => {
-            eprintln!("note: wasm-opt not available; the wasm is about 1% larger over the wire")
-        }
-    }
+    let bindgen_wasm = bindgen(workspace, &raw_wasm, &staging, &["-Oz", "--converge"])?;
 
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&dist)?;
@@ -128,6 +98,42 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     std::fs::write(dist.join(".build-key"), format!("{build_key}\n{glue_name}\n{wasm_name}\n"))?;
     print_sizes(&result)?;
     Ok(result)
+}
+
+/// wasm-bindgen (web target, no name or producers section) from `raw_wasm` into a fresh
+/// `staging` folder, then wasm-opt with `optimize` when it is available. Returns the wasm to ship;
+/// the glue is beside it, named after the crate (`widget.js`, `console.js`).
+pub fn bindgen(workspace: &Workspace, raw_wasm: &Path, staging: &Path, optimize: &[&str]) -> anyhow::Result<PathBuf> {
+    let _ = std::fs::remove_dir_all(staging);
+    std::fs::create_dir_all(staging)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(raw_wasm)
+        .web(true)?
+        .omit_default_module_path(false)
+        .remove_name_section(true)
+        .remove_producers_section(true)
+        .typescript(false)
+        .generate(staging)
+        .with_context(|| format!("wasm-bindgen on {}", raw_wasm.display()))?;
+    let stem = raw_wasm.file_stem().context("wasm file name")?.to_string_lossy().into_owned();
+    let bindgen_wasm = staging.join(format!("{stem}_bg.wasm"));
+    let Some(wasm_opt) = prerequisites::wasm_opt(workspace) else {
+        eprintln!("note: wasm-opt not available; {stem}'s wasm is about 1% larger over the wire");
+        return Ok(bindgen_wasm);
+    };
+    let optimized = staging.join(format!("{stem}_opt.wasm"));
+    let status = std::process::Command::new(&wasm_opt)
+        .args(optimize)
+        .arg(&bindgen_wasm)
+        .arg("-o")
+        .arg(&optimized)
+        .status()
+        .with_context(|| format!("running {}", wasm_opt.display()))?;
+    if !status.success() {
+        bail!("wasm-opt failed on {stem} ({status})");
+    }
+    std::fs::rename(&optimized, &bindgen_wasm)?;
+    Ok(bindgen_wasm)
 }
 
 /// Added to the glue: the guard every call from the browser into the wasm goes through.

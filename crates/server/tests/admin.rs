@@ -1117,25 +1117,17 @@ async fn a_console_session_works_like_its_key_resists_cross_site_requests_and_en
         send(&harness.app, console_request("POST", SNIPPETS, &token, Some("http://cuecard.test"), Some(&body))).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     // Behind a proxy that rewrites Host, the host the browser used comes in X-Forwarded-Host.
-    let mut proxied = console_request(
-        "POST",
-        SNIPPETS,
-        &token,
-        Some("https://help.example.com"),
-        Some(&snippet_body("proxied", "Via a proxy")),
-    );
-    proxied.headers_mut().insert(header::HOST, "10.0.0.7:8080".parse().unwrap());
-    assert_eq!(send(&harness.app, proxied).await.0, StatusCode::FORBIDDEN);
-    let mut proxied = console_request(
-        "POST",
-        SNIPPETS,
-        &token,
-        Some("https://help.example.com"),
-        Some(&snippet_body("proxied", "Via a proxy")),
-    );
-    proxied.headers_mut().insert(header::HOST, "10.0.0.7:8080".parse().unwrap());
-    proxied.headers_mut().insert("x-forwarded-host", "help.example.com".parse().unwrap());
-    assert_eq!(send(&harness.app, proxied).await.0, StatusCode::CREATED);
+    let proxied = |forwarded_host: Option<&str>| {
+        let body = snippet_body("proxied", "Via a proxy");
+        let mut request = console_request("POST", SNIPPETS, &token, Some("https://help.example.com"), Some(&body));
+        request.headers_mut().insert(header::HOST, "10.0.0.7:8080".parse().unwrap());
+        if let Some(host) = forwarded_host {
+            request.headers_mut().insert("x-forwarded-host", host.parse().unwrap());
+        }
+        request
+    };
+    assert_eq!(send(&harness.app, proxied(None)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(send(&harness.app, proxied(Some("help.example.com"))).await.0, StatusCode::CREATED);
     let (_, _, revisions) =
         harness.call("GET", &format!("{SNIPPETS}/{}/revisions", created["id"]), "viewer", None, None).await;
     assert!(revisions["revisions"][0]["actor"].as_str().unwrap().starts_with("key:"), "{revisions}");

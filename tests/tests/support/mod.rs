@@ -47,6 +47,15 @@ pub fn repository_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The axe-core script; `cargo xtask test` installs it and says where.
+pub fn axe_source() -> String {
+    let path = std::env::var("CUECARD_AXE").unwrap_or_else(|_| {
+        repository_root().join("target/tools/node_modules/axe-core/axe.min.js").to_string_lossy().into_owned()
+    });
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("axe-core not found at {path} ({error}): run `cargo xtask test`"))
+}
+
 /// The built console (`cargo xtask console`); only the console's tests need it to be there.
 pub fn console_dir() -> PathBuf {
     std::env::var_os("CUECARD_CONSOLE_DIR").map(PathBuf::from).unwrap_or_else(|| repository_root().join("console/dist"))

@@ -24,9 +24,10 @@ pub const SESSION_COOKIE: &str = "cuecard_session";
 /// The header the console sends with every request; cross-site pages cannot.
 pub const CSRF_HEADER: &str = "x-cuecard-console";
 
-/// The authenticated key of an admin request.
+/// The authenticated key of an admin request, and when the console session it came with ends
+/// (`None` for a bearer key).
 #[derive(Debug, Clone)]
-pub struct AdminKey(pub store::ApiKey);
+pub struct AdminKey(pub store::ApiKey, pub Option<i64>);
 
 impl FromRequestParts<AppState> for AdminKey {
     type Rejection = ApiError;
@@ -39,13 +40,7 @@ impl FromRequestParts<AppState> for AdminKey {
                 .and_then(|text| text.strip_prefix("Bearer ").or_else(|| text.strip_prefix("bearer ")))
                 .map(str::trim)
                 .ok_or_else(|| ApiError::InvalidKey("use `Authorization: Bearer sk_…`".into()))?;
-            let presented = store::keys::check(token).map_err(|error| ApiError::InvalidKey(error.to_string()))?;
-            let key = state
-                .store
-                .authenticate(&presented)
-                .await?
-                .ok_or_else(|| ApiError::InvalidKey("this key is unknown, revoked or expired".into()))?;
-            return Ok(AdminKey(key));
+            return Ok(AdminKey(active_key(state, token).await?, None));
         }
         let token = session_cookie(&parts.headers).ok_or(ApiError::MissingKey)?;
         let hash = store::keys::SessionToken::presented(token).ok_or(ApiError::SessionEnded)?;
@@ -53,8 +48,18 @@ impl FromRequestParts<AppState> for AdminKey {
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
             same_origin(&parts.headers, &parts.uri)?;
         }
-        Ok(AdminKey(session.key))
+        Ok(AdminKey(session.key, Some(session.expires_at)))
     }
+}
+
+/// The active key a presented secret is, checked for shape and checksum before any lookup.
+pub async fn active_key(state: &AppState, secret: &str) -> Result<store::ApiKey, ApiError> {
+    let presented = store::keys::check(secret).map_err(|error| ApiError::InvalidKey(error.to_string()))?;
+    state
+        .store
+        .authenticate(&presented)
+        .await?
+        .ok_or_else(|| ApiError::InvalidKey("this key is unknown, revoked or expired".into()))
 }
 
 /// The session token the browser sent, if any.

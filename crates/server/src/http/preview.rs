@@ -31,15 +31,7 @@ pub async fn show(
     let site = key.site(&state, &site, Role::Viewer).await?;
     let context = context_from_wire(&query)?;
     let index = index_with_drafts(&state, &site).await?;
-    let cards = index
-        .resolve(&context, unix_now())
-        .iter()
-        .map(|found| wire::admin::PreviewCard {
-            card: card_to_wire(found),
-            slug: found.snippet.slug.clone(),
-            status: status_to_wire(found.snippet.status),
-        })
-        .collect();
+    let cards = index.resolve(&context, unix_now()).iter().map(preview_card).collect();
     Ok(axum::Json(wire::admin::Preview { snippets: cards }))
 }
 
@@ -57,15 +49,7 @@ pub async fn explain(
     let context = context_from_wire(&query)?;
     let index = index_with_drafts(&state, &site).await?;
     let explanation = index.explain(&context, unix_now());
-    let mut shown: Vec<wire::admin::PreviewCard> = explanation
-        .shown
-        .iter()
-        .map(|found| wire::admin::PreviewCard {
-            card: card_to_wire(found),
-            slug: found.snippet.slug.clone(),
-            status: status_to_wire(found.snippet.status),
-        })
-        .collect();
+    let mut shown: Vec<wire::admin::PreviewCard> = explanation.shown.iter().map(preview_card).collect();
     // The widget shows at most this many; the rest would not be seen either.
     shown.truncate(wire::HelpResponse::CARDS_MAX);
     let near_misses = explanation
@@ -81,6 +65,14 @@ pub async fn explain(
         })
         .collect();
     Ok(axum::Json(wire::admin::Explanation { shown, near_misses }))
+}
+
+fn preview_card(found: &engine::Match<'_>) -> wire::admin::PreviewCard {
+    wire::admin::PreviewCard {
+        card: card_to_wire(found),
+        slug: found.snippet.slug.clone(),
+        status: status_to_wire(found.snippet.status),
+    }
 }
 
 fn miss_to_wire(miss: &engine::Miss<'_>, snippet: &engine::Snippet) -> wire::admin::WhyNot {

@@ -2,7 +2,7 @@
 //! session whose random token only the browser's `HttpOnly; SameSite=Strict` cookie holds (the
 //! store keeps its hash); sign-out ends it on the server, so a copied cookie stops working too.
 
-use super::auth::{AdminKey, SESSION_COOKIE, same_origin, session_cookie};
+use super::auth::{AdminKey, SESSION_COOKIE, active_key, same_origin, session_cookie};
 use super::convert::{key_to_wire, time_to_wire};
 use super::{ApiError, Json};
 use crate::AppState;
@@ -32,18 +32,14 @@ pub async fn sign_in(
 ) -> Result<Response, ApiError> {
     // Signing a browser in is a change too: another site must not sign it in with a key of its own.
     same_origin(&headers, &uri)?;
-    let presented = store::keys::check(request.key.trim()).map_err(|error| ApiError::InvalidKey(error.to_string()))?;
-    let key = state
-        .store
-        .authenticate(&presented)
-        .await?
-        .ok_or_else(|| ApiError::InvalidKey("this key is unknown, revoked or expired".into()))?;
+    let key = active_key(&state, request.key.trim()).await?;
     let token = store::keys::SessionToken::generate().map_err(|error| ApiError::Internal(error.to_string()))?;
     let seconds = i64::try_from(length.0.as_secs()).unwrap_or(i64::MAX);
-    let expires_at = super::unix_now().saturating_add(seconds);
+    let now = super::unix_now();
+    let expires_at = now.saturating_add(seconds);
     let session = state.store.start_session(key.id, &token.hash, expires_at).await?;
     let info = info(&state, &key, Some(session.expires_at)).await?;
-    let max_age = (session.expires_at - super::unix_now()).max(0);
+    let max_age = (session.expires_at - now).max(0);
     let cookie = format!(
         "{SESSION_COOKIE}={}; Path=/admin; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
         token.plaintext,
@@ -59,18 +55,8 @@ pub async fn sign_in(
 #[utoipa::path(get, path = "/admin/v1/session", tag = "session",
     responses((status = 200, body = wire::admin::SessionInfo)),
     security(("secret_key" = []), ("session" = [])))]
-pub async fn show(
-    State(state): State<AppState>,
-    key: AdminKey,
-    headers: HeaderMap,
-) -> Result<impl IntoResponse, ApiError> {
-    let expires_at = match session_cookie(&headers).and_then(store::keys::SessionToken::presented) {
-        Some(hash) if headers.get(axum::http::header::AUTHORIZATION).is_none() => {
-            state.store.session(&hash).await?.map(|session| session.expires_at)
-        }
-        _ => key.0.expires_at,
-    };
-    let info = info(&state, &key.0, expires_at).await?;
+pub async fn show(State(state): State<AppState>, key: AdminKey) -> Result<impl IntoResponse, ApiError> {
+    let info = info(&state, &key.0, key.1.or(key.0.expires_at)).await?;
     Ok(([(CACHE_CONTROL, HeaderValue::from_static("no-store"))], axum::Json(info)))
 }
 
