@@ -4,9 +4,10 @@ mod support;
 
 use std::io::Write as _;
 
-/// Budgets in bytes after brotli (quality 11), what a browser downloads: 3 KB and 100 KB, in
+/// Budgets in bytes after brotli (quality 11), what a browser downloads: 4.5 KB (the loader carries
+/// the widget's stylesheet and launcher, so the launcher shows before any wasm) and 100 KB, in
 /// decimal kilobytes, the stricter reading.
-const LOADER_BUDGET: usize = 3_000;
+const LOADER_BUDGET: usize = 4_500;
 const TOTAL_BUDGET: usize = 100_000;
 
 fn brotli(bytes: &[u8]) -> usize {

@@ -1,9 +1,12 @@
 /*! Cuecard loader: contextual help at the point of work. https://github.com/cuecard/cuecard */
 // The only file a page includes. It defines one global, `Cuecard` (a command queue until the
-// widget runs), adds one host element with an open shadow root, and imports the wasm widget
-// lazily: at idle time, or at once when the page asks for it. Nothing here may throw into the
-// host page; after any failure the widget removes itself quietly.
-// `cargo xtask widget` replaces the two __CUECARD_*__ names with the content-hashed files.
+// widget runs), adds one host element with an open shadow root and shows the launcher at once.
+// Before the wasm widget has loaded, the launcher opens on the service's first answer
+// (`/v1/boot`: the widget's own views rendered on the service); the wasm, imported when the
+// worker reaches for help, then takes that markup over, keeping focus, scroll and typed words.
+// Nothing here may throw into the host page; after any failure the widget removes itself quietly.
+// `cargo xtask widget` replaces the __CUECARD_*__ names: the content-hashed files, and the
+// launcher and stylesheet as the widget's own components and CSS render them.
 (function () {
   "use strict";
   var w = window, d = document, prior = w.Cuecard;
@@ -11,8 +14,9 @@
   // and brings the widget back if the page had shut it down.
   if (prior && prior.loaded) return prior("boot");
   var script = d.currentScript;
-  if (!script || !script.src || !("attachShadow" in Element.prototype)) return;
+  if (!script || !script.src || !("attachShadow" in Element.prototype) || !w.CSSStyleSheet) return;
 
+  var LAUNCHERS = __CUECARD_LAUNCHERS__, STYLE = __CUECARD_STYLE__;
   var queue = (prior && prior.q) || [];
   // waiting | loading | ready | stopped (the page shut it down; any call restarts it) | off (failed)
   var widget = null, glue = null, watching = false, state = "waiting";
@@ -23,7 +27,13 @@
     locale: script.getAttribute("data-locale") || undefined,
     hotspots: script.getAttribute("data-hotspots"),
   };
-  var host = null;
+  // The host, its shadow root and the element holding what the loader shows there.
+  var host = null, shadow = null, view = null;
+  // The first answer (`boot`, with the query it answers), the request for it (`asking`), whether
+  // the worker opened the panel, and a click on the panel waiting for the widget.
+  var boot = null, asking = null, opened = false, pending = null, themed = false;
+  // The last field the worker was in, outside the widget: the context of a first open.
+  var field = null;
   // Page handlers for `Cuecard('on', name, handler)`; the widget reports through `emit`.
   var handlers = { open: [], close: [], feedback: [] };
   config.emit = function (name, detail) {
@@ -38,7 +48,8 @@
     queue.length = 0;
     try { if (widget) widget.shutdown(); } catch (_) { /* already broken */ }
     try { if (host) host.remove(); } catch (_) { /* nothing left to do */ }
-    widget = host = null;
+    widget = host = shadow = view = boot = asking = pending = null;
+    opened = false;
   }
 
   // A failure: the widget stays off on this page.
@@ -69,8 +80,11 @@
     }
     if (name === "boot") return;
     if (state === "ready") return run(arguments);
+    // Before the widget runs, the loader opens and closes the first answer itself.
+    if (name === "open" || name === "close" || name === "toggle") return toggle(name === "open" || (name === "toggle" && !opened));
     queue.push(arguments);
-    if (name === "open" || name === "toggle" || name === "show") load();
+    if (name === "setContext") stale();
+    if (name === "show") load();
   }
   Cuecard.loaded = true;
   Cuecard.q = queue;
@@ -85,8 +99,109 @@
 
   if (!config.site) return off(new Error("the script tag needs data-site"));
 
+  // What the widget will know of where the worker is, as `/v1/help` takes it: the path, the
+  // help keys of the last field, and what the page told `setContext` so far.
+  function context() {
+    var query = { site: config.site, path: location.pathname }, keys = [], roles = null, route = null, locale = null, version = null;
+    for (var node = field; node && node.getAttribute; node = node.parentElement || (node.getRootNode && node.getRootNode().host)) {
+      var key = (node.getAttribute("data-help-key") || "").trim();
+      if (/^[A-Za-z0-9._:-]{1,128}$/.test(key) && keys.indexOf(key) < 0 && keys.length < 32) keys.push(key);
+    }
+    queue.forEach(function (args) {
+      var set = args[0] === "setContext" && args[1];
+      if (!set) return;
+      if (set.route !== undefined) route = set.route || null;
+      if (set.roles !== undefined) roles = [].concat(set.roles).join(",") || null;
+      if (set.locale !== undefined) locale = set.locale || null;
+      if (set.appVersion !== undefined) version = set.appVersion || null;
+    });
+    locale = locale || config.locale || (d.documentElement.getAttribute("lang") || "").trim() || navigator.language;
+    [["route", route], ["keys", keys.join(",")], ["roles", roles], ["locale", locale], ["app_version", version]].forEach(function (pair) {
+      if (typeof pair[1] === "string" && pair[1]) query[pair[0]] = pair[1];
+    });
+    return query;
+  }
+
+  // The first answer: asked for once per context, never fails (null when the service does not answer).
+  function ask() {
+    if (asking) return asking;
+    var query = context(), abort = new AbortController(), mine;
+    w.setTimeout(function () { abort.abort(); }, 8000);
+    mine = asking = fetch(config.api + "/v1/boot?" + new URLSearchParams(query), { credentials: "omit", signal: abort.signal })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (answer) {
+        if (!answer || asking !== mine || !view) return null;
+        answer.query = query;
+        boot = answer;
+        var sheet = shadow.adoptedStyleSheets[0];
+        if (answer.look.theme && !themed) sheet.insertRule(":host{" + answer.look.theme + "}", sheet.cssRules.length);
+        themed = true;
+        var wasOpen = !!shadow.getElementById("cuecard-panel");
+        show(true);
+        // The worker opened the panel while this was on its way: focus goes to it, as on any open.
+        if (opened && !wasOpen) shadow.getElementById("cuecard-panel").focus();
+        if (answer.look.hotspots && config.hotspots === null) load();
+        return answer;
+      })
+      .catch(function () { return null; });
+    return asking;
+  }
+
+  // The context changed before the widget runs: the first answer no longer fits.
+  function stale() {
+    if (state === "ready" || !asking) return;
+    boot = asking = null;
+    if (opened) ask();
+  }
+
+  // Keeps what the worker was doing in the widget (focus, typed words, scroll) across a change
+  // of the markup: `change()` replaces it.
+  function keeping(change) {
+    var active = shadow.activeElement, input = shadow.getElementById("cuecard-search"), panel = shadow.getElementById("cuecard-panel");
+    var at = active && (active.id ? "#" + active.id : active.getAttribute("data-snippet") ? '[data-snippet="' + active.getAttribute("data-snippet") + '"]' : "." + active.classList[0]);
+    var words = input ? input.value : "", from = input && input.selectionStart, to = input && input.selectionEnd, top = panel ? panel.scrollTop : 0;
+    change(words);
+    input = shadow.getElementById("cuecard-search");
+    panel = shadow.getElementById("cuecard-panel");
+    if (input && words) {
+      input.value = words;
+      if (active && at === "#cuecard-search") input.setSelectionRange(from, to);
+    }
+    if (panel) panel.scrollTop = top;
+    var again = at && shadow.querySelector(at);
+    if (again) again.focus({ preventScroll: true });
+  }
+
+  // Shows the first answer (or the launcher) as the panel stands; `kept`: the worker stays where
+  // they were (else focus is the caller's).
+  function show(kept) {
+    var html = boot ? (opened ? boot.open : boot.closed) : LAUNCHERS[lang()] || LAUNCHERS.en;
+    if (kept) keeping(function () { view.innerHTML = html; });
+    else view.innerHTML = html;
+  }
+
+  function lang() {
+    return (context().locale || "").split(/[-_]/)[0].toLowerCase();
+  }
+
+  // Opens or closes the panel before the widget runs; the widget then takes it over as it stands.
+  function toggle(open) {
+    if (state === "ready") return run([open ? "open" : "close"]);
+    if (!view || open === opened) return;
+    opened = open;
+    if (open) {
+      ask();
+      load();
+    }
+    show(false);
+    // As the widget does: an open panel takes focus, a closed one gives it back to the launcher
+    // (the panel, if its answer is still on the way, takes it when it comes).
+    var target = open ? shadow.getElementById("cuecard-panel") : shadow.querySelector(".cc-launcher");
+    if (target) target.focus();
+  }
+
   function navigated() {
-    if (state !== "ready") return;
+    if (state !== "ready") return stale();
     try { widget.location_changed(); } catch (error) { off(error); }
   }
 
@@ -120,14 +235,33 @@
         return (glue = module);
       });
     });
-    loaded
-      .then(function (module) {
+    Promise.all([loaded, ask()])
+      .then(function () {
         if (state !== "loading") return; // shut down while loading
-        widget = module.mount(host.shadowRoot, config);
+        var shown = view;
+        // The widget renders the same views beside the loader's and the loader's go: one task,
+        // so nothing flickers, and the worker's focus, words and scroll carry over.
+        keeping(function (words) {
+          config.boot = boot;
+          config.open = opened;
+          config.words = words;
+          config.field = field;
+          config.context = [];
+          queue.splice(0).forEach(function (args) {
+            if (args[0] === "setContext") config.context.push(args[1]);
+            else queue.push(args);
+          });
+          widget = glue.mount(shadow, config);
+          shown.remove();
+        });
+        view = null;
         state = "ready";
         if (!watching) watchNavigation();
         watching = true;
         queue.splice(0).forEach(run);
+        var click = pending && shadow.querySelector(pending);
+        pending = null;
+        if (click) click.click();
       })
       .catch(off);
   }
@@ -136,25 +270,68 @@
     if (state !== "waiting") return;
     try {
       host = d.createElement("cuecard-widget");
-      host.attachShadow({ mode: "open" });
+      shadow = host.attachShadow({ mode: "open" });
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(STYLE);
+      shadow.adoptedStyleSheets = [sheet];
+      view = d.createElement("div");
+      view.className = "cc-mount";
+      shadow.appendChild(view);
+      show(false);
       (d.body || d.documentElement).appendChild(host);
     } catch (error) {
       return off(error);
     }
-    if (queue.some(function (args) { return args[0] === "open" || args[0] === "show"; })) return load();
-    // The worker's first interaction loads at once; otherwise the first idle moment after the
-    // page's own load event, so the widget never competes with the page for the network.
-    ["pointerdown", "keydown", "focusin"].forEach(function (name) {
-      d.addEventListener(name, load, { capture: true, once: true, passive: true });
+    // Before the widget runs: the launcher and the first answer's panel work; any other click
+    // in the panel waits for the widget, which gets it once it has taken over.
+    shadow.addEventListener("click", function (event) {
+      var button = state !== "ready" && event.target.closest && event.target.closest("button");
+      if (!button) return;
+      if (button.classList.contains("cc-launcher")) toggle(!opened);
+      else if (button.classList.contains("cc-close")) toggle(false);
+      else {
+        pending = button.id ? "#" + button.id : button.getAttribute("data-snippet") ? '[data-snippet="' + button.getAttribute("data-snippet") + '"]' : "." + button.classList[0];
+        load();
+      }
     });
-    function idle() {
-      if (w.requestIdleCallback) w.requestIdleCallback(load, { timeout: 3000 });
-      else w.setTimeout(load, 200);
-    }
-    if (d.readyState === "complete") idle();
-    else w.addEventListener("load", idle);
+    shadow.addEventListener("keydown", function (event) {
+      if (state !== "ready" && opened && event.key === "Escape") {
+        event.stopPropagation();
+        toggle(false);
+      }
+    });
+    // Reaching for the launcher asks for the first answer, and brings the widget.
+    ["pointerenter", "focusin"].forEach(function (name) {
+      host.addEventListener(name, function () { ask(); load(); }, { passive: true });
+    });
+    // `open`, `close` and `toggle` called before this ran act on the launcher now.
+    queue.splice(0).forEach(function (args) {
+      if (/^(open|close|toggle)$/.test(args[0])) Cuecard.apply(null, args);
+      else queue.push(args);
+    });
+    if (queue.some(function (args) { return args[0] === "show"; })) return load();
+    if (config.hotspots !== null && !/^(off|false)$/.test(config.hotspots)) return idle(load);
+    // Otherwise a page that never uses help pays for the loader and, once it is idle, the first
+    // answer (a few KB, which tells whether the site wants hotspots); the wasm waits for the worker.
+    idle(ask);
   }
 
-  if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", start);
-  else start();
+  // At the first idle moment after the page's own load event: never competing with the page.
+  function idle(then) {
+    function soon() {
+      if (w.requestIdleCallback) w.requestIdleCallback(then, { timeout: 3000 });
+      else w.setTimeout(then, 200);
+    }
+    if (d.readyState === "complete") soon();
+    else w.addEventListener("load", soon);
+  }
+
+  // The field the worker is in (inside a web component's open shadow root too).
+  d.addEventListener("focusin", function (event) {
+    var path = event.composedPath();
+    if (path.indexOf(host) < 0) field = path[0];
+  }, { capture: true, passive: true });
+
+  if (d.body) start();
+  else d.addEventListener("DOMContentLoaded", start);
 })();

@@ -104,6 +104,11 @@ impl Cards {
         Ref::filter_map(self.recent.borrow(), |recent| recent.get(query)).ok()
     }
 
+    /// Keeps `cards` as the answer for `query` (the loader's first answer).
+    pub fn remember(&self, query: wire::HelpQuery, cards: Vec<wire::Card>) {
+        self.recent.borrow_mut().insert(query, cards);
+    }
+
     /// False while backing off after failures: ask again later, show what is cached meanwhile.
     pub fn ready(&self) -> bool {
         self.backoff.borrow().ready(js_sys::Date::now())
@@ -208,55 +213,6 @@ pub fn fetch_snippet(api_base: &str, site: &str, id: i64, done: impl FnOnce(crat
     );
 }
 
-/// The site's look, from `GET /v1/widget-config`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Look {
-    pub left: bool,
-    /// CSS declarations of the site's theme (`--cc-accent:#0b5cad;`), empty for none. The
-    /// service checked the values; they are checked again here, as they go into a style rule.
-    pub theme: String,
-    pub label: Option<String>,
-    /// The site turned hotspots on.
-    pub hotspots: bool,
-}
-
-/// `GET /v1/widget-config`; `done` runs only when it answered.
-pub fn fetch_look(api_base: &str, site: &str, done: impl FnOnce(Look) + 'static) {
-    get(
-        api_base,
-        "/v1/widget-config",
-        &[("site", site)],
-        Box::new(move |body| {
-            if let Ok(body) = body {
-                done(look_from_js(&body));
-            }
-        }),
-    );
-}
-
-fn look_from_js(body: &JsValue) -> Look {
-    let mut theme = String::new();
-    let properties =
-        [("accent_color", "accent"), ("surface_color", "surface"), ("text_color", "text"), ("font", "font")];
-    for (field_name, property) in properties {
-        if let Some(value) =
-            text(body, field_name).filter(|value| value.len() <= 100 && !value.contains([';', '{', '}', '<', '\\']))
-        {
-            theme.push_str(&format!("--cc-{property}:{value};"));
-        }
-    }
-    // Whole pixels, formatted as an integer: float formatting would cost kilobytes of wasm.
-    if let Some(radius) = field(body, "radius_px").as_f64().filter(|radius| (0.0..=24.0).contains(radius)) {
-        theme.push_str(&format!("--cc-radius:{}px;", radius as u32));
-    }
-    Look {
-        left: text(body, "position").as_deref() == Some("bottom-left"),
-        theme,
-        label: text(body, "launcher_label").filter(|label| !label.trim().is_empty()),
-        hotspots: field(body, "hotspots").is_truthy(),
-    }
-}
-
 /// `GET /v1/search` with the words and the worker's context.
 pub fn fetch_search(
     api_base: &str,
@@ -288,6 +244,34 @@ fn text(object: &JsValue, name: &str) -> Option<String> {
 fn list<T>(body: &JsValue, name: &str, item: fn(&JsValue) -> Option<T>) -> Result<Vec<T>, FetchError> {
     let array = field(body, name).dyn_into::<js_sys::Array>().map_err(|_| FetchError::Malformed)?;
     array.iter().map(|value| item(&value).ok_or(FetchError::Malformed)).collect()
+}
+
+/// The cards of a help answer (`{ snippets: [...] }`) the browser parsed.
+pub fn cards_from_js(help: &JsValue) -> Option<Vec<wire::Card>> {
+    list(help, "snippets", card_from_js).ok()
+}
+
+/// A help query the loader sent (`{ site, path, route, … }`), to match the widget's own.
+pub fn query_from_js(query: &JsValue) -> wire::HelpQuery {
+    wire::HelpQuery {
+        site: text(query, "site").unwrap_or_default(),
+        path: text(query, "path"),
+        route: text(query, "route"),
+        keys: text(query, "keys"),
+        roles: text(query, "roles"),
+        locale: text(query, "locale"),
+        app_version: text(query, "app_version"),
+    }
+}
+
+/// The site's look from a boot answer.
+pub fn look_from_js(look: &JsValue) -> wire::WidgetLook {
+    wire::WidgetLook {
+        left: field(look, "left").is_truthy(),
+        label: text(look, "label"),
+        theme: String::new(),
+        hotspots: field(look, "hotspots").is_truthy(),
+    }
 }
 
 fn reason_from_js(value: &JsValue) -> Option<wire::Reason> {

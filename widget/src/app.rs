@@ -178,8 +178,11 @@ pub struct Settings {
 /// Keeps the list in step with the context while the panel is open. Answers are cached per
 /// query so going back to a field or screen shows its help at once; a stale answer (the
 /// context moved on while it was in flight) is dropped.
-fn follow_context(ui: Ui, settings: Settings) {
+pub fn follow_context(ui: Ui, settings: Settings, first: Option<(wire::HelpQuery, Vec<wire::Card>)>) {
     let help = api::Cards::new(&settings.api, "/v1/help");
+    if let Some((query, cards)) = first {
+        help.remember(query, cards);
+    }
     let latest: Rc<RefCell<Option<wire::HelpQuery>>> = Rc::default();
     let was_open = Rc::new(std::cell::Cell::new(false));
     // An open is reported once its list is known, with how many snippets it showed.
@@ -220,8 +223,7 @@ fn follow_context(ui: Ui, settings: Settings) {
         match cached {
             Some(cards) => {
                 report_open(cards.len());
-                ui.cards.set(cards);
-                ui.status.set(Status::Ready);
+                show_cards(ui, cards);
             }
             None => ui.status.set(Status::Loading),
         }
@@ -242,8 +244,7 @@ fn follow_context(ui: Ui, settings: Settings) {
             match result {
                 Ok(cards) => {
                     report_open(cards.len());
-                    ui.cards.set(cards);
-                    ui.status.set(Status::Ready);
+                    show_cards(ui, cards);
                 }
                 Err(_) => {
                     // Keep showing what was cached for this context, if anything.
@@ -256,6 +257,15 @@ fn follow_context(ui: Ui, settings: Settings) {
             }
         });
     }));
+}
+
+/// Shows `cards`; the same cards again (a cached answer confirmed) leave the list's elements,
+/// and the worker's focus among them, alone.
+fn show_cards(ui: Ui, cards: Vec<wire::Card>) {
+    if ui.cards.with_untracked(|shown| *shown != cards) {
+        ui.cards.set(cards);
+    }
+    ui.status.set(Status::Ready);
 }
 
 /// Moves focus into the panel once it has rendered.
@@ -271,8 +281,7 @@ fn focus_later(panel: NodeRef<html::Section>) {
 pub fn App(ui: Ui, settings: Settings) -> impl IntoView {
     let launcher: NodeRef<html::Button> = NodeRef::new();
     let panel: NodeRef<html::Section> = NodeRef::new();
-    provide_context(settings.clone());
-    follow_context(ui, settings);
+    provide_context(settings);
 
     let close = move || {
         ui.set_open(false);
@@ -485,6 +494,11 @@ fn SearchBox(ui: Ui) -> impl IntoView {
         ui.words.set(words.clone());
         run_search(ui, words, generation, SEARCH_DEBOUNCE_MS);
     };
+    // Words typed before the widget took the page's first answer over are searched at once.
+    let typed = ui.words.get_untracked();
+    if ui.search.with_untracked(|search| *search == SearchState::Idle) && typed.trim().chars().count() >= SEARCH_MIN_CHARS {
+        run_search(ui, typed, generation, 0);
+    }
     let on_submit = move |event: web_sys::SubmitEvent| {
         event.prevent_default();
         run_search(ui, ui.words.get_untracked(), generation, 0);

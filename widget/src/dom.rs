@@ -23,7 +23,10 @@ pub fn keys_of(element: Option<Element>) -> Vec<String> {
         if let Some(key) = node.get_attribute("data-help-key") {
             attributes.push(key);
         }
-        current = node.parent_element();
+        // Out of a web component's open shadow root, on to its host.
+        current = node
+            .parent_element()
+            .or_else(|| node.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok().map(|root| root.host()));
     }
     crate::context::collect_keys(attributes.iter().map(String::as_str), crate::context::FOCUS_KEYS_MAX)
 }
@@ -48,6 +51,7 @@ pub fn page_locale(from_script: Option<String>) -> Option<String> {
         .or_else(|| window()?.navigator().language())
 }
 
+/// The element an event started at, inside open shadow roots too (not the host it is retargeted to).
 pub fn event_target_element(event: &web_sys::Event) -> Option<Element> {
-    event.target()?.dyn_into::<Element>().ok()
+    event.composed_path().get(0).dyn_into::<Element>().ok()
 }

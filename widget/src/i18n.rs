@@ -10,6 +10,8 @@ pub enum Language {
 }
 
 impl Language {
+    pub const ALL: [Language; 3] = [Language::English, Language::German, Language::French];
+
     /// From a BCP 47 tag (`de-CH` → German); English when absent or unknown.
     pub fn from_tag(tag: Option<&str>) -> Language {
         let primary = tag.unwrap_or_default().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();

@@ -11,6 +11,8 @@ mod dom;
 pub mod events;
 pub mod hotspots;
 pub mod i18n;
+#[cfg(feature = "ssr")]
+pub mod render;
 
 use app::{App, Settings, Ui};
 use context::{ContextUpdate, PageContext};
@@ -20,9 +22,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{CssStyleSheet, Element, Event, ShadowRoot};
+use web_sys::{Element, Event, ShadowRoot};
 
-const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
+/// The widget's stylesheet, minified. The loader carries it (`cargo xtask widget` puts it there):
+/// the loader adopts it before the wasm loads, so it shows the launcher at once.
+pub const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/style.min.css"));
 
 /// The running widget, as the loader holds it.
 #[wasm_bindgen]
@@ -36,8 +40,12 @@ pub struct Widget {
     hotspots: Rc<RefCell<Option<hotspots::Watcher>>>,
 }
 
+fn field_of(object: &JsValue, name: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
 fn string_field(object: &JsValue, name: &str) -> Option<String> {
-    Reflect::get(object, &JsValue::from_str(name)).ok()?.as_string()
+    field_of(object, name).as_string()
 }
 
 /// A field that may be absent (leave as is), null (clear) or a string.
@@ -137,70 +145,66 @@ impl Widget {
     }
 }
 
-/// Fetches the site's widget settings and applies them when they arrive: the theme as a
-/// rule added to the adopted stylesheet (CSSOM, so a strict CSP allows it), position and label;
-/// `hotspots` hears whether the site turned hotspots on.
-/// The host page's own `--cc-*` properties on `cuecard-widget` still win.
-/// Runs on the executor `mount_to` starts, so call it after mounting.
-fn apply_site_look(ui: Ui, sheet: CssStyleSheet, settings: Settings, hotspots: impl FnOnce(bool) + 'static) {
-    api::fetch_look(&settings.api, &settings.site, move |look| {
-        hotspots(look.hotspots);
-        if !look.theme.is_empty() {
-            let rule = format!(":host{{{}}}", look.theme);
-            let _ = sheet.insert_rule_with_index(&rule, sheet.css_rules().map_or(0, |rules| rules.length()));
-        }
-        ui.left.set(look.left);
-        ui.label.set(look.label);
-    });
-}
-
-/// Mounts the widget into `shadow`, whose host the loader has put on the page.
-/// `config`: `{ site, api, locale, hotspots, emit }` from the loader.
+/// Mounts the widget into `shadow`, whose host the loader has put on the page, beside what the
+/// loader shows there already (the service's rendering of these same views), which the loader
+/// removes once this returns. `config`: `{ site, api, locale, hotspots, emit }` from the script
+/// tag and the loader, `context` (the page's `setContext` arguments so far), `boot` (`{ query, help, look }`,
+/// the first answer, if it came), `open` and `words` (the panel as the worker left it).
 #[wasm_bindgen]
 pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     let site = string_field(&config, "site").ok_or("Cuecard: data-site is missing")?;
     let api = string_field(&config, "api").ok_or("Cuecard: api origin is missing")?;
     let document = dom::document().ok_or("no document")?;
     let host = shadow.host();
+    let field = |name: &str| field_of(&config, name);
 
-    let sheet = CssStyleSheet::new()?;
-    sheet.replace_sync(STYLE)?;
-    shadow.set_adopted_style_sheets(&Array::of1(&sheet));
     let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     container.set_class_name("cc-mount");
     shadow.append_child(&container)?;
 
     let page_locale = dom::page_locale(string_field(&config, "locale"));
     let mut initial = PageContext::new(&dom::current_path(), page_locale);
-    if let Some(keys) = dom::focused_keys(&host) {
+    // The field the worker was in before reaching for help (the loader watched), else focus now.
+    let last_field = field("field").dyn_into::<Element>().ok().map(|field| dom::keys_of(Some(field)));
+    if let Some(keys) = last_field.or_else(|| dom::focused_keys(&host)) {
         initial.focused(keys);
     }
-    let emit = Reflect::get(&config, &JsValue::from_str("emit")).ok().and_then(|emit| emit.dyn_into().ok());
+    // What the page told `setContext` before the widget ran, in order: the first render has it.
+    if let Ok(updates) = field("context").dyn_into::<Array>() {
+        for update in updates.iter() {
+            initial.update(context_update(&update));
+        }
+    }
+    let emit = field("emit").dyn_into().ok();
     let ui = Ui::new(initial, events::Tracker::new(&api, &site), emit);
     let settings = Settings { site, api };
+
+    // The first answer: its cards are this context's until the service says otherwise.
+    let boot = field("boot");
+    let first = boot.is_object().then(|| api::cards_from_js(&field_of(&boot, "help"))).flatten();
+    let look = if boot.is_object() { api::look_from_js(&field_of(&boot, "look")) } else { wire::WidgetLook::default() };
+    ui.left.set(look.left);
+    ui.label.set(look.label);
+    if let Some(cards) = &first {
+        ui.cards.set(cards.clone());
+    }
+    ui.words.set(string_field(&config, "words").unwrap_or_default());
+    ui.open.set(field("open").is_truthy());
+    let first = first.map(|cards| (api::query_from_js(&field_of(&boot, "query")), cards));
     let app_settings = settings.clone();
-    leptos::mount::mount_to(container.clone(), move || view! { <App ui settings=app_settings /> }).forget();
+    // Inside the mount: it starts the executor the context's effect runs on.
+    leptos::mount::mount_to(container.clone(), move || {
+        app::follow_context(ui, app_settings.clone(), first);
+        view! { <App ui settings=app_settings /> }
+    })
+    .forget();
     // Hotspots: `data-hotspots` on the script tag turns them on (`="off"`: off) whatever the
     // site's settings say; without it the site's settings decide.
     let hotspots: Rc<RefCell<Option<hotspots::Watcher>>> = Rc::default();
-    let start_hotspots = {
-        let (hotspots, container, settings) = (hotspots.clone(), container.clone(), settings.clone());
-        move || {
-            // Not after a shutdown: the loader has removed the host by then.
-            if container.is_connected() && hotspots.borrow().is_none() {
-                *hotspots.borrow_mut() = hotspots::watch(ui, &container, settings.clone());
-            }
-        }
-    };
     let page_hotspots = string_field(&config, "hotspots").map(|value| !matches!(value.as_str(), "off" | "false"));
-    if page_hotspots == Some(true) {
-        start_hotspots();
+    if page_hotspots.unwrap_or(look.hotspots) {
+        *hotspots.borrow_mut() = hotspots::watch(ui, &container, settings.clone());
     }
-    apply_site_look(ui, sheet, settings.clone(), move |site_hotspots| {
-        if page_hotspots.is_none() && site_hotspots {
-            start_hotspots();
-        }
-    });
     // Events still queued when the worker leaves the page (or hides it) go out at once.
     let hidden_listener = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
         if dom::document().is_some_and(|document| document.hidden()) {
@@ -209,13 +213,13 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     });
     document.add_event_listener_with_callback("visibilitychange", hidden_listener.as_ref().unchecked_ref())?;
 
-    let focus_host = host.clone();
+    let (focus_host, focus_shadow) = (host.clone(), shadow.clone());
     let focus_listener = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
         let Some(target) = dom::event_target_element(&event) else {
             return;
         };
         // Focus moving into the widget keeps the field the worker came from.
-        if target == focus_host {
+        if target == focus_host || JsValue::from(target.get_root_node()) == JsValue::from(&focus_shadow) {
             return;
         }
         let keys = dom::keys_of(Some(target));

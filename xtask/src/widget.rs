@@ -52,9 +52,17 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     build_wasm(workspace)?;
     let raw_wasm = workspace.target_dir.join("wasm32-unknown-unknown/widget/widget.wasm");
     let loader_template = std::fs::read_to_string(workspace.root.join("widget/loader/cuecard.js"))?;
-    if !loader_template.contains("__CUECARD_GLUE__") || !loader_template.contains("__CUECARD_WASM__") {
-        bail!("widget/loader/cuecard.js lost its __CUECARD_GLUE__ / __CUECARD_WASM__ placeholders");
+    let placeholders = ["__CUECARD_GLUE__", "__CUECARD_WASM__", "__CUECARD_LAUNCHERS__", "__CUECARD_STYLE__"];
+    if let Some(lost) = placeholders.iter().find(|placeholder| !loader_template.contains(*placeholder)) {
+        bail!("widget/loader/cuecard.js lost its {lost} placeholder");
     }
+    // The launcher as the widget's own component renders it, in each language, and the widget's
+    // stylesheet: the loader shows the launcher before the wasm has loaded.
+    let launchers: serde_json::Map<String, serde_json::Value> =
+        widget::render::launchers().into_iter().map(|(tag, html)| (tag.to_owned(), html.into())).collect();
+    let loader_template = loader_template
+        .replace("__CUECARD_LAUNCHERS__", &serde_json::Value::Object(launchers).to_string())
+        .replace("__CUECARD_STYLE__", &serde_json::Value::from(widget::STYLE).to_string());
     // The post-processing below takes seconds; skip it when its inputs did not change.
     let dist = workspace.dist_dir();
     let terser = prerequisites::terser(workspace);

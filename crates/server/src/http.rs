@@ -76,6 +76,7 @@ pub fn router(state: AppState, options: RouterOptions) -> Router {
     let public_api = Router::new()
         .route("/v1/help", get(help::resolve))
         .route("/v1/hotspots", get(help::hotspots))
+        .route("/v1/boot", get(help::boot))
         .route("/v1/search", get(search::query))
         .route("/v1/events", post(events::record))
         .route("/v1/snippets/{id}", get(help::snippet))

@@ -319,6 +319,34 @@ impl WidgetSettings {
     }
 }
 
+impl WidgetSettings {
+    /// What the widget needs of these settings on the page: the theme as CSS custom properties
+    /// (checked again here, as they go into a style rule), the launcher's side and text, hotspots.
+    pub fn look(&self) -> crate::WidgetLook {
+        let mut theme = String::new();
+        let properties = [
+            ("accent", &self.accent_color),
+            ("surface", &self.surface_color),
+            ("text", &self.text_color),
+            ("font", &self.font),
+        ];
+        for (property, value) in properties {
+            if let Some(value) = value.as_deref().filter(|value| value.len() <= 100 && !value.contains([';', '{', '}', '<', '\\'])) {
+                theme.push_str(&format!("--cc-{property}:{value};"));
+            }
+        }
+        if let Some(radius) = self.radius_px.filter(|radius| *radius <= 24) {
+            theme.push_str(&format!("--cc-radius:{radius}px;"));
+        }
+        crate::WidgetLook {
+            left: self.position == LauncherPosition::BottomLeft,
+            label: self.launcher_label.clone().filter(|label| !label.trim().is_empty()),
+            theme,
+            hotspots: self.hotspots,
+        }
+    }
+}
+
 /// A site as its owner manages it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -175,6 +175,39 @@ impl HelpResponse {
     pub const CARDS_MAX: usize = 20;
 }
 
+/// Body of `GET /v1/boot`: the widget's first answer, for the loader to show before the wasm has
+/// loaded. `closed` and `open` are the widget's own views rendered on the service (the same
+/// Leptos components the wasm runs), for the context asked about and the site's look.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Boot {
+    /// What `GET /v1/help` answers for the same query.
+    pub help: HelpResponse,
+    pub look: WidgetLook,
+    /// The launcher, with the site's label and side, in the worker's language.
+    pub closed: String,
+    /// The launcher and the open panel with `help`'s cards.
+    pub open: String,
+}
+
+/// The site's look as the widget applies it (from the site's widget settings).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WidgetLook {
+    /// The launcher sits bottom left.
+    #[serde(default)]
+    pub left: bool,
+    /// The site's launcher text, if it set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// CSS declarations of the site's theme (`--cc-accent:#0b5cad;`), empty for none.
+    #[serde(default)]
+    pub theme: String,
+    /// The site turned hotspots on.
+    #[serde(default)]
+    pub hotspots: bool,
+}
+
 /// One snippet as the widget shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

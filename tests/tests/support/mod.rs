@@ -85,6 +85,8 @@ pub struct Stack {
     /// that is down for maintenance; `refused` counts the refused `/v1/help` requests.
     pub outage: Arc<std::sync::atomic::AtomicBool>,
     pub refused: Arc<std::sync::atomic::AtomicUsize>,
+    /// While `true`, requests for the widget's wasm wait (see `hold_wasm`).
+    wasm_held: Arc<tokio::sync::watch::Sender<bool>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     _data: tempfile::TempDir,
 }
@@ -147,11 +149,19 @@ impl Stack {
         let outage = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let switch = (outage.clone(), refused.clone());
+        let wasm_held = Arc::new(tokio::sync::watch::Sender::new(false));
+        let gate = wasm_held.clone();
         let service_state = state.clone();
         let app = server::http::router(state.clone(), options).layer(axum::middleware::from_fn(
             move |request: axum::extract::Request, next: axum::middleware::Next| {
                 let (outage, refused) = switch.clone();
-                async move { outage_switch(&outage, &refused, request, next).await }
+                let mut held = gate.subscribe();
+                async move {
+                    if request.uri().path().ends_with(".wasm") {
+                        let _ = held.wait_for(|held| !*held).await;
+                    }
+                    outage_switch(&outage, &refused, request, next).await
+                }
             },
         ));
         let api = tokio::spawn(async move {
@@ -178,9 +188,20 @@ impl Stack {
             state: service_state,
             outage,
             refused,
+            wasm_held,
             tasks: vec![api, site],
             _data: data,
         }
+    }
+
+    /// Requests for the widget's wasm wait until `release_wasm`: what the worker meets before
+    /// the wasm has arrived (on a slow network), held as long as a test needs.
+    pub fn hold_wasm(&self) {
+        self.wasm_held.send_replace(true);
+    }
+
+    pub fn release_wasm(&self) {
+        self.wasm_held.send_replace(false);
     }
 
     pub fn page(&self, path: &str) -> String {

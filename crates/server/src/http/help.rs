@@ -64,6 +64,59 @@ fn answer(
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let now = unix_now();
+    let answer = cached_answer(entry, lookup, raw_query, now)?;
+    state.coverage.record(entry.site.id, now, &answer.sightings);
+    Ok(respond_json_encoded(answer.etag, headers, "public, max-age=30", answer.body, answer.gzip))
+}
+
+#[utoipa::path(get, path = "/v1/boot", tag = "public",
+    description = "The widget's first answer, which the loader shows before the wasm has loaded: what \
+        `/v1/help` answers for the same query, the site's look, and the widget's launcher and open \
+        panel rendered as HTML by the widget's own components. Not counted as help wanted (the \
+        loader may ask before the worker opens help). Cacheable like `/v1/help`.",
+    params(wire::HelpQuery),
+    responses((status = 200, body = wire::Boot, headers(("ETag" = String))), (status = 304),
+        (status = 400, body = wire::ErrorBody), (status = 403, body = wire::ErrorBody),
+        (status = 404, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody)))]
+pub async fn boot(PublicSite(entry): PublicSite, headers: HeaderMap, uri: Uri) -> Result<Response, ApiError> {
+    let raw_query = uri.query().unwrap_or_default();
+    let now = unix_now();
+    let help = cached_answer(&entry, Lookup::Help, raw_query, now)?;
+    let cache_key: Box<str> = format!("boot?{raw_query}").into();
+    let answer = match entry.answers.get(&cache_key) {
+        Some(answer) if answer.valid_until.is_none_or(|until| now < until) => answer,
+        _ => {
+            let query: wire::HelpQuery =
+                serde_urlencoded::from_str(raw_query).map_err(|error| ApiError::InvalidQuery(error.to_string()))?;
+            let help_body: wire::HelpResponse =
+                serde_json::from_slice(&help.body).map_err(|error| ApiError::Internal(error.to_string()))?;
+            let look = super::convert::site_to_wire(&entry.site).widget.look();
+            let locale = query.locale.as_deref();
+            let boot = wire::Boot {
+                closed: widget::render::widget_html(&[], locale, &look, false),
+                open: widget::render::widget_html(&help_body.snippets, locale, &look, true),
+                help: help_body,
+                look,
+            };
+            let body = bytes::Bytes::from(serde_json::to_vec(&boot).map_err(|error| ApiError::Internal(error.to_string()))?);
+            let mut hasher = rustc_hash::FxHasher::default();
+            body.hash(&mut hasher);
+            let answer = Answer {
+                etag: super::caching::etag(hasher.finish()),
+                gzip: super::caching::gzip(&body),
+                body,
+                valid_until: help.valid_until,
+                sightings: std::sync::Arc::new([]),
+            };
+            entry.answers.insert(cache_key, answer.clone());
+            answer
+        }
+    };
+    Ok(respond_json_encoded(answer.etag, &headers, "public, max-age=30", answer.body, answer.gzip))
+}
+
+/// The answer for a context-shaped query, from the site's cache or computed (and kept).
+fn cached_answer(entry: &SiteEntry, lookup: Lookup, raw_query: &str, now: engine::Timestamp) -> Result<Answer, ApiError> {
     // The same context (the widget sends it byte for byte the same) gets the answer computed
     // the first time, until content changes or a snippet's time window opens or closes.
     let cache_key: Box<str> = match lookup {
@@ -101,8 +154,7 @@ fn answer(
             answer
         }
     };
-    state.coverage.record(entry.site.id, now, &answer.sightings);
-    Ok(respond_json_encoded(answer.etag, headers, "public, max-age=30", answer.body, answer.gzip))
+    Ok(answer)
 }
 
 fn compute(

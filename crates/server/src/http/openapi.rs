@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "Cuecard", description = "Contextual help at the point of work: the widget's public API and the \
         authors' admin API. Admin calls take `Authorization: Bearer sk_…`; errors are JSON with a stable `code`."),
     paths(
-        help::resolve, help::hotspots, help::snippet, search::query, events::record, widget_config::show, health::live, health::ready, crate::metrics::render,
+        help::resolve, help::hotspots, help::boot, help::snippet, search::query, events::record, widget_config::show, health::live, health::ready, crate::metrics::render,
         session::sign_in, session::show, session::sign_out,
         sites::read, sites::update,
         snippets::list, snippets::create, snippets::read, snippets::update, snippets::archive,
