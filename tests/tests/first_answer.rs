@@ -29,8 +29,6 @@ async fn the_first_answer_shows_before_the_wasm_and_the_widget_takes_over_where_
     let stack = Stack::start().await;
     stack.hold_wasm();
     let browser = Browser::start().await;
-    // A short window, so the panel scrolls.
-    browser.client.set_window_size(900, 480).await.unwrap();
     browser.goto(&stack.page("/claims/new.html")).await;
     browser.wait_for_launcher().await;
     browser.click_in_widget(".cc-launcher").await;
@@ -45,11 +43,10 @@ async fn the_first_answer_shows_before_the_wasm_and_the_widget_takes_over_where_
     })
     .await;
     assert_eq!(focused, "cuecard-panel");
-    // The worker types a search while the wasm is still coming, and scrolls.
+    // The worker types a search while the wasm is still coming.
     browser.click_in_widget("#cuecard-search").await;
     browser.client.active_element().await.unwrap().send_keys("receipt").await.unwrap();
-    let scrolled = in_widget(&browser, "root.querySelector('.cc-mount').setAttribute('data-test-before', ''); var panel = root.getElementById('cuecard-panel'); panel.scrollTop = 30; return panel.scrollTop;").await;
-    assert_eq!(scrolled, 30, "the panel scrolls in this window");
+    in_widget(&browser, "root.querySelector('.cc-mount').setAttribute('data-test-before', ''); return null;").await;
 
     stack.release_wasm();
     // The widget's own views replace the loader's: one container, a new one.
@@ -65,10 +62,10 @@ async fn the_first_answer_shows_before_the_wasm_and_the_widget_takes_over_where_
     let kept = in_widget(
         &browser,
         "var input = root.getElementById('cuecard-search');
-         return [root.activeElement && root.activeElement.id, input.value, input.selectionStart, root.getElementById('cuecard-panel').scrollTop];",
+         return [root.activeElement && root.activeElement.id, input.value, input.selectionStart];",
     )
     .await;
-    assert_eq!(kept, serde_json::json!(["cuecard-search", "receipt", 7, 30]), "focus, words, caret and scroll kept");
+    assert_eq!(kept, serde_json::json!(["cuecard-search", "receipt", 7]), "focus, words and caret kept");
     // The words typed before are searched by the widget now.
     let hits = eventually("search results for the words typed before", || async {
         let hits = in_widget(
@@ -138,5 +135,41 @@ async fn a_page_that_never_uses_help_fetches_no_wasm_and_one_small_first_answer(
     browser.click_in_widget(".cc-launcher").await;
     browser.wait_for_cards("the claims list's cards", |titles| !titles.is_empty()).await;
     eventually("the wasm", || async { (fetched(&browser).await.0 == 1).then_some(()) }).await;
+    browser.assert_page_clean().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_card_in_focus_and_the_panels_scroll_survive_the_hand_over() {
+    let stack = Stack::start().await;
+    stack.hold_wasm();
+    let browser = Browser::start().await;
+    // A short window, so the panel scrolls.
+    browser.client.set_window_size(900, 480).await.unwrap();
+    browser.goto(&stack.page("/claims/new.html")).await;
+    browser.click_in_widget(".cc-launcher").await;
+    browser.wait_for_cards("the first answer's cards", |titles| titles.len() > 1).await;
+    let before = in_widget(
+        &browser,
+        "var cards = root.querySelectorAll('.cc-context .cc-card'), card = cards[cards.length - 1];
+         card.focus();
+         var panel = root.getElementById('cuecard-panel');
+         panel.scrollTop = 30;
+         root.querySelector('.cc-mount').setAttribute('data-test-before', '');
+         return [card.getAttribute('data-snippet'), panel.scrollTop];",
+    )
+    .await;
+    assert_eq!(before[1], 30, "the panel scrolls in this window");
+    stack.release_wasm();
+    eventually("the widget taking over", || async {
+        let taken = in_widget(&browser, "return !root.querySelector('.cc-mount').hasAttribute('data-test-before');").await;
+        taken.as_bool().filter(|taken| *taken)
+    })
+    .await;
+    let after = in_widget(
+        &browser,
+        "return [root.activeElement && root.activeElement.getAttribute('data-snippet'), root.getElementById('cuecard-panel').scrollTop];",
+    )
+    .await;
+    assert_eq!(after, before, "the same card in focus, the panel scrolled as it was");
     browser.assert_page_clean().await;
 }

@@ -102,7 +102,9 @@
   // What the widget will know of where the worker is, as `/v1/help` takes it: the path, the
   // help keys of the last field, and what the page told `setContext` so far.
   function context() {
-    var query = { site: config.site, path: location.pathname }, keys = [], roles = null, route = null, locale = null, version = null;
+    // A hash-routed app's path is in its hash (`#/claims/42`, `#!/claims/42`).
+    var hashed = /^#!?(\/[^?#]*)/.exec(location.hash);
+    var query = { site: config.site, path: hashed ? hashed[1] : location.pathname }, keys = [], roles = null, route = null, locale = null, version = null;
     for (var node = field; node && node.getAttribute; node = node.parentElement || (node.getRootNode && node.getRootNode().host)) {
       var key = (node.getAttribute("data-help-key") || "").trim();
       if (/^[A-Za-z0-9._:-]{1,128}$/.test(key) && keys.indexOf(key) < 0 && keys.length < 32) keys.push(key);

@@ -165,6 +165,9 @@ pub fn group_by_moment(cards: &[wire::Card]) -> Vec<(wire::Moment, Vec<wire::Car
 
 /// Fewest characters worth searching for.
 pub const SEARCH_MIN_CHARS: usize = 2;
+/// Quiet time after a context change before help is asked for it (a navigation and the app's
+/// `setContext` for the new screen make one request).
+const CONTEXT_SETTLE_MS: u64 = 50;
 /// Quiet time after typing before a search runs.
 const SEARCH_DEBOUNCE_MS: u64 = 250;
 
@@ -197,23 +200,9 @@ pub fn follow_context(ui: Ui, settings: Settings, first: Option<(wire::HelpQuery
             }
         }
     };
-    // A render effect runs at once and in step with its signals, without the spawned task an
-    // `Effect` costs in wasm. It serves as long as the page does, so it is never dropped.
-    std::mem::forget(RenderEffect::new(move |_| {
-        let open = ui.open.get();
-        if open && !was_open.replace(true) {
-            open_to_report.set(true);
-            *latest.borrow_mut() = None;
-            ui.emit("open", &wasm_bindgen::JsValue::UNDEFINED);
-        }
-        if !open {
-            if was_open.replace(false) {
-                ui.flush_events();
-                ui.emit("close", &wasm_bindgen::JsValue::UNDEFINED);
-            }
-            return;
-        }
-        let query = ui.context.with(|context| context.to_query(&settings.site));
+    let shown = latest.clone();
+    // Shows what is known for `query` at once and asks the service (unless it is what shows).
+    let refresh = Rc::new(move |query: wire::HelpQuery| {
         if latest.borrow().as_ref() == Some(&query) {
             return;
         }
@@ -256,8 +245,45 @@ pub fn follow_context(ui: Ui, settings: Settings, first: Option<(wire::HelpQuery
                 }
             }
         });
+    });
+    // A navigation and the `setContext` the app makes for it come as two changes: asked for
+    // together, once they have settled.
+    let generation = Rc::new(std::cell::Cell::new(0_u32));
+    // A render effect runs at once and in step with its signals, without the spawned task an
+    // `Effect` costs in wasm. It serves as long as the page does, so it is never dropped.
+    std::mem::forget(RenderEffect::new(move |_| {
+        let open = ui.open.get();
+        let query = ui.context.with(|context| context.to_query(&settings.site));
+        let opening = open && !was_open.replace(true);
+        if opening {
+            open_to_report.set(true);
+            ui.emit("open", &wasm_bindgen::JsValue::UNDEFINED);
+        }
+        if !open {
+            if was_open.replace(false) {
+                *shown.borrow_mut() = None;
+                ui.flush_events();
+                ui.emit("close", &wasm_bindgen::JsValue::UNDEFINED);
+            }
+            return;
+        }
+        if opening {
+            return refresh(query);
+        }
+        let mine = generation.get().wrapping_add(1);
+        generation.set(mine);
+        let (generation, refresh, site) = (generation.clone(), refresh.clone(), settings.site.clone());
+        set_timeout(
+            move || {
+                if generation.get() == mine {
+                    refresh(ui.context.with_untracked(|context| context.to_query(&site)));
+                }
+            },
+            std::time::Duration::from_millis(CONTEXT_SETTLE_MS),
+        );
     }));
 }
+
 
 /// Shows `cards`; the same cards again (a cached answer confirmed) leave the list's elements,
 /// and the worker's focus among them, alone.

@@ -101,6 +101,17 @@ impl PageContext {
     }
 }
 
+/// The path a worker is on: the hash's (`#/claims/42`, `#!/claims/42`) in a hash-routed app,
+/// else the URL's; `/` for none.
+pub fn page_path(pathname: &str, hash: &str) -> String {
+    let routed = hash.strip_prefix('#').map(|hash| hash.strip_prefix('!').unwrap_or(hash));
+    match routed.filter(|path| path.starts_with('/')) {
+        Some(path) => strip_query(path).to_owned(),
+        None if pathname.is_empty() => "/".to_owned(),
+        None => pathname.to_owned(),
+    }
+}
+
 fn strip_query(path: &str) -> &str {
     path.split(['?', '#']).next().unwrap_or_default()
 }
@@ -149,6 +160,15 @@ mod tests {
         context
             .update(ContextUpdate { route: Some(Some("/approvals/:id/history".into())), ..ContextUpdate::default() });
         assert_eq!(context.to_query("pk").route.as_deref(), Some("/approvals/:id/history"));
+    }
+
+    #[test]
+    fn hash_routed_apps_give_the_hash_path() {
+        assert_eq!(page_path("/app/", "#/claims/42?tab=2"), "/claims/42");
+        assert_eq!(page_path("/app/", "#!/claims/42"), "/claims/42");
+        assert_eq!(page_path("/claims/new", "#section-2"), "/claims/new");
+        assert_eq!(page_path("/claims/new", ""), "/claims/new");
+        assert_eq!(page_path("", ""), "/");
     }
 
     #[test]

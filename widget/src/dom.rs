@@ -11,8 +11,12 @@ pub fn document() -> Option<Document> {
     window()?.document()
 }
 
+/// The page's path: `location.pathname`, or the hash's path in a hash-routed app.
 pub fn current_path() -> String {
-    window().and_then(|window| window.location().pathname().ok()).unwrap_or_else(|| "/".to_owned())
+    let Some(location) = window().map(|window| window.location()) else {
+        return "/".to_owned();
+    };
+    crate::context::page_path(&location.pathname().unwrap_or_default(), &location.hash().unwrap_or_default())
 }
 
 /// Help keys of `element` and its ancestors, innermost first.

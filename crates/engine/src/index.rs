@@ -115,6 +115,9 @@ pub struct SiteIndex {
     by_key_prefix: HashMap<CompactString, (CompactString, Hits)>,
     by_route: HashMap<CompactString, Hits>,
     url_patterns: PatternSet<SnippetIdx>,
+    /// Route templates made of literal and `:name` segments, matched against the page's path
+    /// when the app told no route: `/approvals/:id` helps on `/approvals/CLM-1042` without glue.
+    route_paths: PatternSet<SnippetIdx>,
     site_wide: Vec<SnippetIdx>,
     /// Every `publish_at` and `expire_at`, sorted: when answers may change by time alone.
     changes: Vec<Timestamp>,
@@ -172,6 +175,7 @@ impl SiteIndex {
                 by_key_prefix: HashMap::default(),
                 by_route: HashMap::default(),
                 url_patterns: PatternSet::default(),
+                route_paths: PatternSet::default(),
                 site_wide: Vec::new(),
                 changes: Vec::new(),
                 present: Presence::new(1),
@@ -334,6 +338,16 @@ impl SiteIndex {
                 offer(hit, strength, target);
             }
         }
+        // No route from the app: the route templates its path fits, as if the app had said so.
+        if context.route.is_none()
+            && let Some(path) = &context.path
+        {
+            self.route_paths.for_each_match(path, |found| {
+                for hit in &found.snippets {
+                    offer(hit, Strength { kind: MatchKind::Route, key_distance: 0 }, &found.source);
+                }
+            });
+        }
         if let Some(path) = &context.path {
             self.url_patterns.for_each_match(path, |found| {
                 for hit in &found.snippets {
@@ -495,7 +509,12 @@ impl SiteIndexBuilder {
                     }
                     None => index.by_key.entry(key.into()).or_default().push(hit),
                 },
-                Target::Route(route) => index.by_route.entry(route.into()).or_default().push(hit),
+                Target::Route(route) => {
+                    index.by_route.entry(route.into()).or_default().push(hit);
+                    if let Some(pattern_id) = index.route_paths.intern_segments(route) {
+                        index.route_paths.attach(pattern_id, hit);
+                    }
+                }
                 Target::UrlPattern(_) => {}
             }
         }

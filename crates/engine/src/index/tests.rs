@@ -100,21 +100,40 @@ fn resolution_table() {
         ("field key, then ancestors by depth, then route; drafts never",
             context("/claims/new", Some("/claims/new"), &keys, &[], None), 0, vec![1, 3, 4, 13, 12, 5, 7]),
         ("a translation replaces its original, in the best locale",
-            context("/claims/new", None, &keys[..1], &[], Some("fr-CA")), 0, vec![2, 7]),
+            context("/elsewhere", None, &keys[..1], &[], Some("fr-CA")), 0, vec![2, 7]),
         ("an unknown locale falls back to the site default",
-            context("/claims/new", None, &keys[..1], &[], Some("ja")), 0, vec![1, 7]),
+            context("/elsewhere", None, &keys[..1], &[], Some("ja")), 0, vec![1, 7]),
         ("a locale outside the chain is never served",
             context("/x", None, &[], &[], Some("en-GB")), 0, vec![7]),
         ("url pattern matches the path",
             context("/approvals/CLM-1042", None, &[], &[], None), 0, vec![6, 7]),
         ("url pattern does not match a longer path",
             context("/approvals/CLM-1042/history", None, &[], &[], None), 0, vec![7]),
-        ("a route template is not a path",
-            context("/claims/new", None, &[], &[], None), 0, vec![7]),
+        ("a route template matches the path when the app told no route",
+            context("/claims/new", None, &[], &[], None), 0, vec![12, 5, 13, 7]),
+        ("the app's own route wins over its path",
+            context("/claims/new", Some("/claims/:id"), &[], &[], None), 0, vec![7]),
     ];
     for (name, context, now, expected) in cases {
         assert_eq!(ids(&index.resolve(&context, now)), expected, "{name}");
     }
+}
+
+#[test]
+fn route_templates_fit_the_path_segment_by_segment_and_say_which_template_matched() {
+    let index = index_of(vec![
+        snippet(1, "approval", vec![route("/approvals/:id")]),
+        snippet(2, "history", vec![route("/approvals/:id/history")]),
+        snippet(3, "splat", vec![route("/approvals/*")]),
+    ]);
+    let found = index.resolve(&context("/approvals/CLM-1042", None, &[], &[], None), 0);
+    let reasons: Vec<(i64, MatchKind, Option<&str>)> =
+        found.iter().map(|found| (found.snippet.id, found.reason.kind, found.reason.target)).collect();
+    assert_eq!(reasons, vec![(1, MatchKind::Route, Some("/approvals/:id"))]);
+    assert_eq!(ids(&index.resolve(&context("/approvals/CLM-1042/history", None, &[], &[], None), 0)), vec![2]);
+    // An empty segment is no id; only the app's own syntax (`*` here) needs `setContext`.
+    assert_eq!(ids(&index.resolve(&context("/approvals/", None, &[], &[], None), 0)), Vec::<i64>::new());
+    assert_eq!(ids(&index.resolve(&context("/approvals/x", Some("/approvals/*"), &[], &[], None), 0)), vec![3]);
 }
 
 #[test]
@@ -261,7 +280,7 @@ fn drafts_are_served_only_by_a_preview_index() {
         builder.add(snippet).unwrap();
     }
     let preview = builder.build();
-    let found = preview.resolve(&context("/claims/new", None, &["claim.vat-number"], &[], None), 0);
+    let found = preview.resolve(&context("/elsewhere", None, &["claim.vat-number"], &[], None), 0);
     assert_eq!(ids(&found), vec![1, 9, 7]);
     assert!(preview.snippet(10).is_none(), "archived snippets are never indexed");
 }

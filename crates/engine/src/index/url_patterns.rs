@@ -224,6 +224,15 @@ impl<Idx: Copy + std::fmt::Debug> PatternSet<Idx> {
         Ok(id)
     }
 
+    /// Like `intern`, for patterns of literal and `:name` segments only (`None` for others):
+    /// route templates, whose other syntax is the app router's, not URLPattern's.
+    pub fn intern_segments(&mut self, source: &str) -> Option<u32> {
+        if simple_segments(source).is_none() {
+            return None;
+        }
+        self.intern(source).ok()
+    }
+
     pub fn attach(&mut self, pattern_id: u32, snippet: Idx) {
         self.patterns[pattern_id as usize].snippets.push(snippet);
     }
