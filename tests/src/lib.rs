@@ -5,6 +5,9 @@
 //! pointed at any Cuecard origin and given extra `<head>` content (the browser tests use this
 //! to record errors) and a Content-Security-Policy.
 
+mod chrome;
+pub use chrome::Chrome;
+
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};

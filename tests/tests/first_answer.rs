@@ -121,7 +121,7 @@ async fn a_page_that_never_uses_help_fetches_no_wasm_and_one_small_first_answer(
     // The claims list asks for no hotspots: only reaching for help brings the wasm.
     browser.goto(&stack.page("/claims/")).await;
     browser.wait_for_launcher().await;
-    eventually("the first answer, fetched once the page is idle", || async {
+    eventually("the first answer", || async {
         (fetched(&browser).await.1 == 1).then_some(())
     })
     .await;

@@ -32,6 +32,14 @@
   // The first answer (`boot`, with the query it answers), the request for it (`asking`), whether
   // the worker opened the panel, and a click on the panel waiting for the widget.
   var boot = null, asking = null, opened = false, pending = null, themed = false;
+  // Resolves once the page's DOMContentLoaded handlers have run.
+  // (`interactive` comes before the deferred scripts and DOMContentLoaded: navigation timing tells.)
+  var settled = new Promise(function (resolve) {
+    var page = w.performance && performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
+    if (d.readyState === "loading" || (d.readyState === "interactive" && page && !page.domContentLoadedEventEnd)) {
+      d.addEventListener("DOMContentLoaded", function () { w.setTimeout(resolve, 0); });
+    } else resolve();
+  });
   // The last field the worker was in, outside the widget: the context of a first open.
   var field = null;
   // Page handlers for `Cuecard('on', name, handler)`; the widget reports through `emit`.
@@ -124,15 +132,22 @@
     return query;
   }
 
-  // The first answer: asked for once per context, never fails (null when the service does not answer).
+  // The first answer: asked for once per context, never fails (null when the service does not
+  // answer). Asked once the page's own DOMContentLoaded handlers have run: what they tell
+  // `setContext` (the screen's route, the worker's roles) belongs in it.
   function ask() {
     if (asking) return asking;
-    var query = context(), abort = new AbortController(), mine;
-    w.setTimeout(function () { abort.abort(); }, 8000);
-    mine = asking = fetch(config.api + "/v1/boot?" + new URLSearchParams(query), { credentials: "omit", signal: abort.signal })
-      .then(function (response) { return response.ok ? response.json() : null; })
+    var query, mine = asking = settled.then(function () {
+      if (asking !== mine) return asking; // the context changed meanwhile: the newer one asks
+      var abort = new AbortController();
+      w.setTimeout(function () { abort.abort(); }, 8000);
+      query = context();
+      return fetch(config.api + "/v1/boot?" + new URLSearchParams(query), { credentials: "omit", signal: abort.signal });
+    })
+      // Our own response, or (when a newer context took over) the newer answer, passed along.
+      .then(function (response) { return response instanceof Response ? (response.ok ? response.json() : null) : response; })
       .then(function (answer) {
-        if (!answer || asking !== mine || !view) return null;
+        if (!answer || asking !== mine || !view) return answer;
         answer.query = query;
         boot = answer;
         var sheet = shadow.adoptedStyleSheets[0];
@@ -140,6 +155,7 @@
         themed = true;
         var wasOpen = !!shadow.getElementById("cuecard-panel");
         show(true);
+        mark("first-answer");
         // The worker opened the panel while this was on its way: focus goes to it, as on any open.
         if (opened && !wasOpen) shadow.getElementById("cuecard-panel").focus();
         if (answer.look.hotspots && config.hotspots === null) load();
@@ -229,7 +245,9 @@
   function load() {
     if (state !== "waiting") return;
     state = "loading";
-    var loaded = glue ? Promise.resolve(glue) : import(base + "__CUECARD_GLUE__").then(function (module) {
+    // The first answer goes first: on a slow phone the wasm's download and compile would hold
+    // its painting up.
+    var loaded = glue ? Promise.resolve(glue) : ask().then(function () { return import(base + "__CUECARD_GLUE__"); }).then(function (module) {
       return module.default({ module_or_path: base + "__CUECARD_WASM__" }).then(function () {
         // A fault inside the widget (a trap, or an exception escaping it) lands here, not
         // on the page: the glue guards every call from the browser into the wasm.
@@ -258,6 +276,7 @@
         });
         view = null;
         state = "ready";
+        mark("ready");
         if (!watching) watchNavigation();
         watching = true;
         queue.splice(0).forEach(run);
@@ -281,6 +300,7 @@
       shadow.appendChild(view);
       show(false);
       (d.body || d.documentElement).appendChild(host);
+      mark("launcher");
     } catch (error) {
       return off(error);
     }
@@ -311,11 +331,18 @@
       if (/^(open|close|toggle)$/.test(args[0])) Cuecard.apply(null, args);
       else queue.push(args);
     });
+    // The first answer (a few KB, cached by the browser for 30 s; it says whether the site wants
+    // hotspots), so the launcher opens on it at once. The wasm waits for the worker, unless the
+    // page wants hotspots (then at idle) or a snippet shown.
+    ask();
     if (queue.some(function (args) { return args[0] === "show"; })) return load();
-    if (config.hotspots !== null && !/^(off|false)$/.test(config.hotspots)) return idle(load);
-    // Otherwise a page that never uses help pays for the loader and, once it is idle, the first
-    // answer (a few KB, which tells whether the site wants hotspots); the wasm waits for the worker.
-    idle(ask);
+    if (config.hotspots !== null && !/^(off|false)$/.test(config.hotspots)) idle(load);
+  }
+
+  // Milestones for the page's own measurements (User Timing): `cuecard:launcher`,
+  // `cuecard:first-answer`, `cuecard:ready` (the widget took over).
+  function mark(name) {
+    if (w.performance && performance.mark) performance.mark("cuecard:" + name);
   }
 
   // At the first idle moment after the page's own load event: never competing with the page.

@@ -36,12 +36,21 @@ pub struct BenchArgs {
     /// Only the insights reports at volume.
     #[arg(long)]
     insights_only: bool,
+    /// Only time to help in headless Chromium on Slow 4G + 4x CPU, against driver.js.
+    #[arg(long)]
+    browser: bool,
+    /// Cold page loads per contender for `--browser`.
+    #[arg(long, default_value_t = 18)]
+    browser_samples: usize,
     /// Events in the insights benchmark's synthetic year (seeded once, then reused).
     #[arg(long, default_value_t = 10_000_000)]
     insights_events: u64,
 }
 
 pub fn run_bench(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
+    if args.browser {
+        return crate::bench_browser::run_browser_bench(workspace, args.browser_samples);
+    }
     if args.insights_only {
         return insights(workspace, args);
     }

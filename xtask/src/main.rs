@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
 
 mod bench;
+mod bench_browser;
 mod console;
 mod demo;
 mod fuzz;

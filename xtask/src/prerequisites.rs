@@ -126,6 +126,13 @@ fn npm_tool(workspace: &Workspace, package: &str, file: &str) -> Option<PathBuf>
     (installed && path.is_file()).then_some(path)
 }
 
+/// driver.js from npm (the browser benchmark's comparison): its script and its stylesheet.
+pub fn driver_js(workspace: &Workspace) -> anyhow::Result<(PathBuf, PathBuf)> {
+    npm_tool(workspace, "driver.js@1.8.0", "driver.js/dist/driver.js.iife.js")
+        .context("the browser benchmark compares with driver.js from npm: npm is needed")?;
+    Ok(crate::bench_browser::driver_js_files(&workspace.tools_dir().join("node_modules")))
+}
+
 /// A working wasm-opt: binaryen from npm, or one on PATH that is recent enough. Debian's
 /// binaryen 108 emits modules that fail at init.
 pub fn wasm_opt(workspace: &Workspace) -> Option<PathBuf> {

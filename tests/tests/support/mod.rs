@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test file uses its own part of the stand
 
 use engine::render::Renderer;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use std::future::Future;
 use std::path::PathBuf;
@@ -238,70 +238,21 @@ async fn outage_switch(
     next.run(request).await
 }
 
-/// ChromeDriver and its Chromium, killed together (process group) however the test ends.
+/// Headless Chromium for one test; killed (with its ChromeDriver) however the test ends.
 pub struct Browser {
     pub client: Client,
-    driver_pid: u32,
-    _driver: tokio::process::Child,
-    _profile: tempfile::TempDir,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        // Chromium is ChromeDriver's child; killing the group leaves no orphan browser behind.
-        let _ = std::process::Command::new("kill").args(["-KILL", "--", &format!("-{}", self.driver_pid)]).status();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    chrome: cuecard_e2e::Chrome,
 }
 
 impl Browser {
     pub async fn start() -> Browser {
-        let driver_path = std::env::var("CUECARD_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let port = free_port();
-        let driver = tokio::process::Command::new(&driver_path)
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .process_group(0)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot start {driver_path}: {error} (cargo xtask test installs it)"));
-        let driver_pid = driver.id().unwrap();
-        let profile = tempfile::tempdir().unwrap();
-        let mut options = json!({
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--disable-default-apps", "--disable-extensions", "--window-size=1200,900",
-                format!("--user-data-dir={}", profile.path().display()),
-            ]
-        });
-        if let Ok(chrome) = std::env::var("CUECARD_CHROME") {
-            options["binary"] = json!(chrome);
-        }
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("goog:chromeOptions".into(), options);
-        let mut last_error = None;
-        for _ in 0..100 {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(capabilities.clone())
-                .connect(&format!("http://127.0.0.1:{port}"))
-                .await
-            {
-                Ok(client) => {
-                    return Browser { client, driver_pid, _driver: driver, _profile: profile };
-                }
-                Err(error) => {
-                    last_error = Some(error);
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-        }
-        panic!("ChromeDriver did not start: {last_error:?}");
+        let chrome = cuecard_e2e::Chrome::start().await.unwrap_or_else(|error| panic!("{error}"));
+        Browser { client: chrome.client.clone(), chrome }
+    }
+
+    /// A Chrome DevTools Protocol command.
+    pub async fn cdp(&self, command: &str, params: Value) -> Value {
+        self.chrome.cdp(command, params).await.unwrap()
     }
 
     pub async fn goto(&self, url: &str) {
