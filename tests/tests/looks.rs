@@ -132,3 +132,38 @@ async fn the_widget_speaks_the_workers_language_and_turns_for_rtl() {
     assert_eq!(direction, "rtl");
     browser.assert_page_clean().await;
 }
+
+/// The open panel's background colour.
+async fn panel_surface(browser: &Browser) -> String {
+    browser.click_in_widget(".cc-launcher").await;
+    eventually("the panel", || async {
+        let surface = browser
+            .js(r#"var panel = document.querySelector("cuecard-widget").shadowRoot.querySelector(".cc-panel");
+                   return panel ? getComputedStyle(panel).backgroundColor : null;"#)
+            .await;
+        surface.as_str().map(str::to_owned)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panel_follows_the_host_pages_scheme_not_the_workers_system() {
+    // A worker whose system is dark, on the demo's light business app: a light panel.
+    let stack = Stack::start().await;
+    let browser = Browser::start().await;
+    browser
+        .cdp("Emulation.setEmulatedMedia", serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }))
+        .await;
+    browser.goto(&stack.page("/claims/new.html")).await;
+    assert_eq!(panel_surface(&browser).await, "rgb(255, 255, 255)", "light app, light panel");
+
+    // A host page that declares itself dark gets a dark panel, on a light system too.
+    let dark = Stack::start_custom(Vec::new(), |options| {
+        options.head_prefix.push_str(r#"<meta name="color-scheme" content="dark">"#);
+    })
+    .await;
+    let browser = Browser::start().await;
+    browser.goto(&dark.page("/claims/new.html")).await;
+    assert_eq!(panel_surface(&browser).await, "rgb(27, 33, 48)", "dark app, dark panel");
+    browser.assert_page_clean().await;
+}

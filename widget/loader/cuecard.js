@@ -87,6 +87,7 @@
       start();
     }
     if (name === "boot") return;
+    if (name === "setContext") check(arguments[1]);
     if (state === "ready") return run(arguments);
     // Before the widget runs, the loader opens and closes the first answer itself.
     if (name === "open" || name === "close" || name === "toggle") return toggle(name === "open" || (name === "toggle" && !opened));
@@ -94,6 +95,22 @@
     if (name === "setContext") stale();
     if (name === "show") load();
   }
+  // Says in the console which `setContext` value is not of a type the widget takes (it would be
+  // ignored): strings (`null` or `""` clears), lists as arrays of strings or one string.
+  function check(context) {
+    for (var name in context) {
+      var value = context[name], list = /^(roles|keys)$/.test(name);
+      if (!/^(route|keys|roles|locale|appVersion)$/.test(name)) warn("setContext ignores " + name);
+      else if (!(value == null || typeof value === "string" || (list && [].concat(value).every(function (item) { return typeof item === "string"; })))) {
+        warn("setContext ignores " + name + ": " + JSON.stringify(value) + " (a string" + (list ? " or an array of strings" : "; null clears it") + ")");
+      }
+    }
+  }
+
+  function warn(message) {
+    if (w.console) w.console.warn("Cuecard: " + message);
+  }
+
   Cuecard.loaded = true;
   Cuecard.q = queue;
   w.Cuecard = Cuecard;
@@ -137,18 +154,16 @@
   // `setContext` (the screen's route, the worker's roles) belongs in it.
   function ask() {
     if (asking) return asking;
-    var query, mine = asking = settled.then(function () {
+    var mine = asking = settled.then(function () {
       if (asking !== mine) return asking; // the context changed meanwhile: the newer one asks
       var abort = new AbortController();
       w.setTimeout(function () { abort.abort(); }, 8000);
-      query = context();
-      return fetch(config.api + "/v1/boot?" + new URLSearchParams(query), { credentials: "omit", signal: abort.signal });
+      return fetch(config.api + "/v1/boot?" + new URLSearchParams(context()), { credentials: "omit", signal: abort.signal });
     })
       // Our own response, or (when a newer context took over) the newer answer, passed along.
       .then(function (response) { return response instanceof Response ? (response.ok ? response.json() : null) : response; })
       .then(function (answer) {
         if (!answer || asking !== mine || !view) return answer;
-        answer.query = query;
         boot = answer;
         var sheet = shadow.adoptedStyleSheets[0];
         if (answer.look.theme && !themed) sheet.insertRule(":host{" + answer.look.theme + "}", sheet.cssRules.length);
@@ -176,7 +191,7 @@
   // of the markup: `change()` replaces it.
   function keeping(change) {
     var active = shadow.activeElement, input = shadow.getElementById("cuecard-search"), panel = shadow.getElementById("cuecard-panel");
-    var at = active && (active.id ? "#" + active.id : active.getAttribute("data-snippet") ? '[data-snippet="' + active.getAttribute("data-snippet") + '"]' : "." + active.classList[0]);
+    var at = active && selector(active);
     var words = input ? input.value : "", from = input && input.selectionStart, to = input && input.selectionEnd, top = panel ? panel.scrollTop : 0;
     change(words);
     input = shadow.getElementById("cuecard-search");
@@ -188,6 +203,12 @@
     if (panel) panel.scrollTop = top;
     var again = at && shadow.querySelector(at);
     if (again) again.focus({ preventScroll: true });
+  }
+
+  // How to find `element` again in the widget's own rendering of the same view.
+  function selector(element) {
+    var snippet = element.getAttribute("data-snippet");
+    return element.id ? "#" + element.id : snippet ? '[data-snippet="' + snippet + '"]' : "." + element.classList[0];
   }
 
   // Shows the first answer (or the launcher) as the panel stands; `kept`: the worker stays where
@@ -312,7 +333,7 @@
       if (button.classList.contains("cc-launcher")) toggle(!opened);
       else if (button.classList.contains("cc-close")) toggle(false);
       else {
-        pending = button.id ? "#" + button.id : button.getAttribute("data-snippet") ? '[data-snippet="' + button.getAttribute("data-snippet") + '"]' : "." + button.classList[0];
+        pending = selector(button);
         load();
       }
     });

@@ -251,19 +251,6 @@ pub fn cards_from_js(help: &JsValue) -> Option<Vec<wire::Card>> {
     list(help, "snippets", card_from_js).ok()
 }
 
-/// A help query the loader sent (`{ site, path, route, … }`), to match the widget's own.
-pub fn query_from_js(query: &JsValue) -> wire::HelpQuery {
-    wire::HelpQuery {
-        site: text(query, "site").unwrap_or_default(),
-        path: text(query, "path"),
-        route: text(query, "route"),
-        keys: text(query, "keys"),
-        roles: text(query, "roles"),
-        locale: text(query, "locale"),
-        app_version: text(query, "app_version"),
-    }
-}
-
 /// The site's look from a boot answer.
 pub fn look_from_js(look: &JsValue) -> wire::WidgetLook {
     wire::WidgetLook {
@@ -403,12 +390,21 @@ async fn send(method: &str, url: &str, body: Option<&str>) -> Result<String, Fet
     let response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await;
     let response: web_sys::Response =
         response.map_err(|_| FetchError::Unreachable)?.dyn_into().map_err(|_| FetchError::Unreachable)?;
-    let text = if response.ok() {
+    let text = if response.ok() || response.status() == 400 {
         let promise = response.text().map_err(|_| FetchError::Unreachable)?;
         Some(JsFuture::from(promise).await.map_err(|_| FetchError::Unreachable)?)
     } else {
         None
     };
+    // A context the service refuses (a role with a space, a version that is not semver): the
+    // developer learns which value and why, in the service's own words, in the console.
+    let text = text.filter(|body| {
+        if response.ok() {
+            return true;
+        }
+        web_sys::console::warn_2(&JsValue::from_str("Cuecard: the service refused the context:"), body);
+        false
+    });
     if let Some(timer) = timer {
         window.clear_timeout_with_handle(timer);
     }

@@ -48,10 +48,11 @@ fn string_field(object: &JsValue, name: &str) -> Option<String> {
     field_of(object, name).as_string()
 }
 
-/// A field that may be absent (leave as is), null (clear) or a string.
+/// A field that may be absent (leave as is), null (clear) or a string; anything else is left
+/// as is too (the loader told the console).
 fn optional_string_field(object: &JsValue, name: &str) -> Option<Option<String>> {
-    let value = Reflect::get(object, &JsValue::from_str(name)).ok()?;
-    if value.is_undefined() { None } else { Some(value.as_string()) }
+    let value = field_of(object, name);
+    if value.is_null() { Some(None) } else { value.as_string().map(Some) }
 }
 
 /// A list given as an array of strings or one comma-separated string.
@@ -148,7 +149,7 @@ impl Widget {
 /// Mounts the widget into `shadow`, whose host the loader has put on the page, beside what the
 /// loader shows there already (the service's rendering of these same views), which the loader
 /// removes once this returns. `config`: `{ site, api, locale, hotspots, emit }` from the script
-/// tag and the loader, `context` (the page's `setContext` arguments so far), `boot` (`{ query, help, look }`,
+/// tag and the loader, `context` (the page's `setContext` arguments so far), `boot` (`{ help, look }`,
 /// the first answer, if it came), `open` and `words` (the panel as the worker left it).
 #[wasm_bindgen]
 pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
@@ -190,7 +191,10 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     }
     ui.words.set(string_field(&config, "words").unwrap_or_default());
     ui.open.set(field("open").is_truthy());
-    let first = first.map(|cards| (api::query_from_js(&field_of(&boot, "query")), cards));
+    // Kept as the answer for the widget's own first context: the loader asked for the same one
+    // (and if the page's context moved meanwhile, the widget asks again anyway, as it does
+    // whenever it shows a kept answer).
+    let first = first.map(|cards| (ui.context.with_untracked(|context| context.to_query(&settings.site)), cards));
     let app_settings = settings.clone();
     // Inside the mount: it starts the executor the context's effect runs on.
     leptos::mount::mount_to(container.clone(), move || {

@@ -71,9 +71,10 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     }
     // Inputs: the wasm, the loader, this post-processing (its source) and whether terser runs.
     let build_key = format!(
-        "{}-{}-{}-{}",
+        "{}-{}-{}-{}-{}",
         short_hash(&std::fs::read(&raw_wasm).context("the widget's wasm was not built")?),
         short_hash(loader_template.as_bytes()),
+        short_hash(&std::fs::read(workspace.root.join("widget/loader/cuecard.d.ts"))?),
         short_hash(include_str!("widget.rs").as_bytes()),
         if terser.is_some() { "min" } else { "plain" }
     );
@@ -107,6 +108,8 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     for file in [&result.loader, &result.glue, &result.wasm] {
         precompress(file)?;
     }
+    // The embed's TypeScript declarations, served beside the loader.
+    std::fs::copy(workspace.root.join("widget/loader/cuecard.d.ts"), dist.join("cuecard.d.ts"))?;
     std::fs::write(dist.join(".build-key"), format!("{build_key}\n{glue_name}\n{wasm_name}\n"))?;
     print_sizes(&result)?;
     Ok(result)
@@ -215,7 +218,8 @@ fn minify(terser: Option<&Path>, staging: &Path, source: &str, kind: Kind) -> an
     let mut command = std::process::Command::new(terser);
     command.arg(&input).args(["--compress", "passes=2", "--mangle", "--output"]).arg(&output);
     if kind == Kind::Module {
-        command.arg("--module");
+        // A module's top-level names are its own (exports are listed): mangle them too.
+        command.args(["--module", "--toplevel"]);
     }
     let status = command.status().with_context(|| format!("running {}", terser.display()))?;
     if !status.success() {
