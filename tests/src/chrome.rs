@@ -36,7 +36,7 @@ impl Chrome {
     /// Starts `driver_path` and the browser at `chrome` (ChromeDriver's choice for `None`).
     pub async fn start_with(chrome: Option<&str>, driver_path: &str) -> Result<Chrome, String> {
         let port = free_port().map_err(|error| error.to_string())?;
-        let driver = tokio::process::Command::new(&driver_path)
+        let driver = tokio::process::Command::new(driver_path)
             .arg(format!("--port={port}"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

@@ -79,7 +79,10 @@ async fn the_first_answer_shows_before_the_wasm_and_the_widget_takes_over_where_
     assert!(!hits.is_empty());
     // And the wasm runs the page from here: hotspots appear on this form.
     eventually("hotspots", || async {
-        in_widget(&browser, "return root.querySelectorAll('.cc-spot').length;").await.as_u64().filter(|spots| *spots > 0)
+        in_widget(&browser, "return root.querySelectorAll('.cc-spot').length;")
+            .await
+            .as_u64()
+            .filter(|spots| *spots > 0)
     })
     .await;
     browser.assert_page_clean().await;
@@ -95,7 +98,11 @@ async fn a_card_clicked_before_the_wasm_opens_once_it_runs_and_escape_closes_bef
     browser.wait_for_cards("the first answer's cards", |titles| !titles.is_empty()).await;
     // Escape closes the first answer and gives focus back to the launcher, as the widget does.
     browser.client.active_element().await.unwrap().send_keys("\u{e00c}").await.unwrap();
-    let closed = in_widget(&browser, "return [!!root.getElementById('cuecard-panel'), root.activeElement && root.activeElement.className];").await;
+    let closed = in_widget(
+        &browser,
+        "return [!!root.getElementById('cuecard-panel'), root.activeElement && root.activeElement.className];",
+    )
+    .await;
     assert_eq!(closed, serde_json::json!([false, "cc-launcher"]));
     browser.click_in_widget(".cc-launcher").await;
     let titles = browser.wait_for_cards("the cards again", |titles| !titles.is_empty()).await;
@@ -121,10 +128,7 @@ async fn a_page_that_never_uses_help_fetches_no_wasm_and_one_small_first_answer(
     // The claims list asks for no hotspots: only reaching for help brings the wasm.
     browser.goto(&stack.page("/claims/")).await;
     browser.wait_for_launcher().await;
-    eventually("the first answer", || async {
-        (fetched(&browser).await.1 == 1).then_some(())
-    })
-    .await;
+    eventually("the first answer", || async { (fetched(&browser).await.1 == 1).then_some(()) }).await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(fetched(&browser).await, (0, 1), "no wasm, one first answer");
     // Using the page (a click outside the widget) changes nothing.
@@ -161,7 +165,8 @@ async fn the_card_in_focus_and_the_panels_scroll_survive_the_hand_over() {
     assert_eq!(before[1], 30, "the panel scrolls in this window");
     stack.release_wasm();
     eventually("the widget taking over", || async {
-        let taken = in_widget(&browser, "return !root.querySelector('.cc-mount').hasAttribute('data-test-before');").await;
+        let taken =
+            in_widget(&browser, "return !root.querySelector('.cc-mount').hasAttribute('data-test-before');").await;
         taken.as_bool().filter(|taken| *taken)
     })
     .await;

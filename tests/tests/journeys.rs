@@ -96,6 +96,35 @@ async fn launcher_shows_the_routes_help_and_a_focused_field_comes_first() {
     assert_eq!(styling, serde_json::json!([1, 0, false]), "one adopted sheet, no style elements or attributes");
 }
 
+/// How many `/v1/help` requests the page made so far.
+async fn help_requests(browser: &Browser) -> u64 {
+    browser
+        .js(r#"return performance.getEntriesByType("resource").filter(function (entry) { return entry.name.indexOf("/v1/help?") >= 0; }).length;"#)
+        .await
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hash_routed_app_gets_the_help_of_its_hash_path_by_route_template() {
+    let stack = Stack::start().await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.page("/")).await;
+    browser.click_in_widget(".cc-launcher").await;
+    browser.wait_for_cards("the home page's help", |titles| !titles.is_empty()).await;
+    // A hash-routed screen, for an approver: the widget follows the hash's path, and the route
+    // template `/approvals/:id` fits it with no route from the app.
+    browser
+        .js("Cuecard('setContext', { roles: ['approver'] }); location.hash = '#/approvals/CLM-1042'; return null;")
+        .await;
+    browser
+        .wait_for_cards("the claim's help", |titles| {
+            titles.iter().any(|title| title == "Reviewing a claim before you decide")
+        })
+        .await;
+    browser.assert_page_clean().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_context_follows_single_page_navigation() {
     let stack = Stack::start().await;
@@ -108,6 +137,14 @@ async fn the_context_follows_single_page_navigation() {
         })
         .await;
 
+    // The widget runs (it took the first answer over), and has asked for this screen's help.
+    eventually("the widget", || async {
+        browser.js("return performance.getEntriesByName('cuecard:ready').length;").await.as_u64().filter(|n| *n > 0)
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let before = help_requests(&browser).await;
+
     // Opening a claim is a pushState; the app then tells the widget the route template.
     browser.click("a.claim-link[data-claim='CLM-1042']").await;
     let titles = browser
@@ -115,6 +152,8 @@ async fn the_context_follows_single_page_navigation() {
             titles.iter().any(|title| title == "Reviewing a claim before you decide")
         })
         .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(help_requests(&browser).await - before, 1, "the navigation and its setContext: one request");
     assert!(!titles.iter().any(|title| title == "Approving claims: how it works"), "{titles:?}");
     let path = browser.js("return location.pathname;").await;
     assert_eq!(path, "/approvals/CLM-1042");

@@ -152,7 +152,10 @@ async fn the_panel_follows_the_host_pages_scheme_not_the_workers_system() {
     let stack = Stack::start().await;
     let browser = Browser::start().await;
     browser
-        .cdp("Emulation.setEmulatedMedia", serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }))
+        .cdp(
+            "Emulation.setEmulatedMedia",
+            serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }),
+        )
         .await;
     browser.goto(&stack.page("/claims/new.html")).await;
     assert_eq!(panel_surface(&browser).await, "rgb(255, 255, 255)", "light app, light panel");

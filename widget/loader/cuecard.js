@@ -32,12 +32,13 @@
   // The first answer (`boot`, with the query it answers), the request for it (`asking`), whether
   // the worker opened the panel, and a click on the panel waiting for the widget.
   var boot = null, asking = null, opened = false, pending = null, themed = false;
-  // Resolves once the page's DOMContentLoaded handlers have run.
-  // (`interactive` comes before the deferred scripts and DOMContentLoaded: navigation timing tells.)
+  // Resolves once the page's DOMContentLoaded handlers have run: the event reaches `window`
+  // after every handler on `document`. (`interactive` comes before the deferred scripts and
+  // DOMContentLoaded: navigation timing tells.)
   var settled = new Promise(function (resolve) {
     var page = w.performance && performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
     if (d.readyState === "loading" || (d.readyState === "interactive" && page && !page.domContentLoadedEventEnd)) {
-      d.addEventListener("DOMContentLoaded", function () { w.setTimeout(resolve, 0); });
+      w.addEventListener("DOMContentLoaded", resolve);
     } else resolve();
   });
   // The last field the worker was in, outside the widget: the context of a first open.
@@ -180,11 +181,12 @@
     return asking;
   }
 
-  // The context changed before the widget runs: the first answer no longer fits.
+  // The context changed before the widget runs: the first answer no longer fits; ask again (an
+  // ask still waiting for the page to settle gives way to this one).
   function stale() {
     if (state === "ready" || !asking) return;
     boot = asking = null;
-    if (opened) ask();
+    ask();
   }
 
   // Keeps what the worker was doing in the widget (focus, typed words, scroll) across a change
@@ -240,7 +242,16 @@
   }
 
   function navigated() {
-    if (state !== "ready") return stale();
+    if (state !== "ready") {
+      // A route and keys told by the app hold until the next navigation, as in the widget.
+      queue.forEach(function (args, at) {
+        var told = args[0] === "setContext" && args[1], kept = {};
+        if (!told) return;
+        for (var name in told) if (name !== "route" && name !== "keys") kept[name] = told[name];
+        queue[at] = ["setContext", kept];
+      });
+      return stale();
+    }
     try { widget.location_changed(); } catch (error) { off(error); }
   }
 
@@ -298,8 +309,6 @@
         view = null;
         state = "ready";
         mark("ready");
-        if (!watching) watchNavigation();
-        watching = true;
         queue.splice(0).forEach(run);
         var click = pending && shadow.querySelector(pending);
         pending = null;
@@ -325,6 +334,8 @@
     } catch (error) {
       return off(error);
     }
+    if (!watching) watchNavigation();
+    watching = true;
     // Before the widget runs: the launcher and the first answer's panel work; any other click
     // in the panel waits for the widget, which gets it once it has taken over.
     shadow.addEventListener("click", function (event) {

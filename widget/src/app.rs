@@ -284,7 +284,6 @@ pub fn follow_context(ui: Ui, settings: Settings, first: Option<(wire::HelpQuery
     }));
 }
 
-
 /// Shows `cards`; the same cards again (a cached answer confirmed) leave the list's elements,
 /// and the worker's focus among them, alone.
 fn show_cards(ui: Ui, cards: Vec<wire::Card>) {
@@ -522,7 +521,9 @@ fn SearchBox(ui: Ui) -> impl IntoView {
     };
     // Words typed before the widget took the page's first answer over are searched at once.
     let typed = ui.words.get_untracked();
-    if ui.search.with_untracked(|search| *search == SearchState::Idle) && typed.trim().chars().count() >= SEARCH_MIN_CHARS {
+    if ui.search.with_untracked(|search| *search == SearchState::Idle)
+        && typed.trim().chars().count() >= SEARCH_MIN_CHARS
+    {
         run_search(ui, typed, generation, 0);
     }
     let on_submit = move |event: web_sys::SubmitEvent| {

@@ -255,6 +255,9 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
+/// A line of the breakdown: its name and where a sample keeps its time.
+type Step = (&'static str, fn(&Sample) -> f64);
+
 fn report(results: &[(Contender, Sample)]) {
     let of = |contender: Contender, field: fn(&Sample) -> f64| {
         median(results.iter().filter(|(who, _)| *who == contender).map(|(_, sample)| field(sample)).collect())
@@ -263,12 +266,20 @@ fn report(results: &[(Contender, Sample)]) {
     let cuecard = of(Contender::Cuecard, |sample| sample.card);
     let driver = of(Contender::DriverJs, |sample| sample.card);
     println!();
-    println!("time to help, Slow 4G + 4x CPU, cache off, cold, {count} interleaved samples each (medians, ms from navigation)");
-    println!("  Cuecard   first card {cuecard:>6.0}   opened again once loaded: {:>4.0} after the click", of(Contender::Cuecard, |sample| sample.again));
-    println!("  driver.js first card {driver:>6.0}   opened again: {:>4.0} after the click", of(Contender::DriverJs, |sample| sample.again));
+    println!(
+        "time to help, Slow 4G + 4x CPU, cache off, cold, {count} interleaved samples each (medians, ms from navigation)"
+    );
+    println!(
+        "  Cuecard   first card {cuecard:>6.0}   opened again once loaded: {:>4.0} after the click",
+        of(Contender::Cuecard, |sample| sample.again)
+    );
+    println!(
+        "  driver.js first card {driver:>6.0}   opened again: {:>4.0} after the click",
+        of(Contender::DriverJs, |sample| sample.again)
+    );
     println!("  Cuecard / driver.js: {:.2}", cuecard / driver);
     println!("where Cuecard's time goes (medians, ms from navigation):");
-    let steps: [(&str, fn(&Sample) -> f64); 9] = [
+    let steps: [Step; 9] = [
         ("loader fetched", |sample| sample.loader),
         ("launcher shown (clicked)", |sample| sample.launcher),
         ("the page's DOMContentLoaded", |sample| sample.dom_content_loaded),
@@ -282,7 +293,11 @@ fn report(results: &[(Contender, Sample)]) {
     for (name, field) in steps {
         println!("  {name:<34} {:>6.0}", of(Contender::Cuecard, field));
     }
-    println!("driver.js: bundle fetched {:.0}, help button shown {:.0}", of(Contender::DriverJs, |sample| sample.loader), of(Contender::DriverJs, |sample| sample.launcher));
+    println!(
+        "driver.js: bundle fetched {:.0}, help button shown {:.0}",
+        of(Contender::DriverJs, |sample| sample.loader),
+        of(Contender::DriverJs, |sample| sample.launcher)
+    );
 }
 
 /// The files of driver.js the comparison page loads.

@@ -156,6 +156,13 @@ pub fn terser(workspace: &Workspace) -> Option<PathBuf> {
     npm_tool(workspace, "terser@5.51.4", ".bin/terser")
 }
 
+/// The TypeScript compiler, which checks the embed's declarations (`widget/loader/cuecard.d.ts`).
+pub fn typescript(workspace: &Workspace) -> anyhow::Result<PathBuf> {
+    npm_tool(workspace, "typescript@5.9.3", "typescript/bin/tsc").ok_or_else(|| {
+        anyhow::anyhow!("the embed's type declarations are checked with TypeScript from npm: install npm")
+    })
+}
+
 /// axe-core, the accessibility rules engine the browser suite runs.
 pub fn axe_core(workspace: &Workspace) -> anyhow::Result<PathBuf> {
     npm_tool(workspace, "axe-core@4.10.3", "axe-core/axe.min.js").ok_or_else(|| {

@@ -38,6 +38,7 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
     widget::build(workspace)?;
     console::build(workspace)?;
     let axe = prerequisites::axe_core(workspace)?.to_string_lossy().into_owned();
+    let tsc = prerequisites::typescript(workspace)?.to_string_lossy().into_owned();
     let chrome = chrome.to_string_lossy().into_owned();
     let chromedriver = chromedriver.to_string_lossy().into_owned();
     let dist = workspace.dist_dir().to_string_lossy().into_owned();
@@ -52,6 +53,7 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
             ("CUECARD_WIDGET_DIR", &dist),
             ("CUECARD_CONSOLE_DIR", &console_dist),
             ("CUECARD_AXE", &axe),
+            ("CUECARD_TSC", &tsc),
         ],
     )?;
     // The API against its own OpenAPI document, bounded in examples and time.

@@ -86,8 +86,7 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<Dist> {
     // `-iit`: loads, stores and divisions are assumed not to trap (Rust never relies on them
     // trapping); `--low-memory-unused`: the first KB is the far end of the stack, which rustc
     // places first. Together about 770 B brotli.
-    let bindgen_wasm =
-        bindgen(workspace, &raw_wasm, &staging, &["-Oz", "--converge", "-iit", "--low-memory-unused"])?;
+    let bindgen_wasm = bindgen(workspace, &raw_wasm, &staging, &["-Oz", "--converge", "-iit", "--low-memory-unused"])?;
 
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&dist)?;

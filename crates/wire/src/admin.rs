@@ -331,7 +331,9 @@ impl WidgetSettings {
             ("font", &self.font),
         ];
         for (property, value) in properties {
-            if let Some(value) = value.as_deref().filter(|value| value.len() <= 100 && !value.contains([';', '{', '}', '<', '\\'])) {
+            if let Some(value) =
+                value.as_deref().filter(|value| value.len() <= 100 && !value.contains([';', '{', '}', '<', '\\']))
+            {
                 theme.push_str(&format!("--cc-{property}:{value};"));
             }
         }

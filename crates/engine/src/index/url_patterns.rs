@@ -227,9 +227,7 @@ impl<Idx: Copy + std::fmt::Debug> PatternSet<Idx> {
     /// Like `intern`, for patterns of literal and `:name` segments only (`None` for others):
     /// route templates, whose other syntax is the app router's, not URLPattern's.
     pub fn intern_segments(&mut self, source: &str) -> Option<u32> {
-        if simple_segments(source).is_none() {
-            return None;
-        }
+        simple_segments(source)?;
         self.intern(source).ok()
     }
 

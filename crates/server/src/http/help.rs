@@ -98,7 +98,8 @@ pub async fn boot(PublicSite(entry): PublicSite, headers: HeaderMap, uri: Uri) -
                 help: help_body,
                 look,
             };
-            let body = bytes::Bytes::from(serde_json::to_vec(&boot).map_err(|error| ApiError::Internal(error.to_string()))?);
+            let body =
+                bytes::Bytes::from(serde_json::to_vec(&boot).map_err(|error| ApiError::Internal(error.to_string()))?);
             let mut hasher = rustc_hash::FxHasher::default();
             body.hash(&mut hasher);
             let answer = Answer {
@@ -116,7 +117,12 @@ pub async fn boot(PublicSite(entry): PublicSite, headers: HeaderMap, uri: Uri) -
 }
 
 /// The answer for a context-shaped query, from the site's cache or computed (and kept).
-fn cached_answer(entry: &SiteEntry, lookup: Lookup, raw_query: &str, now: engine::Timestamp) -> Result<Answer, ApiError> {
+fn cached_answer(
+    entry: &SiteEntry,
+    lookup: Lookup,
+    raw_query: &str,
+    now: engine::Timestamp,
+) -> Result<Answer, ApiError> {
     // The same context (the widget sends it byte for byte the same) gets the answer computed
     // the first time, until content changes or a snippet's time window opens or closes.
     let cache_key: Box<str> = match lookup {
