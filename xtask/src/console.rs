@@ -27,11 +27,13 @@ pub fn build(workspace: &Workspace) -> anyhow::Result<ConsoleDist> {
     }
     let dir = workspace.console_dist_dir();
     let build_key = format!(
-        "{}-{}-{}-{}",
+        "{}-{}-{}-{}-{}",
         short_hash(&std::fs::read(&raw_wasm).context("the console's wasm was not built")?),
         short_hash(style.as_bytes()),
         short_hash(template.as_bytes()),
         short_hash(include_str!("console.rs").as_bytes()),
+        // The bindgen and wasm-opt step is the widget's (`widget::bindgen`).
+        short_hash(include_str!("widget.rs").as_bytes()),
     );
     if let Some(existing) = existing(&dir, &build_key) {
         print_sizes(&existing)?;

@@ -133,6 +133,7 @@ pub fn bindgen(workspace: &Workspace, raw_wasm: &Path, staging: &Path, optimize:
         .with_context(|| format!("wasm-bindgen on {}", raw_wasm.display()))?;
     let stem = raw_wasm.file_stem().context("wasm file name")?.to_string_lossy().into_owned();
     let bindgen_wasm = staging.join(format!("{stem}_bg.wasm"));
+    drop_stream_exports(&bindgen_wasm)?;
     let Some(wasm_opt) = prerequisites::wasm_opt(workspace) else {
         eprintln!("note: wasm-opt not available; {stem}'s wasm is about 1% larger over the wire");
         return Ok(bindgen_wasm);
@@ -170,6 +171,25 @@ function guard(call) {
     };
 }
 "#;
+
+/// Leptos links `wasm-streams` (through `server_fn`), whose `#[wasm_bindgen]` classes
+/// (`IntoUnderlyingSource`, `…Sink`, `…ByteSource`) are exported from every Leptos wasm though
+/// neither app makes a stream. Without their exports, wasm-opt drops their code: about 900 B
+/// brotli of the widget. (The glue keeps its never-called wrapper classes.)
+fn drop_stream_exports(wasm: &Path) -> anyhow::Result<()> {
+    let mut module = walrus::Module::from_file(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let unused: Vec<walrus::ExportId> = module
+        .exports
+        .iter()
+        .filter(|export| export.name.contains("intounderlying"))
+        .map(|export| export.id())
+        .collect();
+    for export in unused {
+        module.exports.delete(export);
+    }
+    module.emit_wasm_file(wasm).with_context(|| format!("writing {}", wasm.display()))?;
+    Ok(())
+}
 
 /// Guards wasm-bindgen's glue so that no fault of the widget reaches the host page: every call
 /// from the browser into the wasm (event listeners, timers, observers, promise callbacks, the
