@@ -79,14 +79,30 @@ async fn fields_with_help_get_markers_that_open_their_snippet_in_place() {
     // Markers come with the widget (loaded when the page is idle), one per field with help.
     let found = eventually("the claim form's hotspots", || async {
         let found = markers(&browser).await;
-        (found.len() >= 10).then_some(found)
+        (found.len() >= 9).then_some(found)
     })
     .await;
     let found_keys = keys(&found);
-    for key in ["claim.date", "claim.amount", "claim.vat-number", "claim.tax", "claim.form", "app.role"] {
+    for key in ["claim.date", "claim.amount", "claim.vat-number", "claim.tax", "app.role"] {
         assert!(found_keys.iter().any(|found| found == key), "no marker for {key}: {found_keys:?}");
     }
+    // The form holds keyed fields: its own key (which has help) gets no marker, as it did not
+    // ask; the tax fieldset asks (`data-hotspot`) and has one.
+    assert!(!found_keys.iter().any(|found| found == "claim.form"), "a container's marker: {found_keys:?}");
     assert_eq!(browser.js(LAYOUT).await, layout_before, "the markers moved nothing on the page");
+
+    // The role switcher's marker covers none of the header's text (the user's name beside it).
+    let role = marker_for(&found, "app.role");
+    let name = field_box(&browser, ".user-chip").await;
+    let (left, right) =
+        (role["left"].as_f64().unwrap(), role["left"].as_f64().unwrap() + role["width"].as_f64().unwrap());
+    let (top, bottom) =
+        (role["top"].as_f64().unwrap(), role["top"].as_f64().unwrap() + role["height"].as_f64().unwrap());
+    let apart = right <= name["left"].as_f64().unwrap()
+        || left >= name["right"].as_f64().unwrap()
+        || bottom <= name["top"].as_f64().unwrap()
+        || top >= name["bottom"].as_f64().unwrap();
+    assert!(apart, "the marker {role} lies on the user's name {name}");
 
     // Beside its field: just right of it, centred on it.
     let amount = marker_for(&found, "claim.amount");
@@ -127,11 +143,22 @@ async fn fields_with_help_get_markers_that_open_their_snippet_in_place() {
     // The keyboard opens one too: Enter on a focused marker.
     browser
         .js(r#"document.querySelector("cuecard-widget").shadowRoot
-                 .querySelector('.cc-spot[data-help-key="claim.form"]').focus();"#)
+                 .querySelector('.cc-spot[data-help-key="claim.tax"]').focus();"#)
         .await;
     browser.client.active_element().await.unwrap().send_keys(ENTER).await.unwrap();
-    let (title, _) = eventually("the form's card", || open_card(&browser)).await;
-    assert_eq!(title, "Checklist before you submit");
+    let (title, _) = eventually("the tax card", || open_card(&browser)).await;
+    assert_eq!(title, "Why we ask for tax details");
+    // It asks whether it helped, as the panel does.
+    let asked = browser
+        .js(r#"return document.querySelector("cuecard-widget").shadowRoot.querySelector(".cc-spot-card .cc-feedback-question").textContent;"#)
+        .await;
+    assert_eq!(asked, "Was this helpful?");
+    browser.click_in_widget(".cc-spot-card .cc-yes").await;
+    let thanked = browser
+        .js(r#"var card = document.querySelector("cuecard-widget").shadowRoot.querySelector(".cc-spot-card");
+               return [card.querySelector(".cc-feedback-question").textContent, card.querySelector(".cc-feedback-buttons").hidden];"#)
+        .await;
+    assert_eq!(thanked, serde_json::json!(["Thank you for telling us.", true]));
     // Going back to work on the page closes it.
     browser.click("#claim-merchant").await;
     eventually("the card to close as focus leaves", || async { open_card(&browser).await.is_none().then_some(()) })
@@ -156,7 +183,9 @@ async fn fields_with_help_get_markers_that_open_their_snippet_in_place() {
             .filter(|stored| stored.event.kind == "snippet_view")
             .filter_map(|stored| stored.event.help_key.clone())
             .collect();
-        (views == ["claim.amount", "claim.form"]).then_some(())
+        let helpful: Vec<_> =
+            events.iter().filter(|stored| stored.event.kind == "feedback").map(|stored| stored.event.helpful).collect();
+        (views == ["claim.amount", "claim.tax"] && helpful == [Some(true)]).then_some(())
     })
     .await;
     browser.assert_page_clean().await;

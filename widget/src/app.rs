@@ -576,6 +576,20 @@ fn SearchResults(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
     }
 }
 
+/// "Was this helpful?" answered for snippet `id` (in the panel or a hotspot's card): an event,
+/// and the page's `feedback` handlers told.
+pub fn send_feedback(ui: Ui, id: i64, helpful: bool, comment: Option<String>) {
+    ui.record(wire::EventKind::Feedback, |event| {
+        event.snippet = Some(id);
+        event.helpful = Some(helpful);
+        event.comment = comment.filter(|text| !text.trim().is_empty());
+    });
+    let detail = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&detail, &"snippet".into(), &wasm_bindgen::JsValue::from_f64(id as f64));
+    let _ = js_sys::Reflect::set(&detail, &"helpful".into(), &wasm_bindgen::JsValue::from_bool(helpful));
+    ui.emit("feedback", &detail);
+}
+
 #[component]
 fn SnippetView(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
     let text = ui.text_now();
@@ -585,15 +599,7 @@ fn SnippetView(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
         let Some(id) = ui.viewing.with_untracked(|viewed| viewed.as_ref().map(|viewed| viewed.id)) else {
             return;
         };
-        ui.record(wire::EventKind::Feedback, |event| {
-            event.snippet = Some(id);
-            event.helpful = Some(helpful);
-            event.comment = text.filter(|text| !text.trim().is_empty());
-        });
-        let detail = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&detail, &"snippet".into(), &wasm_bindgen::JsValue::from_f64(id as f64));
-        let _ = js_sys::Reflect::set(&detail, &"helpful".into(), &wasm_bindgen::JsValue::from_bool(helpful));
-        ui.emit("feedback", &detail);
+        send_feedback(ui, id, helpful, text);
         ui.feedback.set(Feedback::Thanked);
         comment.set(String::new());
         // The focused button is hidden now: keep focus in the panel, not on the page's body.

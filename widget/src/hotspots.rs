@@ -36,6 +36,9 @@ pub struct Hotspots {
     card: HtmlElement,
     title: HtmlElement,
     body: HtmlElement,
+    /// "Was this helpful?", then the thanks; and its Yes/No buttons.
+    question: HtmlElement,
+    answers: HtmlElement,
     /// The marked elements and the card of each, in document order; `reason.target` is the
     /// element's key.
     marked: RefCell<Vec<(Element, wire::Card)>>,
@@ -75,13 +78,37 @@ impl Hotspots {
         let title = element(&document, "h3", "cc-snippet-title")?;
         title.set_id("cuecard-spot-title");
         let body = element(&document, "div", "cc-body")?;
-        for child in [&close, &title, &body] {
+        // Asked like the panel asks, with the panel's words and classes.
+        let question = element(&document, "p", "cc-feedback-question")?;
+        set(&question, "role", "status");
+        let answers = element(&document, "div", "cc-feedback-buttons")?;
+        for (class, word) in [("cc-yes", text.yes), ("cc-no", text.no)] {
+            let answer = element(&document, "button", class)?;
+            set(&answer, "type", "button");
+            answer.set_text_content(Some(word));
+            answers.append_child(&answer).ok()?;
+        }
+        let feedback = element(&document, "div", "cc-feedback")?;
+        feedback.append_child(&question).ok()?;
+        feedback.append_child(&answers).ok()?;
+        for child in [&close, &title, &body, &feedback] {
             card.append_child(child).ok()?;
         }
         root.append_child(&layer).ok()?;
         root.append_child(&card).ok()?;
         container.append_child(&root).ok()?;
-        Some(Hotspots { ui, root, layer, card, title, body, marked: RefCell::default(), open: Cell::new(None) })
+        Some(Hotspots {
+            ui,
+            root,
+            layer,
+            card,
+            title,
+            body,
+            question,
+            answers,
+            marked: RefCell::default(),
+            open: Cell::new(None),
+        })
     }
 
     fn marker(&self, index: usize) -> Option<HtmlElement> {
@@ -143,6 +170,8 @@ impl Hotspots {
         self.title.set_text_content(Some(&card.title));
         // Sanitized on the server when the snippet was written.
         self.body.set_inner_html(&card.html);
+        self.question.set_text_content(Some(self.ui.text_now().was_it_helpful));
+        self.answers.set_hidden(false);
         self.open.set(Some(index));
         if let Some(marker) = self.marker(index) {
             set(&marker, "aria-expanded", "true");
@@ -162,8 +191,10 @@ impl Hotspots {
                 else {
                     return;
                 };
+                let helpful = button.class_name() == "cc-yes";
                 match button.get_attribute("data-index").and_then(|index| index.parse().ok()) {
                     Some(index) => self.toggle(index),
+                    None if helpful || button.class_name() == "cc-no" => self.answer(helpful),
                     None => self.close(true),
                 }
             }
@@ -186,6 +217,17 @@ impl Hotspots {
                 }
             }
         }
+    }
+
+    /// "Was this helpful?" answered for the open snippet: reported as the panel reports it.
+    fn answer(&self, helpful: bool) {
+        let Some(id) = self.open.get().and_then(|index| Some(self.marked.borrow().get(index)?.1.id)) else {
+            return;
+        };
+        crate::app::send_feedback(self.ui, id, helpful, None);
+        self.question.set_text_content(Some(self.ui.text_now().thanks));
+        self.answers.set_hidden(true);
+        let _ = self.card.focus();
     }
 
     /// Closes the open snippet, giving focus back to its marker if asked.
@@ -211,6 +253,19 @@ impl Hotspots {
         let size = |value: Result<JsValue, JsValue>| value.ok().and_then(|value| value.as_f64()).unwrap_or(0.0) as i32;
         let (width, height) = (size(window.inner_width()), size(window.inner_height()));
         let rtl = self.ui.direction() == "rtl";
+        let Some(document) = crate::dom::document() else {
+            return;
+        };
+        // Whether a marker at `left` would lie on nothing but the page behind `element` (its
+        // ancestors' background), not on other content such as text beside it.
+        let free = |left: i32, top: i32, element: &Element| {
+            let hits = document.elements_from_point((left + MARKER / 2) as f32, (top + MARKER / 2) as f32);
+            let first = hits
+                .iter()
+                .filter_map(|hit| hit.dyn_into::<Element>().ok())
+                .find(|hit| hit.local_name() != "cuecard-widget");
+            left >= 0 && left + MARKER <= width && first.is_none_or(|hit| hit.contains(Some(element)))
+        };
         for (index, (element, _)) in self.marked.borrow().iter().enumerate() {
             let Some(marker) = self.marker(index) else {
                 return;
@@ -219,17 +274,20 @@ impl Hotspots {
             let (top, right, bottom) = (rect.top() as i32, rect.right() as i32, rect.bottom() as i32);
             let shown = (rect.width() > 0.0 || rect.height() > 0.0) && bottom > 0 && top < height;
             marker.set_hidden(!shown);
-            // After the element (on its right, or its left in a right-to-left locale), or just
-            // inside its edge when the page has no room there.
-            let left = if rtl {
-                let start = rect.left() as i32;
-                if start - GAP - MARKER >= 0 { start - GAP - MARKER } else { start + GAP }
-            } else if right + GAP + MARKER <= width {
-                right + GAP
+            // After the element (on its right, or its left in a right-to-left locale), else before
+            // it, where that covers none of the page's content; else just inside its own edge.
+            let top = top + (bottom - top - MARKER) / 2;
+            let (start, end) = (rect.left() as i32 - GAP - MARKER, right + GAP);
+            let (after, before) = if rtl { (start, end) } else { (end, start) };
+            let left = if free(after, top, element) {
+                after
+            } else if free(before, top, element) {
+                before
+            } else if rtl {
+                start + MARKER + 2 * GAP
             } else {
                 right - MARKER - GAP
             };
-            let top = top + (bottom - top - MARKER) / 2;
             place(&marker, left, top);
             if self.open.get() == Some(index) {
                 let below = if top + MARKER + GAP + 200 < height { top + MARKER + GAP } else { (top - 208).max(8) };
@@ -257,6 +315,11 @@ fn page_elements() -> Vec<(Element, String)> {
         let Some(element) = list.item(index).and_then(|node| node.dyn_into::<Element>().ok()) else {
             continue;
         };
+        // A container of keyed fields (a whole form) gets a marker only if it asks for one.
+        if element.query_selector("[data-help-key]").ok().flatten().is_some() && !element.has_attribute("data-hotspot")
+        {
+            continue;
+        }
         let attribute = element.get_attribute("data-help-key").unwrap_or_default();
         if let Some(key) = collect_keys([attribute.as_str()], 1).pop() {
             found.push((element, key));
