@@ -169,4 +169,14 @@ async fn the_panel_follows_the_host_pages_scheme_not_the_workers_system() {
     browser.goto(&dark.page("/claims/new.html")).await;
     assert_eq!(panel_surface(&browser).await, "rgb(27, 33, 48)", "dark app, dark panel");
     browser.assert_page_clean().await;
+
+    // A page that declares nothing but is dark (its background) gets a dark panel as well.
+    let dark_background = Stack::start_custom(Vec::new(), |options| {
+        options.head_prefix.push_str("<style>body { background: #14161c !important; color: #eee; }</style>");
+    })
+    .await;
+    let browser = Browser::start().await;
+    browser.goto(&dark_background.page("/claims/new.html")).await;
+    assert_eq!(panel_surface(&browser).await, "rgb(27, 33, 48)", "dark background, dark panel");
+    browser.assert_page_clean().await;
 }

@@ -367,8 +367,20 @@
     // hotspots), so the launcher opens on it at once. The wasm waits for the worker, unless the
     // page wants hotspots (then at idle) or a snippet shown.
     ask();
+    // Once the page's stylesheets are in, its background is known.
+    settled.then(scheme);
     if (queue.some(function (args) { return args[0] === "show"; })) return load();
     if (config.hotspots !== null && !/^(off|false)$/.test(config.hotspots)) idle(load);
+  }
+
+  // A page that declares no colour scheme but is dark (its background) gets a dark panel too;
+  // a declared scheme reaches the widget through CSS (`color-scheme: inherit`).
+  function scheme() {
+    var root = d.documentElement, declared = getComputedStyle(root).colorScheme;
+    if (!host || d.querySelector('meta[name="color-scheme"]') || (declared && declared !== "normal")) return;
+    var rgb = [d.body, root].map(function (element) { return getComputedStyle(element).backgroundColor.match(/[\d.]+/g).map(Number); })
+      .filter(function (rgb) { return rgb[3] !== 0; })[0] || [255, 255, 255];
+    host.style.colorScheme = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] < 128 ? "dark" : "";
   }
 
   // Milestones for the page's own measurements (User Timing): `cuecard:launcher`,
