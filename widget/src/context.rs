@@ -124,12 +124,8 @@ pub fn collect_keys<'a>(attributes: impl IntoIterator<Item = &'a str>, max: usiz
     let mut keys: Vec<String> = Vec::new();
     for attribute in attributes {
         let key = attribute.trim();
-        let well_formed = !key.is_empty()
-            && key.len() <= 128
-            && key
-                .chars()
-                .all(|character| character.is_ascii_alphanumeric() || matches!(character, '.' | '_' | '-' | ':'));
-        if well_formed && !keys.iter().any(|known| known == key) && keys.len() < max {
+        // The service's own rule (`wire::rules`): a malformed key would cost the whole answer.
+        if wire::rules::is_help_key(key) && !keys.iter().any(|known| known == key) && keys.len() < max {
             keys.push(key.to_owned());
         }
     }

@@ -16,7 +16,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlElement, MutationObserver, MutationObserverInit};
 
 /// Most distinct help keys asked about per page.
-pub const PAGE_KEYS_MAX: usize = 64;
+pub const PAGE_KEYS_MAX: usize = wire::rules::KEYS_MAX;
 /// Most keyed elements looked at (and marked) per page, in document order.
 const MARKERS_MAX: u32 = 200;
 /// Marker size and gap from its element, in CSS pixels (as in `style.css`).

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod integral;
+pub mod rules;
 
 use serde::{Deserialize, Serialize};
 

@@ -5,9 +5,9 @@ use super::ApiError;
 use engine::Locale;
 
 pub const PATH_MAX_LEN: usize = 2048;
-/// A focus chain, or for `/v1/hotspots` the distinct keys on a page.
-pub const KEYS_MAX: usize = 64;
-pub const ROLES_MAX: usize = 16;
+/// A focus chain, or for `/v1/hotspots` the distinct keys on a page (the rule the widget applies).
+pub const KEYS_MAX: usize = wire::rules::KEYS_MAX;
+pub const ROLES_MAX: usize = wire::rules::ROLES_MAX;
 
 fn invalid(name: &'static str, error: impl ToString) -> ApiError {
     ApiError::InvalidParameter { name, message: error.to_string() }
@@ -323,6 +323,31 @@ pub fn site_to_wire(site: &store::Site) -> wire::admin::Site {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_wire_rules_the_widget_applies_are_the_engines() {
+        let long = |n: usize| "k".repeat(n);
+        let samples = [
+            "claim.vat-number",
+            "app:role_2",
+            "",
+            " ",
+            "claim vat",
+            "claim/vat",
+            "clé",
+            "a*",
+            "a,b",
+            "é",
+            &long(64),
+            &long(65),
+            &long(128),
+            &long(129),
+        ];
+        for sample in samples {
+            assert_eq!(wire::rules::is_help_key(sample), engine::validate_help_key(sample).is_ok(), "key {sample:?}");
+            assert_eq!(wire::rules::is_role(sample), engine::validate_role(sample).is_ok(), "role {sample:?}");
+        }
+    }
     use engine::{SiteIndex, SiteSettings, Snippet, Status, Target};
 
     #[test]
