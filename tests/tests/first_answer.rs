@@ -24,6 +24,20 @@ async fn fetched(browser: &Browser) -> (u64, u64) {
     (value[0].as_u64().unwrap(), value[1].as_u64().unwrap())
 }
 
+/// Waits until the widget's own views replaced the loader's: one container, not the one the
+/// test marked `data-test-before`.
+async fn taken_over(browser: &Browser) {
+    eventually("the widget taking over", || async {
+        let taken = in_widget(
+            browser,
+            "var mounts = root.querySelectorAll('.cc-mount'); return mounts.length === 1 && !mounts[0].hasAttribute('data-test-before');",
+        )
+        .await;
+        taken.as_bool().filter(|taken| *taken)
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_answer_shows_before_the_wasm_and_the_widget_takes_over_where_the_worker_is() {
     let stack = Stack::start().await;
@@ -50,15 +64,7 @@ async fn the_first_answer_shows_before_the_wasm_and_the_widget_takes_over_where_
 
     stack.release_wasm();
     // The widget's own views replace the loader's: one container, a new one.
-    eventually("the widget taking over", || async {
-        let taken = in_widget(
-            &browser,
-            "var mounts = root.querySelectorAll('.cc-mount'); return mounts.length === 1 && !mounts[0].hasAttribute('data-test-before');",
-        )
-        .await;
-        taken.as_bool().filter(|taken| *taken)
-    })
-    .await;
+    taken_over(&browser).await;
     let kept = in_widget(
         &browser,
         "var input = root.getElementById('cuecard-search');
@@ -164,12 +170,7 @@ async fn the_card_in_focus_and_the_panels_scroll_survive_the_hand_over() {
     .await;
     assert_eq!(before[1], 30, "the panel scrolls in this window");
     stack.release_wasm();
-    eventually("the widget taking over", || async {
-        let taken =
-            in_widget(&browser, "return !root.querySelector('.cc-mount').hasAttribute('data-test-before');").await;
-        taken.as_bool().filter(|taken| *taken)
-    })
-    .await;
+    taken_over(&browser).await;
     let after = in_widget(
         &browser,
         "return [root.activeElement && root.activeElement.getAttribute('data-snippet'), root.getElementById('cuecard-panel').scrollTop];",

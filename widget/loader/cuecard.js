@@ -29,8 +29,8 @@
   };
   // The host, its shadow root and the element holding what the loader shows there.
   var host = null, shadow = null, view = null;
-  // The first answer (`boot`, with the query it answers), the request for it (`asking`), whether
-  // the worker opened the panel, and a click on the panel waiting for the widget.
+  // The first answer (`boot`), the request for it (`asking`), whether the worker opened the
+  // panel, a click on the panel waiting for the widget, and whether the site's theme is in.
   var boot = null, asking = null, opened = false, pending = null, themed = false;
   // Resolves once the page's DOMContentLoaded handlers have run: the event reaches `window`
   // after every handler on `document`. (`interactive` comes before the deferred scripts and
@@ -58,7 +58,7 @@
     try { if (widget) widget.shutdown(); } catch (_) { /* already broken */ }
     try { if (host) host.remove(); } catch (_) { /* nothing left to do */ }
     widget = host = shadow = view = boot = asking = pending = null;
-    opened = false;
+    opened = themed = false;
   }
 
   // A failure: the widget stays off on this page.
@@ -130,18 +130,23 @@
   function context() {
     // A hash-routed app's path is in its hash (`#/claims/42`, `#!/claims/42`).
     var hashed = /^#!?(\/[^?#]*)/.exec(location.hash);
-    var query = { site: config.site, path: hashed ? hashed[1] : location.pathname }, keys = [], roles = null, route = null, locale = null, version = null;
+    var query = { site: config.site, path: hashed ? hashed[1] : location.pathname }, keys = [], found = [], told = [], roles = null, route = null, locale = null, version = null;
     for (var node = field; node && node.getAttribute; node = node.parentElement || (node.getRootNode && node.getRootNode().host)) {
-      var key = (node.getAttribute("data-help-key") || "").trim();
-      if (/^[A-Za-z0-9._:-]{1,128}$/.test(key) && keys.indexOf(key) < 0 && keys.length < 32) keys.push(key);
+      found.push(node.getAttribute("data-help-key") || "");
     }
     queue.forEach(function (args) {
       var set = args[0] === "setContext" && args[1];
       if (!set) return;
+      if (set.keys !== undefined) told = [].concat(set.keys || []).join(",").split(",");
       if (set.route !== undefined) route = set.route || null;
       if (set.roles !== undefined) roles = [].concat(set.roles).join(",") || null;
       if (set.locale !== undefined) locale = set.locale || null;
       if (set.appVersion !== undefined) version = set.appVersion || null;
+    });
+    // Keys the app told (until a navigation), else the last field's; as the widget keeps them.
+    (told.length && told[0] ? told : found).forEach(function (key) {
+      key = key.trim();
+      if (/^[A-Za-z0-9._:-]{1,128}$/.test(key) && keys.indexOf(key) < 0 && keys.length < 32) keys.push(key);
     });
     locale = locale || config.locale || (d.documentElement.getAttribute("lang") || "").trim() || navigator.language;
     [["route", route], ["keys", keys.join(",")], ["roles", roles], ["locale", locale], ["app_version", version]].forEach(function (pair) {
@@ -279,15 +284,17 @@
     state = "loading";
     // The first answer goes first: on a slow phone the wasm's download and compile would hold
     // its painting up.
-    var loaded = glue ? Promise.resolve(glue) : ask().then(function () { return import(base + "__CUECARD_GLUE__"); }).then(function (module) {
-      return module.default({ module_or_path: base + "__CUECARD_WASM__" }).then(function () {
-        // A fault inside the widget (a trap, or an exception escaping it) lands here, not
-        // on the page: the glue guards every call from the browser into the wasm.
-        module.onFault(off);
-        return (glue = module);
-      });
-    });
-    Promise.all([loaded, ask()])
+    ask()
+      .then(function () {
+        return glue || import(base + "__CUECARD_GLUE__").then(function (module) {
+          return module.default({ module_or_path: base + "__CUECARD_WASM__" }).then(function () {
+            // A fault inside the widget (a trap, or an exception escaping it) lands here, not
+            // on the page: the glue guards every call from the browser into the wasm.
+            module.onFault(off);
+            return (glue = module);
+          });
+        });
+      })
       .then(function () {
         if (state !== "loading") return; // shut down while loading
         var shown = view;

@@ -279,7 +279,8 @@ impl Hotspots {
             let top = top + (bottom - top - MARKER) / 2;
             let (start, end) = (rect.left() as i32 - GAP - MARKER, right + GAP);
             let (after, before) = if rtl { (start, end) } else { (end, start) };
-            let left = if free(after, top, element) {
+            // (Hit tests only for markers on screen: scrolling must stay cheap.)
+            let left = if !shown || free(after, top, element) {
                 after
             } else if free(before, top, element) {
                 before

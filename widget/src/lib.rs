@@ -150,7 +150,8 @@ impl Widget {
 /// loader shows there already (the service's rendering of these same views), which the loader
 /// removes once this returns. `config`: `{ site, api, locale, hotspots, emit }` from the script
 /// tag and the loader, `context` (the page's `setContext` arguments so far), `boot` (`{ help, look }`,
-/// the first answer, if it came), `open` and `words` (the panel as the worker left it).
+/// the first answer, if it came), `open` and `words` (the panel as the worker left it) and
+/// `field` (the element the worker was in before reaching for help).
 #[wasm_bindgen]
 pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
     let site = string_field(&config, "site").ok_or("Cuecard: data-site is missing")?;

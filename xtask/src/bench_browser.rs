@@ -9,7 +9,6 @@
 use crate::{Workspace, cargo, prerequisites, run, widget};
 use anyhow::{Context as _, bail};
 use axum::response::IntoResponse;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -298,10 +297,4 @@ fn report(results: &[(Contender, Sample)]) {
         of(Contender::DriverJs, |sample| sample.loader),
         of(Contender::DriverJs, |sample| sample.launcher)
     );
-}
-
-/// The files of driver.js the comparison page loads.
-pub fn driver_js_files(node_modules: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let dist = node_modules.join("driver.js/dist");
-    (dist.join("driver.js.iife.js"), dist.join("driver.css"))
 }

@@ -128,9 +128,10 @@ fn npm_tool(workspace: &Workspace, package: &str, file: &str) -> Option<PathBuf>
 
 /// driver.js from npm (the browser benchmark's comparison): its script and its stylesheet.
 pub fn driver_js(workspace: &Workspace) -> anyhow::Result<(PathBuf, PathBuf)> {
-    npm_tool(workspace, "driver.js@1.8.0", "driver.js/dist/driver.js.iife.js")
+    let script = npm_tool(workspace, "driver.js@1.8.0", "driver.js/dist/driver.js.iife.js")
         .context("the browser benchmark compares with driver.js from npm: npm is needed")?;
-    Ok(crate::bench_browser::driver_js_files(&workspace.tools_dir().join("node_modules")))
+    let style = script.with_file_name("driver.css");
+    Ok((script, style))
 }
 
 /// A working wasm-opt: binaryen from npm, or one on PATH that is recent enough. Debian's

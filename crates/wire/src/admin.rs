@@ -317,9 +317,7 @@ impl WidgetSettings {
         }
         Ok(())
     }
-}
 
-impl WidgetSettings {
     /// What the widget needs of these settings on the page: the theme as CSS custom properties
     /// (checked again here, as they go into a style rule), the launcher's side and text, hotspots.
     pub fn look(&self) -> crate::WidgetLook {

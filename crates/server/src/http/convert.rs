@@ -324,6 +324,8 @@ pub fn site_to_wire(site: &store::Site) -> wire::admin::Site {
 mod tests {
     use super::*;
 
+    use engine::{SiteIndex, SiteSettings, Snippet, Status, Target};
+
     #[test]
     fn the_wire_rules_the_widget_applies_are_the_engines() {
         let long = |n: usize| "k".repeat(n);
@@ -348,7 +350,6 @@ mod tests {
             assert_eq!(wire::rules::is_role(sample), engine::validate_role(sample).is_ok(), "role {sample:?}");
         }
     }
-    use engine::{SiteIndex, SiteSettings, Snippet, Status, Target};
 
     #[test]
     fn prepared_cards_equal_serialized_cards() {
