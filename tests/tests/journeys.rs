@@ -138,10 +138,7 @@ async fn the_context_follows_single_page_navigation() {
         .await;
 
     // The widget runs (it took the first answer over), and has asked for this screen's help.
-    eventually("the widget", || async {
-        browser.js("return performance.getEntriesByName('cuecard:ready').length;").await.as_u64().filter(|n| *n > 0)
-    })
-    .await;
+    browser.wait_for_takeover().await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let before = help_requests(&browser).await;
 

@@ -99,3 +99,68 @@ async fn a_fault_inside_the_widget_switches_it_off_quietly() {
     browser.assert_page_clean().await;
     assert_eq!(browser.page_problems().await["consoleWarnings"].as_array().unwrap().len(), 1, "still one warning");
 }
+
+/// The page's `fetch`, wrapped: `/v1/help` answers pass through `window.alterHelp` (set by the
+/// test) before the widget reads them.
+const ALTER_HELP: &str = r#"
+    var original = window.fetch;
+    window.alterHelp = function (body) { return body; };
+    window.fetch = function (input, init) {
+        var url = typeof input === "string" ? input : input.url;
+        return original.call(window, input, init).then(function (response) {
+            if (url.indexOf("/v1/help?") < 0 || !response.ok) { return response; }
+            return response.json().then(function (body) {
+                return new Response(JSON.stringify(window.alterHelp(body)),
+                    { status: response.status, headers: response.headers });
+            });
+        });
+    };
+    return null;"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_are_read_as_the_wire_types_say() {
+    let stack = Stack::start().await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.page("/claims/new.html")).await;
+    browser.click_in_widget(".cc-launcher").await;
+    browser.wait_for_cards("the form's snippets", |titles| !titles.is_empty()).await;
+    browser.wait_for_takeover().await;
+    browser.js(ALTER_HELP).await;
+
+    // A newer service's answer, with fields this widget does not know (of every JSON kind), and
+    // fields the wire types default: read, the unknown ones skipped.
+    browser
+        .js(r#"window.alterHelp = function (body) {
+                   body.next_page = { cursor: [1, 2.5, null, true, "x"] };
+                   body.snippets.forEach(function (card) {
+                       card.badge = 3.5; card.tags = ["a", { b: null }];
+                       card.reason.weight = -1;
+                   });
+                   delete body.truncated;
+                   return body;
+               }; return null;"#)
+        .await;
+    browser.js("Cuecard('setContext', { route: '/approvals', roles: ['approver'] }); return null;").await;
+    let titles = browser
+        .wait_for_cards("the approvals' snippets", |titles| titles.iter().any(|title| title.contains("pprov")))
+        .await;
+    assert!(titles.len() > 1, "{titles:?}");
+    assert_eq!(status_text(&browser).await, "");
+
+    // An answer that breaks the contract (an id that is not a number) is not shown as help: the
+    // worker reads that help is unavailable, and the page sees no error.
+    browser
+        .js(r#"window.alterHelp = function (body) {
+                   body.snippets.forEach(function (card) { card.id = String(card.id); });
+                   return body;
+               }; return null;"#)
+        .await;
+    browser.js("Cuecard('setContext', { route: '/claims' }); return null;").await;
+    eventually("help unavailable", || async {
+        let text = status_text(&browser).await;
+        text.contains("unavailable").then_some(text)
+    })
+    .await;
+    assert!(browser.card_titles().await.is_empty(), "nothing half-read is shown");
+    browser.assert_page_clean().await;
+}

@@ -1,11 +1,12 @@
 //! Talking to the Cuecard service: every request has a timeout and sends no cookies.
 
+use gloo_net::http::{Request, RequestBuilder};
+use serde::de::DeserializeOwned;
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, RequestCredentials, RequestInit};
+use web_sys::{AbortController, RequestCredentials};
 
 /// How long a help request may take before the widget gives up on it.
 pub const TIMEOUT_MS: i32 = 8_000;
@@ -154,24 +155,25 @@ pub fn query_pairs(query: &wire::HelpQuery) -> Vec<(&'static str, &str)> {
     pairs
 }
 
-/// What a request's answer, parsed, is handed to.
+/// What a request's answer, as the browser parsed it, is handed to.
 type Done = Box<dyn FnOnce(Result<JsValue, FetchError>)>;
 
 /// Sends one request and hands the parsed JSON answer (or the failure) to `done`. Every request
 /// the widget makes goes through here, so the wasm carries one spawned future instead of one per
 /// caller (each costs about a kilobyte of the payload budget).
-fn request(method: &'static str, url: Result<String, FetchError>, body: Option<String>, done: Done) {
-    leptos::task::spawn_local(async move {
-        let answer = match url {
-            Ok(url) => send(method, &url, body.as_deref()).await,
-            Err(error) => Err(error),
-        };
-        done(answer.and_then(|text| js_sys::JSON::parse(&text).map_err(|_| FetchError::Malformed)));
-    });
+fn request(request: RequestBuilder, body: Option<String>, done: Done) {
+    leptos::task::spawn_local(async move { done(send(request, body).await) });
 }
 
+/// The answer read as `T`, the wire type its endpoint promises.
+fn decode<T: DeserializeOwned>(body: Result<JsValue, FetchError>) -> Result<T, FetchError> {
+    crate::decode::from_js(body?).map_err(|_| FetchError::Malformed)
+}
+
+/// A `GET` of `endpoint` with the query pairs (encoded by the browser).
 fn get(api_base: &str, endpoint: &str, pairs: &[(&str, &str)], done: Done) {
-    request("GET", url(api_base, endpoint, pairs), None, done);
+    let url = format!("{}{endpoint}", api_base.trim_end_matches('/'));
+    request(Request::get(&url).query(pairs.iter().copied()), None, done);
 }
 
 /// `GET /v1/help` (the context's snippets, best first) or `GET /v1/hotspots` (the first snippet of
@@ -186,28 +188,20 @@ fn fetch_cards(
         api_base,
         endpoint,
         &query_pairs(query),
-        Box::new(move |body| done(body.and_then(|body| list(&body, "snippets", card_from_js)))),
+        Box::new(move |body| done(decode(body).map(|help: wire::HelpResponse| help.snippets))),
     );
 }
 
 /// `GET /v1/snippets/{id}`: one published snippet, for `Cuecard('show', id)`.
-pub fn fetch_snippet(api_base: &str, site: &str, id: i64, done: impl FnOnce(crate::app::Viewed) + 'static) {
-    let viewed = |body: &JsValue| {
-        Some(crate::app::Viewed {
-            id: field(body, "id").as_f64()? as i64,
-            title: text(body, "title")?,
-            html: text(body, "html")?,
-            moment: wire::Moment::parse(&text(body, "moment")?)?,
-        })
-    };
+pub fn fetch_snippet(api_base: &str, site: &str, id: i64, done: impl FnOnce(wire::SnippetBody) + 'static) {
     let endpoint = format!("/v1/snippets/{id}");
     get(
         api_base,
         &endpoint,
         &[("site", site)],
         Box::new(move |body| {
-            if let Some(viewed) = body.ok().as_ref().and_then(viewed) {
-                done(viewed);
+            if let Ok(snippet) = decode(body) {
+                done(snippet);
             }
         }),
     );
@@ -218,7 +212,7 @@ pub fn fetch_search(
     api_base: &str,
     context: &wire::HelpQuery,
     words: &str,
-    done: impl FnOnce(Result<Vec<Hit>, FetchError>) + 'static,
+    done: impl FnOnce(Result<Vec<wire::SearchHit>, FetchError>) + 'static,
 ) {
     let mut pairs = query_pairs(context);
     pairs.push(("q", words));
@@ -226,199 +220,82 @@ pub fn fetch_search(
         api_base,
         "/v1/search",
         &pairs,
-        Box::new(move |body| done(body.and_then(|body| list(&body, "hits", hit_from_js)))),
+        Box::new(move |body| done(decode(body).map(|found: wire::SearchResponse| found.hits))),
     );
 }
 
-// The browser parses the JSON and these read the few fields the widget uses, so the wasm carries
-// no JSON parser and no serde deserializers (measured: several kilobytes of the payload budget).
-
-fn field(object: &JsValue, name: &str) -> JsValue {
-    js_sys::Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn text(object: &JsValue, name: &str) -> Option<String> {
-    field(object, name).as_string()
-}
-
-fn list<T>(body: &JsValue, name: &str, item: fn(&JsValue) -> Option<T>) -> Result<Vec<T>, FetchError> {
-    let array = field(body, name).dyn_into::<js_sys::Array>().map_err(|_| FetchError::Malformed)?;
-    array.iter().map(|value| item(&value).ok_or(FetchError::Malformed)).collect()
-}
-
-/// The cards of a help answer (`{ snippets: [...] }`) the browser parsed.
-pub fn cards_from_js(help: &JsValue) -> Option<Vec<wire::Card>> {
-    list(help, "snippets", card_from_js).ok()
-}
-
-/// The site's look from a boot answer.
-pub fn look_from_js(look: &JsValue) -> wire::WidgetLook {
-    wire::WidgetLook {
-        left: field(look, "left").is_truthy(),
-        label: text(look, "label"),
-        theme: String::new(),
-        hotspots: field(look, "hotspots").is_truthy(),
-    }
-}
-
-fn reason_from_js(value: &JsValue) -> Option<wire::Reason> {
-    Some(wire::Reason {
-        kind: wire::ReasonKind::parse(&text(value, "kind")?)?,
-        target: text(value, "target"),
-        role: text(value, "role"),
-        locale: text(value, "locale")?,
-    })
-}
-
-fn card_from_js(value: &JsValue) -> Option<wire::Card> {
-    Some(wire::Card {
-        id: field(value, "id").as_f64()? as i64,
-        title: text(value, "title")?,
-        html: text(value, "html")?,
-        moment: wire::Moment::parse(&text(value, "moment")?)?,
-        reason: reason_from_js(&field(value, "reason"))?,
-    })
-}
-
-/// What the widget shows of a search hit (the answer also carries its score and reason).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
-    pub id: i64,
-    pub title: String,
-    pub html: String,
-    /// Escaped text with `<mark>` around the matched words.
-    pub excerpt: String,
-    pub moment: wire::Moment,
-}
-
-fn hit_from_js(value: &JsValue) -> Option<Hit> {
-    Some(Hit {
-        id: field(value, "id").as_f64()? as i64,
-        title: text(value, "title")?,
-        html: text(value, "html")?,
-        excerpt: text(value, "excerpt")?,
-        moment: wire::Moment::parse(&text(value, "moment")?)?,
-    })
+/// The first answer the loader fetched (`GET /v1/boot`, parsed by the browser): its cards and
+/// the site's look. The views rendered on the service stay in the loader.
+pub fn boot_from_js(boot: &JsValue) -> (Option<Vec<wire::Card>>, wire::WidgetLook) {
+    let part = |name: &str| js_sys::Reflect::get(boot, &JsValue::from_str(name)).map_err(|_| FetchError::Malformed);
+    let help: Option<wire::HelpResponse> = decode(part("help")).ok();
+    (help.map(|help| help.snippets), decode(part("look")).unwrap_or_default())
 }
 
 /// `POST /v1/events`, as `text/plain` so the browser sends it without a preflight. Best effort:
 /// a batch that fails is dropped, never retried into a pile.
 pub fn post_events(api_base: &str, site: &str, batch: &wire::EventBatch) {
-    let Ok(text) = js_sys::JSON::stringify(&batch_to_js(batch)) else {
+    let Ok(text) = serde_json::to_string(batch) else {
         return;
     };
-    // A string body goes as `text/plain`, which needs no CORS preflight.
-    request("POST", url(api_base, "/v1/events", &[("site", site)]), Some(text.into()), Box::new(drop));
+    let url = format!("{}/v1/events", api_base.trim_end_matches('/'));
+    request(Request::post(&url).query([("site", site)]), Some(text), Box::new(drop));
 }
 
-/// The batch as a plain JS object for `JSON.stringify`: the browser writes the JSON, so the wasm
-/// carries no serializer (serde's would cost kilobytes for one small shape).
-fn batch_to_js(batch: &wire::EventBatch) -> JsValue {
-    let set = |object: &js_sys::Object, name: &str, value: JsValue| {
-        let _ = js_sys::Reflect::set(object, &JsValue::from_str(name), &value);
-    };
-    let events = js_sys::Array::new();
-    for event in &batch.events {
-        let object = js_sys::Object::new();
-        set(&object, "kind", JsValue::from_str(event.kind.as_str()));
-        let texts = [
-            ("path", &event.path),
-            ("route", &event.route),
-            ("key", &event.key),
-            ("locale", &event.locale),
-            ("query", &event.query),
-            ("comment", &event.comment),
-            ("roles", &event.roles),
-            ("app_version", &event.app_version),
-        ];
-        for (name, value) in texts {
-            if let Some(value) = value {
-                set(&object, name, JsValue::from_str(value));
-            }
-        }
-        if let Some(via) = event.via {
-            set(&object, "via", JsValue::from_str(via.as_str()));
-        }
-        if let Some(snippet) = event.snippet {
-            // Snippet ids are far below 2^53, so a JS number holds them exactly.
-            set(&object, "snippet", JsValue::from_f64(snippet as f64));
-        }
-        if let Some(results) = event.results {
-            set(&object, "results", JsValue::from(results));
-        }
-        if let Some(helpful) = event.helpful {
-            set(&object, "helpful", JsValue::from_bool(helpful));
-        }
-        events.push(&object);
-    }
-    let batch = js_sys::Object::new();
-    set(&batch, "events", events.into());
-    batch.into()
-}
-
-/// `api_base` + `endpoint` with the query pairs, encoded by the browser.
-fn url(api_base: &str, endpoint: &str, pairs: &[(&str, &str)]) -> Result<String, FetchError> {
-    let url = web_sys::Url::new(&format!("{}{endpoint}", api_base.trim_end_matches('/')))
-        .map_err(|_| FetchError::Unreachable)?;
-    let search = url.search_params();
-    for (name, value) in pairs {
-        search.append(name, value);
-    }
-    Ok(url.href())
-}
-
-/// One request without cookies, aborted after [`TIMEOUT_MS`]; the body text of a 2xx answer.
-async fn send(method: &str, url: &str, body: Option<&str>) -> Result<String, FetchError> {
+/// One request without cookies, aborted after [`TIMEOUT_MS`]; the parsed body of a 2xx answer.
+async fn send(request: RequestBuilder, body: Option<String>) -> Result<JsValue, FetchError> {
     let window = web_sys::window().ok_or(FetchError::Unreachable)?;
     let controller = AbortController::new().map_err(|_| FetchError::Unreachable)?;
-    let init = RequestInit::new();
-    init.set_method(method);
-    init.set_credentials(RequestCredentials::Omit);
-    init.set_signal(Some(&controller.signal()));
-    if let Some(body) = body {
-        init.set_body(&JsValue::from_str(body));
-        // Lets a batch sent as the worker leaves the page outlive the page.
-        // (`keepalive` is not in web-sys's stable API; the dictionary takes it as a plain field.)
-        let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
+    let request = request.credentials(RequestCredentials::Omit).abort_signal(Some(&controller.signal()));
+    let request = match body {
+        // A string body goes as `text/plain`, which needs no CORS preflight. `keepalive` lets a
+        // batch sent as the worker leaves the page outlive the page (gloo-net has no setter for
+        // it: the request is copied once with it).
+        Some(body) => {
+            let request = request.body(body).map_err(|_| FetchError::Unreachable)?;
+            let init = web_sys::RequestInit::new();
+            let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
+            web_sys::Request::new_with_request_and_init(&request.into(), &init).map(Request::from).ok()
+        }
+        None => request.build().ok(),
     }
+    .ok_or(FetchError::Unreachable)?;
     let abort = {
         let controller = controller.clone();
         Closure::once(move || controller.abort())
     };
     let timer =
         window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.as_ref().unchecked_ref(), TIMEOUT_MS).ok();
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await;
-    let response: web_sys::Response =
-        response.map_err(|_| FetchError::Unreachable)?.dyn_into().map_err(|_| FetchError::Unreachable)?;
-    let text = if response.ok() || response.status() == 400 {
-        let promise = response.text().map_err(|_| FetchError::Unreachable)?;
-        Some(JsFuture::from(promise).await.map_err(|_| FetchError::Unreachable)?)
-    } else {
-        None
-    };
-    // A context the service refuses (a role with a space, a version that is not semver): the
-    // developer learns which value and why, in the service's own words, in the console.
-    let text = text.filter(|body| {
-        if response.ok() {
-            return true;
-        }
-        web_sys::console::warn_2(&JsValue::from_str("Cuecard: the service refused the context:"), body);
-        false
-    });
+    let answer = answer(request).await;
     if let Some(timer) = timer {
         window.clear_timeout_with_handle(timer);
     }
     drop(abort);
-    match text {
-        Some(text) => text.as_string().ok_or(FetchError::Malformed),
-        None => Err(response
-            .headers()
-            .get("retry-after")
-            .ok()
-            .flatten()
-            .and_then(|seconds| seconds.trim().parse().ok())
-            .map_or(FetchError::Status(response.status()), FetchError::RetryAfter)),
+    answer
+}
+
+/// Sends `request`; the parsed body of a 2xx answer, else why not.
+async fn answer(request: Request) -> Result<JsValue, FetchError> {
+    let response = request.send().await.map_err(|_| FetchError::Unreachable)?;
+    if response.ok() {
+        let text = response.text().await.map_err(|_| FetchError::Unreachable)?;
+        return js_sys::JSON::parse(&text).map_err(|_| FetchError::Malformed);
     }
+    // A context the service refuses (a role with a space, a version that is not semver): the
+    // developer learns which value and why, in the service's own words, in the console.
+    if response.status() == 400
+        && let Ok(text) = response.text().await
+    {
+        web_sys::console::warn_2(
+            &JsValue::from_str("Cuecard: the service refused the context:"),
+            &JsValue::from_str(&text),
+        );
+    }
+    Err(response
+        .headers()
+        .get("retry-after")
+        .and_then(|seconds| seconds.trim().parse().ok())
+        .map_or(FetchError::Status(response.status()), FetchError::RetryAfter))
 }
 
 #[cfg(test)]

@@ -32,9 +32,15 @@ impl From<&wire::Card> for Viewed {
     }
 }
 
-impl From<&api::Hit> for Viewed {
-    fn from(hit: &api::Hit) -> Viewed {
+impl From<&wire::SearchHit> for Viewed {
+    fn from(hit: &wire::SearchHit) -> Viewed {
         Viewed { id: hit.id, title: hit.title.clone(), html: hit.html.clone(), moment: hit.moment }
+    }
+}
+
+impl From<wire::SnippetBody> for Viewed {
+    fn from(snippet: wire::SnippetBody) -> Viewed {
+        Viewed { id: snippet.id, title: snippet.title, html: snippet.html, moment: snippet.moment }
     }
 }
 
@@ -52,7 +58,7 @@ pub enum Feedback {
 pub enum SearchState {
     Idle,
     Searching,
-    Found { words: String, hits: Vec<api::Hit> },
+    Found { words: String, hits: Vec<wire::SearchHit> },
     Failed,
 }
 
@@ -163,6 +169,12 @@ pub fn group_by_moment(cards: &[wire::Card]) -> Vec<(wire::Moment, Vec<wire::Car
     groups
 }
 
+/// No help could be had for a context never seen: say so, and show no other screen's cards.
+fn unavailable(ui: Ui) {
+    ui.cards.set(Vec::new());
+    ui.status.set(Status::Unavailable);
+}
+
 /// Fewest characters worth searching for.
 pub const SEARCH_MIN_CHARS: usize = 2;
 /// Quiet time after a context change before help is asked for it (a navigation and the app's
@@ -219,7 +231,7 @@ pub fn follow_context(ui: Ui, settings: Settings, first: Option<(wire::HelpQuery
         if !help.ready() {
             // The service failed a moment ago: no request until the backoff ends.
             if !has_cached {
-                ui.status.set(Status::Unavailable);
+                unavailable(ui);
             }
             *latest.borrow_mut() = None;
             return;
@@ -238,7 +250,7 @@ pub fn follow_context(ui: Ui, settings: Settings, first: Option<(wire::HelpQuery
                 Err(_) => {
                     // Keep showing what was cached for this context, if anything.
                     if !has_cached {
-                        ui.status.set(Status::Unavailable);
+                        unavailable(ui);
                     }
                     // Let the next open or context change try again.
                     *latest.borrow_mut() = None;

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod app;
 pub mod context;
+pub mod decode;
 mod dom;
 pub mod events;
 pub mod hotspots;
@@ -141,7 +142,7 @@ impl Widget {
                 event.snippet = Some(id);
                 event.via = Some(wire::EventVia::Page);
             });
-            ui.view(viewed);
+            ui.view(viewed.into());
         });
     }
 }
@@ -183,8 +184,7 @@ pub fn mount(shadow: ShadowRoot, config: JsValue) -> Result<Widget, JsValue> {
 
     // The first answer: its cards are this context's until the service says otherwise.
     let boot = field("boot");
-    let first = boot.is_object().then(|| api::cards_from_js(&field_of(&boot, "help"))).flatten();
-    let look = if boot.is_object() { api::look_from_js(&field_of(&boot, "look")) } else { wire::WidgetLook::default() };
+    let (first, look) = api::boot_from_js(&boot);
     ui.left.set(look.left);
     ui.label.set(look.label);
     if let Some(cards) = &first {

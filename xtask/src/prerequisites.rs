@@ -35,10 +35,15 @@ fn install_with_rustup(args: &[&str], what: &str) -> anyhow::Result<()> {
 
 pub fn wasm_target() -> anyhow::Result<()> {
     let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if installed.lines().any(|line| line.trim() == "wasm32-unknown-unknown") {
-        return Ok(());
+    if !installed.lines().any(|line| line.trim() == "wasm32-unknown-unknown") {
+        install_with_rustup(&["target", "add", "wasm32-unknown-unknown"], "the wasm32-unknown-unknown target")?;
     }
-    install_with_rustup(&["target", "add", "wasm32-unknown-unknown"], "the wasm32-unknown-unknown target")
+    // The standard library's source: the wasm builds compile it for size (see `widget::build_wasm`).
+    let components = output("rustup", &["component", "list", "--installed"]).unwrap_or_default();
+    if !components.lines().any(|line| line.trim() == "rust-src") {
+        install_with_rustup(&["component", "add", "rust-src"], "the rust-src component")?;
+    }
+    Ok(())
 }
 
 pub fn rust_components() -> anyhow::Result<()> {

@@ -275,6 +275,14 @@ impl Browser {
         .await;
     }
 
+    /// Waits until the wasm has taken over from the loader (the `cuecard:ready` mark).
+    pub async fn wait_for_takeover(&self) {
+        eventually("the widget to take over", || async {
+            self.js("return performance.getEntriesByName('cuecard:ready').length;").await.as_u64().filter(|n| *n > 0)
+        })
+        .await;
+    }
+
     /// Clicks an element inside the widget's shadow root, waiting for it to exist.
     pub async fn click_in_widget(&self, selector: &str) {
         let selector = selector.to_owned();
