@@ -175,6 +175,11 @@ fn unavailable(ui: Ui) {
     ui.status.set(Status::Unavailable);
 }
 
+/// `wire::rules::SEARCH_MAX_CHARS` and `COMMENT_MAX_CHARS` as the inputs' `maxlength` (written
+/// out: a number attribute costs the wasm half a kilobyte; a test checks they agree).
+const SEARCH_MAXLENGTH: &str = "200";
+const COMMENT_MAXLENGTH: &str = "1000";
+
 /// Fewest characters worth searching for.
 pub const SEARCH_MIN_CHARS: usize = 2;
 /// Quiet time after a context change before help is asked for it (a navigation and the app's
@@ -551,7 +556,7 @@ fn SearchBox(ui: Ui) -> impl IntoView {
                 type="search"
                 autocomplete="off"
                 spellcheck="false"
-                maxlength="200"
+                maxlength=SEARCH_MAXLENGTH
                 prop:value=move || ui.words.get()
                 on:input=on_input
             />
@@ -657,7 +662,7 @@ fn SnippetView(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
                 <textarea
                     class="cc-comment"
                     aria-labelledby="cuecard-feedback-question"
-                    maxlength="1000"
+                    maxlength=COMMENT_MAXLENGTH
                     rows="3"
                     prop:value=move || comment.get()
                     on:input=move |event| comment.set(event_target_value(&event))
@@ -674,6 +679,12 @@ fn SnippetView(ui: Ui, panel: NodeRef<html::Section>) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn input_limits_are_the_wire_rules() {
+        assert_eq!(SEARCH_MAXLENGTH, wire::rules::SEARCH_MAX_CHARS.to_string());
+        assert_eq!(COMMENT_MAXLENGTH, wire::rules::COMMENT_MAX_CHARS.to_string());
+    }
 
     fn card(id: i64, moment: wire::Moment) -> wire::Card {
         wire::Card {

@@ -1,4 +1,4 @@
-//! The rules a context obeys, in one place for both sides: the widget applies them before it
+//! The rules a context (and what a worker types) obeys, in one place for both sides: the widget applies them before it
 //! asks (so it never sends what the service would refuse), the service checks them when it
 //! answers. The OpenAPI patterns on [`crate::HelpQuery`] say the same in regular expressions.
 
@@ -10,6 +10,11 @@ pub const KEYS_MAX: usize = 64;
 pub const ROLE_MAX_LEN: usize = 64;
 /// Most roles in one query.
 pub const ROLES_MAX: usize = 16;
+
+/// Most characters of a search (`/v1/search`'s `q`, a `search` event's `query`).
+pub const SEARCH_MAX_CHARS: usize = 200;
+/// Most characters of a "not helpful" comment.
+pub const COMMENT_MAX_CHARS: usize = 1000;
 
 /// Letters, digits and `.` `_` `-` `:`: what help keys and roles are made of.
 fn is_name(text: &str, max_len: usize) -> bool {

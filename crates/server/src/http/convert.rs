@@ -349,6 +349,7 @@ mod tests {
             assert_eq!(wire::rules::is_help_key(sample), engine::validate_help_key(sample).is_ok(), "key {sample:?}");
             assert_eq!(wire::rules::is_role(sample), engine::validate_role(sample).is_ok(), "role {sample:?}");
         }
+        assert_eq!(wire::rules::SEARCH_MAX_CHARS, engine::search::QUERY_MAX_LEN);
     }
 
     #[test]

@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 
 /// Most events one request may carry; the widget sends fewer.
 pub const BATCH_MAX: usize = 50;
-const QUERY_MAX_CHARS: usize = 200;
-const COMMENT_MAX_CHARS: usize = 1000;
+const QUERY_MAX_CHARS: usize = wire::rules::SEARCH_MAX_CHARS;
+const COMMENT_MAX_CHARS: usize = wire::rules::COMMENT_MAX_CHARS;
 const RESULTS_MAX: u32 = 10_000;
 
 #[utoipa::path(post, path = "/v1/events", tag = "public",
