@@ -280,3 +280,88 @@ async fn the_site_can_turn_hotspots_on_for_pages_that_do_not_ask() {
     assert!(keys(&found).iter().any(|key| key == "claims.filter"), "{found:?}");
     browser.assert_page_clean().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fields_inside_web_components_get_markers() {
+    let stack = Stack::start().await;
+    let browser = Browser::start().await;
+    browser.goto(&stack.page("/claims/new.html")).await;
+    eventually("the claim form's hotspots", || async { (markers(&browser).await.len() >= 10).then_some(()) }).await;
+
+    // A web component (open shadow root) with a keyed field, as a design system would ship one.
+    browser
+        .js(r#"customElements.define("acme-search", class extends HTMLElement {
+                   constructor() {
+                       super();
+                       var root = this.attachShadow({ mode: "open" });
+                       root.innerHTML = '<div id="scroller"><div id="above"></div>' +
+                           '<label>Search claims <input id="inner" data-help-key="claims.filter"></label>' +
+                           '<div id="below"></div></div><div id="more"></div>';
+                       root.getElementById("scroller").style.cssText = "height:80px;overflow:auto";
+                       root.getElementById("above").style.height = "20px";
+                       root.getElementById("below").style.height = "300px";
+                   }
+               });
+               customElements.define("acme-status", class extends HTMLElement {
+                   constructor() {
+                       super();
+                       this.attachShadow({ mode: "open" }).innerHTML =
+                           '<select id="status" data-help-key="claims.status-filter"><option>All</option></select>';
+                   }
+               });
+               var search = document.createElement("acme-search");
+               search.id = "component";
+               search.style.cssText = "display:block;position:fixed;top:320px;left:40px;width:420px;padding:8px;background:#fff";
+               document.body.appendChild(search);
+               return null;"#)
+        .await;
+    let filter = eventually("a marker for the component's field", || async {
+        markers(&browser).await.into_iter().find(|marker| marker["key"] == "claims.filter")
+    })
+    .await;
+    assert_eq!(filter["label"], "Help: Finding a claim quickly");
+    let field = browser
+        .js(r#"var box = document.getElementById("component").shadowRoot.getElementById("inner").getBoundingClientRect();
+               return { right: box.right, top: box.top, bottom: box.bottom };"#)
+        .await;
+    let middle = filter["top"].as_f64().unwrap() + filter["height"].as_f64().unwrap() / 2.0;
+    assert!(filter["left"].as_f64().unwrap() >= field["right"].as_f64().unwrap(), "beside the field: {filter} {field}");
+    assert!(middle > field["top"].as_f64().unwrap() && middle < field["bottom"].as_f64().unwrap(), "{filter} {field}");
+
+    // Scrolling inside the component (its scroll events stay in its shadow tree) moves the marker.
+    browser.js(r#"document.getElementById("component").shadowRoot.getElementById("scroller").scrollTop = 15;"#).await;
+    let before = filter["top"].as_f64().unwrap();
+    eventually("the marker to follow the component's scrolling", || async {
+        let found = markers(&browser).await.into_iter().find(|marker| marker["key"] == "claims.filter");
+        found.filter(|marker| (marker["top"].as_f64().unwrap() - (before - 15.0)).abs() < 1.0)
+    })
+    .await;
+
+    // A component the first one adds later, inside its own shadow root: watched there too.
+    browser
+        .js(r#"document.getElementById("component").shadowRoot.getElementById("more")
+                   .appendChild(document.createElement("acme-status"));
+               return null;"#)
+        .await;
+    eventually("a marker for the nested component's field", || async {
+        markers(&browser).await.into_iter().find(|marker| marker["key"] == "claims.status-filter")
+    })
+    .await;
+
+    // Opening the marker shows the snippet in place, as for any field.
+    browser
+        .js(r#"var root = document.querySelector("cuecard-widget").shadowRoot;
+               root.querySelector('.cc-spot[data-help-key="claims.filter"]').click(); return null;"#)
+        .await;
+    let (title, _) = eventually("the card", || open_card(&browser)).await;
+    assert_eq!(title, "Finding a claim quickly");
+
+    // Removing the component removes its markers.
+    browser.js(r#"document.getElementById("component").remove(); return null;"#).await;
+    eventually("the component's markers to go", || async {
+        let keys = keys(&markers(&browser).await);
+        (!keys.iter().any(|key| key == "claims.filter" || key == "claims.status-filter")).then_some(())
+    })
+    .await;
+    browser.assert_page_clean().await;
+}

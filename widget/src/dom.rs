@@ -19,6 +19,25 @@ pub fn current_path() -> String {
     crate::context::page_path(&location.pathname().unwrap_or_default(), &location.hash().unwrap_or_default())
 }
 
+/// `element`'s parent, or out of a web component's open shadow root, its host.
+pub fn composed_parent(element: &Element) -> Option<Element> {
+    element
+        .parent_element()
+        .or_else(|| element.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok().map(|root| root.host()))
+}
+
+/// Whether `element` is `ancestor` or lies inside it, through open shadow roots too.
+pub fn composed_contains(ancestor: &Element, element: &Element) -> bool {
+    let mut current = Some(element.clone());
+    while let Some(node) = current {
+        if node == *ancestor {
+            return true;
+        }
+        current = composed_parent(&node);
+    }
+    false
+}
+
 /// Help keys of `element` and its ancestors, innermost first.
 pub fn keys_of(element: Option<Element>) -> Vec<String> {
     let mut attributes = Vec::new();
@@ -27,10 +46,7 @@ pub fn keys_of(element: Option<Element>) -> Vec<String> {
         if let Some(key) = node.get_attribute("data-help-key") {
             attributes.push(key);
         }
-        // Out of a web component's open shadow root, on to its host.
-        current = node
-            .parent_element()
-            .or_else(|| node.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok().map(|root| root.host()));
+        current = composed_parent(&node);
     }
     crate::context::collect_keys(attributes.iter().map(String::as_str), crate::context::FOCUS_KEYS_MAX)
 }

@@ -8,12 +8,13 @@
 
 use crate::app::{Settings, Ui};
 use crate::context::collect_keys;
+use crate::dom::composed_contains;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, HtmlElement, MutationObserver, MutationObserverInit};
+use web_sys::{Element, HtmlElement, MutationObserver, MutationObserverInit, ShadowRoot};
 
 /// Most distinct help keys asked about per page.
 pub const PAGE_KEYS_MAX: usize = wire::rules::KEYS_MAX;
@@ -258,13 +259,18 @@ impl Hotspots {
         };
         // Whether a marker at `left` would lie on nothing but the page behind `element` (its
         // ancestors' background), not on other content such as text beside it.
+        // (Asked of the element's own tree: a web component's shadow root sees its own content.)
         let free = |left: i32, top: i32, element: &Element| {
-            let hits = document.elements_from_point((left + MARKER / 2) as f32, (top + MARKER / 2) as f32);
+            let (x, y) = ((left + MARKER / 2) as f32, (top + MARKER / 2) as f32);
+            let hits = match element.get_root_node().dyn_into::<ShadowRoot>() {
+                Ok(root) => root.elements_from_point(x, y),
+                Err(_) => document.elements_from_point(x, y),
+            };
             let first = hits
                 .iter()
                 .filter_map(|hit| hit.dyn_into::<Element>().ok())
                 .find(|hit| hit.local_name() != "cuecard-widget");
-            left >= 0 && left + MARKER <= width && first.is_none_or(|hit| hit.contains(Some(element)))
+            left >= 0 && left + MARKER <= width && first.is_none_or(|hit| composed_contains(&hit, element))
         };
         for (index, (element, _)) in self.marked.borrow().iter().enumerate() {
             let Some(marker) = self.marker(index) else {
@@ -305,28 +311,63 @@ fn place(element: &HtmlElement, left: i32, top: i32) {
     let _ = style.set_property("top", &format!("{top}px"));
 }
 
-/// The page's elements with a well-formed help key, and their keys, in document order.
-fn page_elements() -> Vec<(Element, String)> {
+/// The page's elements with a well-formed help key, and their keys: the document's in document
+/// order, then those inside web components' open shadow roots (which `shadow_roots` finds).
+fn page_elements(roots: &[ShadowRoot]) -> Vec<(Element, String)> {
     let mut found = Vec::new();
-    let Some(list) = crate::dom::document().and_then(|document| document.query_selector_all("[data-help-key]").ok())
-    else {
+    let Some(document) = crate::dom::document() else {
         return found;
     };
-    for index in 0..list.length().min(MARKERS_MAX) {
-        let Some(element) = list.item(index).and_then(|node| node.dyn_into::<Element>().ok()) else {
-            continue;
-        };
-        // A container of keyed fields (a whole form) gets a marker only if it asks for one.
-        if element.query_selector("[data-help-key]").ok().flatten().is_some() && !element.has_attribute("data-hotspot")
-        {
-            continue;
-        }
-        let attribute = element.get_attribute("data-help-key").unwrap_or_default();
-        if let Some(key) = collect_keys([attribute.as_str()], 1).pop() {
-            found.push((element, key));
+    let lists = std::iter::once(document.query_selector_all("[data-help-key]"))
+        .chain(roots.iter().map(|root| root.query_selector_all("[data-help-key]")));
+    for list in lists.filter_map(Result::ok) {
+        for index in 0..list.length() {
+            if found.len() >= MARKERS_MAX as usize {
+                return found;
+            }
+            let Some(element) = list.item(index).and_then(|node| node.dyn_into::<Element>().ok()) else {
+                continue;
+            };
+            // A container of keyed fields (a whole form) gets a marker only if it asks for one.
+            if element.query_selector("[data-help-key]").ok().flatten().is_some()
+                && !element.has_attribute("data-hotspot")
+            {
+                continue;
+            }
+            let attribute = element.get_attribute("data-help-key").unwrap_or_default();
+            if let Some(key) = collect_keys([attribute.as_str()], 1).pop() {
+                found.push((element, key));
+            }
         }
     }
     found
+}
+
+/// The open shadow roots of the page's web components, nested ones too, outermost first (the
+/// widget's own excepted). Every element is asked, since any may host one; a page of a few
+/// thousand elements takes about a millisecond, once per rescan.
+fn shadow_roots() -> Vec<ShadowRoot> {
+    let mut roots: Vec<ShadowRoot> = Vec::new();
+    let Some(document) = crate::dom::document() else {
+        return roots;
+    };
+    let mut next = 0;
+    let mut all = document.query_selector_all("*").ok();
+    while let Some(list) = all {
+        for index in 0..list.length() {
+            let Some(element) = list.item(index).map(JsCast::unchecked_into::<Element>) else {
+                continue;
+            };
+            if let Some(root) = element.shadow_root()
+                && element.local_name() != "cuecard-widget"
+            {
+                roots.push(root);
+            }
+        }
+        all = roots.get(next).and_then(|root| root.query_selector_all("*").ok());
+        next += 1;
+    }
+    roots
 }
 
 /// What the watcher has to do at the next animation frame.
@@ -344,13 +385,46 @@ pub struct Watcher {
     spots: Rc<Hotspots>,
     observer: MutationObserver,
     on_move: Closure<dyn FnMut()>,
+    observing: Rc<RefCell<Option<Observing>>>,
     _on_event: Closure<dyn Fn(web_sys::Event)>,
+}
+
+/// Watching web components' open shadow roots as well as the document: for changes (the
+/// document's observer) and for scrolling inside them (scroll events stay in their shadow tree).
+struct Observing {
+    observer: MutationObserver,
+    options: MutationObserverInit,
+    on_move: js_sys::Function,
+    roots: Vec<ShadowRoot>,
+}
+
+impl Observing {
+    /// Watches `roots` from now on, and no longer the roots no longer among them.
+    fn watch(&mut self, roots: &[ShadowRoot]) {
+        self.roots.retain(|root| {
+            let kept = roots.contains(root);
+            if !kept {
+                let _ = root.remove_event_listener_with_callback_and_bool("scroll", &self.on_move, true);
+            }
+            kept
+        });
+        for root in roots {
+            if !self.roots.contains(root) {
+                let _ = self.observer.observe_with_options(root, &self.options);
+                let _ = root.add_event_listener_with_callback_and_bool("scroll", &self.on_move, true);
+                self.roots.push(root.clone());
+            }
+        }
+    }
 }
 
 impl Watcher {
     /// Stops watching the page and removes the markers.
     pub fn stop(&self) {
         self.observer.disconnect();
+        if let Some(mut observing) = self.observing.borrow_mut().take() {
+            observing.watch(&[]);
+        }
         if let Some(window) = crate::dom::window() {
             let on_move = self.on_move.as_ref().unchecked_ref();
             let _ = window.remove_event_listener_with_callback_and_bool("scroll", on_move, true);
@@ -382,8 +456,20 @@ pub fn watch(ui: Ui, container: &Element, settings: Settings) -> Option<Watcher>
             spots.show(marked);
         }
     };
+    // The shadow roots watched besides the document (the observer and listener are made below).
+    let observing: Rc<RefCell<Option<Observing>>> = Rc::default();
+    let roots = {
+        let observing = observing.clone();
+        move || {
+            let roots = shadow_roots();
+            if let Some(observing) = observing.borrow_mut().as_mut() {
+                observing.watch(&roots);
+            }
+            roots
+        }
+    };
     let rescan = move || {
-        let elements = page_elements();
+        let elements = page_elements(&roots());
         let keys = collect_keys(elements.iter().map(|(_, key)| key.as_str()), PAGE_KEYS_MAX);
         if keys.is_empty() {
             show(elements, &[]);
@@ -407,7 +493,7 @@ pub fn watch(ui: Ui, container: &Element, settings: Settings) -> Option<Watcher>
             }
             *latest.borrow_mut() = None;
             if let Ok(cards) = result {
-                show(page_elements(), &cards);
+                show(page_elements(&shadow_roots()), &cards);
             }
         });
     };
@@ -461,6 +547,13 @@ pub fn watch(ui: Ui, container: &Element, settings: Settings) -> Option<Watcher>
     observer.observe_with_options(&document.document_element()?.into(), &options).ok()?;
 
     let on_move = Closure::<dyn FnMut()>::new(move || schedule(Pending::Move));
+    // The shadow roots of web components, as rescans find them.
+    *observing.borrow_mut() = Some(Observing {
+        observer: observer.clone(),
+        options,
+        on_move: on_move.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+        roots: Vec::new(),
+    });
     let window = crate::dom::window()?;
     // Capture: scrolling any container moves its fields.
     let _ = window.add_event_listener_with_callback_and_bool("scroll", on_move.as_ref().unchecked_ref(), true);
@@ -473,5 +566,5 @@ pub fn watch(ui: Ui, container: &Element, settings: Settings) -> Option<Watcher>
     for name in ["click", "keydown", "focusout"] {
         let _ = spots.root.add_event_listener_with_callback(name, on_event.as_ref().unchecked_ref());
     }
-    Some(Watcher { spots, observer, on_move, _on_event: on_event })
+    Some(Watcher { spots, observer, on_move, observing, _on_event: on_event })
 }
