@@ -344,8 +344,8 @@ fn page_elements(roots: &[ShadowRoot]) -> Vec<(Element, String)> {
 }
 
 /// The open shadow roots of the page's web components, nested ones too, outermost first (the
-/// widget's own excepted). Every element is asked, since any may host one; a page of a few
-/// thousand elements takes about a millisecond, once per rescan.
+/// widget's own excepted). Every element is asked, since any may host one: once per rescan,
+/// which only a change of the page's elements or of the context causes.
 fn shadow_roots() -> Vec<ShadowRoot> {
     let mut roots: Vec<ShadowRoot> = Vec::new();
     let Some(document) = crate::dom::document() else {
