@@ -4,6 +4,7 @@
 
 pub mod keys;
 mod reports;
+mod rows;
 mod sqlite;
 
 pub use keys::Role;

@@ -87,7 +87,12 @@ impl Reports for SqliteStore {
         .await?;
         rows.into_iter()
             .map(|(id, slug, title, moment)| {
-                Ok(SnippetSummary { id, slug, title, moment: engine::Moment::parse(&moment).map_err(super::corrupt)? })
+                Ok(SnippetSummary {
+                    id,
+                    slug,
+                    title,
+                    moment: engine::Moment::parse(&moment).map_err(crate::rows::corrupt)?,
+                })
             })
             .collect()
     }

@@ -1,0 +1,352 @@
+//! The embedded default backend: one SQLite file in WAL mode with foreign keys on.
+//!
+//! `synchronous = NORMAL` in WAL mode keeps every committed transaction across a process crash
+//! (`kill -9`); only an operating-system crash can lose the last commits.
+
+use crate::keys::PresentedKey;
+use crate::rows::*;
+use crate::{
+    ApiKey, CoverageCount, CreatedKey, Error, Event, ImportOptions, ImportReport, Precondition, Result, Revision, Role,
+    Session, Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
+};
+use engine::Locale;
+use engine::render::Renderer;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, Sqlite, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+mod events;
+mod import;
+mod keys;
+mod reports;
+mod snippets;
+
+#[derive(Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    renderer: Renderer,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url` (`sqlite://cuecard.db`), migrates it,
+    /// and re-renders stored HTML if `renderer`'s policy differs from the one it was made with.
+    pub async fn open(url: &str, renderer: Renderer) -> Result<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let store = SqliteStore { pool, renderer };
+        store.fill_missing_text().await?;
+        store.fill_missing_sightings().await?;
+        store.apply_render_policy().await?;
+        Ok(store)
+    }
+
+    /// Snippets with targets written before `snippet_sightings` existed get their row, once.
+    pub(super) async fn fill_missing_sightings(&self) -> Result<()> {
+        let missing: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT t.snippet_id FROM snippet_targets t
+             WHERE NOT EXISTS (SELECT 1 FROM snippet_sightings seen WHERE seen.snippet_id = t.snippet_id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for chunk in missing.chunks(1000) {
+            let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            reports::refresh_snippet_sightings(&mut transaction, chunk).await?;
+            transaction.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Rows written before plain text was stored get it now, once.
+    pub(super) async fn fill_missing_text(&self) -> Result<()> {
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, body_markdown FROM snippets WHERE body_text IS NULL")
+            .fetch_all(&self.pool)
+            .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for (id, markdown) in rows {
+            sqlx::query("UPDATE snippets SET body_text = ? WHERE id = ?")
+                .bind(engine::render::plain_text(&markdown))
+                .bind(id)
+                .execute(&mut *transaction)
+                .await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// When the rendering policy changed (new rules, other image hosts), every snippet's HTML is
+    /// rendered again from its Markdown, in one transaction, and every site's indexes rebuilt.
+    pub(super) async fn apply_render_policy(&self) -> Result<usize> {
+        let fingerprint = self.renderer.fingerprint();
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let stored: Option<(String,)> = sqlx::query_as("SELECT value FROM store_settings WHERE name = 'render_policy'")
+            .fetch_optional(&mut *transaction)
+            .await?;
+        if stored.is_some_and(|(stored,)| stored == fingerprint) {
+            return Ok(0);
+        }
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, body_markdown, body_html FROM snippets").fetch_all(&mut *transaction).await?;
+        let mut changed = 0;
+        for (id, markdown, html) in rows {
+            let rendered = self.renderer.render(&markdown);
+            if rendered != html {
+                sqlx::query("UPDATE snippets SET body_html = ? WHERE id = ?")
+                    .bind(rendered)
+                    .bind(id)
+                    .execute(&mut *transaction)
+                    .await?;
+                changed += 1;
+            }
+        }
+        if changed > 0 {
+            sqlx::query("UPDATE sites SET content_version = content_version + 1").execute(&mut *transaction).await?;
+        }
+        sqlx::query(
+            "INSERT INTO store_settings (name, value) VALUES ('render_policy', ?)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(fingerprint)
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(changed)
+    }
+
+    pub(super) async fn site_by_key(&self, public_key: &str) -> Result<Option<Site>> {
+        let row: Option<SiteRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {SITE_COLUMNS} FROM sites WHERE public_key = ?")))
+                .bind(public_key)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(SiteRow::into_site).transpose()
+    }
+
+    pub(super) async fn site_in(transaction: &mut Transaction<'_, Sqlite>, site_id: i64) -> Result<Site> {
+        let row: Option<SiteRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {SITE_COLUMNS} FROM sites WHERE id = ?")))
+                .bind(site_id)
+                .fetch_optional(&mut **transaction)
+                .await?;
+        row.map(SiteRow::into_site).transpose()?.ok_or(Error::NotFound)
+    }
+
+    pub(super) async fn content_version(&self, site_id: i64) -> Result<i64> {
+        let (version,): (i64,) = sqlx::query_as("SELECT content_version FROM sites WHERE id = ?")
+            .bind(site_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(version)
+    }
+
+    pub(super) async fn bump_content_version(
+        transaction: &mut Transaction<'_, Sqlite>,
+        site_id: i64,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query("UPDATE sites SET content_version = content_version + 1, updated_at = ? WHERE id = ?")
+            .bind(at)
+            .bind(site_id)
+            .execute(&mut **transaction)
+            .await?;
+        Ok(())
+    }
+}
+
+// Each operation is written in the file of its concern (`snippets`, `import`, `keys`, `events`,
+// `reports`) as a method of `SqliteStore` with the trait's name; inherent methods win over the
+// trait's, so these calls are not recursive.
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn put_site(&self, spec: &SiteSpec) -> Result<Site> {
+        spec.validate()?;
+        let at = now();
+        let others: Vec<Locale> =
+            spec.locales.iter().filter(|locale| **locale != spec.default_locale).cloned().collect();
+        sqlx::query(
+            "INSERT INTO sites (public_key, name, origins, default_locale, locales, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (public_key) DO UPDATE SET
+                 name = excluded.name, origins = excluded.origins,
+                 default_locale = excluded.default_locale, locales = excluded.locales,
+                 updated_at = excluded.updated_at, content_version = content_version + 1,
+                 settings_version = settings_version + 1",
+        )
+        .bind(&spec.public_key)
+        .bind(&spec.name)
+        .bind(to_json(&spec.origins))
+        .bind(spec.default_locale.as_str())
+        .bind(locales_to_json(&others))
+        .bind(at)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        self.site_by_key(&spec.public_key).await?.ok_or_else(|| Error::UnknownSite(spec.public_key.clone()))
+    }
+
+    async fn site(&self, public_key: &str) -> Result<Option<Site>> {
+        self.site_by_key(public_key).await
+    }
+
+    async fn sites(&self) -> Result<Vec<Site>> {
+        let rows: Vec<SiteRow> = sqlx::query_as(AssertSqlSafe(format!("SELECT {SITE_COLUMNS} FROM sites ORDER BY id")))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(SiteRow::into_site).collect()
+    }
+
+    async fn update_site(&self, site_id: i64, expected: &Precondition, changes: &SiteChanges) -> Result<Site> {
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let current = Self::site_in(&mut transaction, site_id).await?;
+        if !expected.allows(current.settings_version) {
+            return Err(Error::StaleSite(Box::new(current)));
+        }
+        changes.validate(&current)?;
+        let default_locale = changes.default_locale.clone().unwrap_or_else(|| current.default_locale.clone());
+        let others: Vec<Locale> = changes
+            .locales
+            .as_ref()
+            .unwrap_or(&current.locales)
+            .iter()
+            .filter(|locale| **locale != default_locale)
+            .cloned()
+            .collect();
+        let name = changes.name.as_ref().unwrap_or(&current.name);
+        let origins = changes.origins.as_ref().unwrap_or(&current.origins);
+        let widget_settings = changes.widget_settings.as_ref().unwrap_or(&current.widget_settings);
+        let unchanged = *name == current.name
+            && *origins == current.origins
+            && default_locale == current.default_locale
+            && crate::site_locales(&default_locale, &others) == current.locales
+            && *widget_settings == current.widget_settings;
+        if unchanged {
+            return Ok(current);
+        }
+        sqlx::query(
+            "UPDATE sites SET name = ?, origins = ?, default_locale = ?, locales = ?, widget_settings = ?,
+                 content_version = content_version + 1, settings_version = settings_version + 1, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(name)
+        .bind(to_json(origins))
+        .bind(default_locale.as_str())
+        .bind(locales_to_json(&others))
+        .bind(widget_settings)
+        .bind(now())
+        .bind(site_id)
+        .execute(&mut *transaction)
+        .await?;
+        let updated = Self::site_in(&mut transaction, site_id).await?;
+        transaction.commit().await?;
+        Ok(updated)
+    }
+
+    async fn import(
+        &self,
+        public_key: &str,
+        drafts: Vec<SnippetDraft>,
+        options: ImportOptions,
+    ) -> Result<ImportReport> {
+        Self::import(self, public_key, drafts, options).await
+    }
+
+    async fn servable_snippets(&self, site_id: i64) -> Result<Vec<engine::Snippet>> {
+        Self::servable_snippets(self, site_id).await
+    }
+
+    async fn snippet(&self, site_id: i64, id: i64) -> Result<Option<StoredSnippet>> {
+        Self::snippet(self, site_id, id).await
+    }
+
+    async fn snippets(&self, site_id: i64, filter: &SnippetFilter) -> Result<Vec<StoredSnippet>> {
+        Self::snippets(self, site_id, filter).await
+    }
+
+    async fn create_snippet(&self, site_id: i64, draft: &SnippetDraft, actor: &str) -> Result<StoredSnippet> {
+        Self::create_snippet(self, site_id, draft, actor).await
+    }
+
+    async fn update_snippet(
+        &self,
+        site_id: i64,
+        id: i64,
+        expected: &Precondition,
+        draft: &SnippetDraft,
+        actor: &str,
+    ) -> Result<StoredSnippet> {
+        Self::update_snippet(self, site_id, id, expected, draft, actor).await
+    }
+
+    async fn revisions(&self, site_id: i64, snippet_id: i64) -> Result<Vec<Revision>> {
+        Self::revisions(self, site_id, snippet_id).await
+    }
+
+    async fn create_key(&self, site_id: i64, role: Role, label: &str) -> Result<CreatedKey> {
+        Self::create_key(self, site_id, role, label).await
+    }
+
+    async fn keys(&self, site_id: i64) -> Result<Vec<ApiKey>> {
+        Self::keys(self, site_id).await
+    }
+
+    async fn revoke_key(&self, site_id: i64, key_id: i64) -> Result<ApiKey> {
+        Self::revoke_key(self, site_id, key_id).await
+    }
+
+    async fn rotate_key(&self, site_id: i64, key_id: i64, overlap_secs: i64) -> Result<CreatedKey> {
+        Self::rotate_key(self, site_id, key_id, overlap_secs).await
+    }
+
+    async fn record_events(&self, site_id: i64, events: &[Event]) -> Result<usize> {
+        Self::record_events(self, site_id, events).await
+    }
+
+    async fn record_events_at(&self, site_id: i64, at: i64, events: &[Event]) -> Result<usize> {
+        Self::record_events_at(self, site_id, at, events).await
+    }
+
+    async fn add_coverage(&self, counts: &[CoverageCount]) -> Result<()> {
+        Self::add_coverage(self, counts).await
+    }
+
+    async fn coverage(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<CoverageCount>> {
+        Self::coverage(self, site_id, from_day, to_day).await
+    }
+
+    async fn delete_events_before(&self, before: engine::Timestamp) -> Result<u64> {
+        Self::delete_events_before(self, before).await
+    }
+
+    async fn events(&self, site_id: i64, after: i64, limit: u32) -> Result<Vec<StoredEvent>> {
+        Self::events(self, site_id, after, limit).await
+    }
+
+    async fn authenticate(&self, presented: &PresentedKey) -> Result<Option<ApiKey>> {
+        Self::authenticate(self, presented).await
+    }
+
+    fn render_markdown(&self, markdown: &str) -> String {
+        self.renderer.render(markdown)
+    }
+
+    async fn start_session(&self, key_id: i64, token_hash: &[u8; 32], expires_at: i64) -> Result<Session> {
+        Self::start_session(self, key_id, token_hash, expires_at).await
+    }
+
+    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>> {
+        Self::session(self, token_hash).await
+    }
+
+    async fn end_session(&self, token_hash: &[u8; 32]) -> Result<bool> {
+        Self::end_session(self, token_hash).await
+    }
+}
