@@ -129,6 +129,12 @@ pub struct ServeConfig {
     #[arg(long, env = "CUECARD_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
     pub session_hours: u64,
 
+    /// Most events waiting to be stored at once; beyond it `POST /v1/events` answers 503 with
+    /// `Retry-After` (each waiting event holds about 300 bytes).
+    #[arg(long, env = "CUECARD_EVENTS_QUEUE", default_value_t = server_events_queue_default(),
+        value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub events_queue: u64,
+
     /// How often to look for content changed by another process (seconds).
     #[arg(long, env = "CUECARD_REFRESH_SECS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub refresh_secs: u64,
@@ -322,4 +328,8 @@ pub struct SitePut {
     /// A further locale authors write in (`de`); repeat for several.
     #[arg(long = "locale")]
     pub locales: Vec<String>,
+}
+
+const fn server_events_queue_default() -> u64 {
+    crate::ingest::Ingest::DEFAULT_CAPACITY as u64
 }

@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod http;
 pub mod import;
 pub mod indexes;
+pub mod ingest;
 pub mod metrics;
 pub mod reports;
 pub mod serve;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub coverage: Arc<coverage::Coverage>,
     /// Closed days of the insights rollups, kept in memory for the reports.
     pub rollups: Arc<reports::rollups::Rollups>,
+    /// Accepted events, queued and written in batches.
+    pub ingest: Arc<ingest::Ingest>,
 }
 
 impl AppState {
@@ -45,7 +48,14 @@ impl AppState {
     async fn load_with(store: Arc<dyn Store>, readiness: SearchReadiness) -> Result<AppState, RefreshError> {
         let indexes = Arc::new(Indexes::default());
         indexes.refresh(store.as_ref(), readiness).await?;
-        Ok(AppState { store, indexes, coverage: Arc::default(), rollups: Arc::default() })
+        let ingest = Arc::new(ingest::Ingest::start(store.clone(), ingest::Ingest::DEFAULT_CAPACITY));
+        Ok(AppState { store, indexes, coverage: Arc::default(), rollups: Arc::default(), ingest })
+    }
+
+    /// Bounds the event queue at `capacity` events (`--events-queue`).
+    pub fn with_events_queue(mut self, capacity: usize) -> AppState {
+        self.ingest = Arc::new(ingest::Ingest::start(self.store.clone(), capacity));
+        self
     }
 
     /// An admin write changed content: this instance serves it before the write is answered,

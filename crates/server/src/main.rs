@@ -56,7 +56,10 @@ async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> anyhow::Result<()>
     if !config.widget_dir.join("cuecard.js").is_file() {
         tracing::warn!(dir = %config.widget_dir.display(), "no built widget here; /widget/ will answer 404 (build it with `cargo xtask widget`)");
     }
-    let state = AppState::load_serving_first(store).await.context("loading site indexes")?;
+    let state = AppState::load_serving_first(store)
+        .await
+        .context("loading site indexes")?
+        .with_events_queue(usize::try_from(config.events_queue).unwrap_or(usize::MAX));
     state.coverage.set_enabled(config.coverage_counters);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -734,3 +734,89 @@ async fn coverage_counts_templates_and_keys_never_paths() {
     let approvals = approvals.iter().find(|count| count.place == "/approvals/:id").unwrap();
     assert_eq!((approvals.seen, approvals.helped), (2, 2));
 }
+
+#[tokio::test]
+async fn a_full_event_queue_answers_503_and_loses_nothing_it_acknowledged() {
+    use sqlx::Connection as _;
+    let harness = harness().await;
+    let site = harness.state.store.site("pk_test_acme").await.unwrap().unwrap();
+    // A queue of one event, in front of a database another process holds the write lock of.
+    let state = harness.state.clone().with_events_queue(1);
+    let options = RouterOptions {
+        widget_dir: harness._directory.path().join("widget"),
+        console_dir: harness._directory.path().join("console"),
+        session_length: Duration::from_secs(3600),
+        request_timeout: Duration::from_secs(30),
+        public_limits: None,
+        metrics: true,
+    };
+    let app = router(state.clone(), options);
+    let url = format!("sqlite://{}", harness._directory.path().join("api.db").display());
+    let mut other = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+
+    let post = |query: &str| {
+        let batch = serde_json::json!({"events": [{"kind": "search", "query": query, "results": 1}]});
+        Request::post("/v1/events?site=pk_test_acme")
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(batch.to_string()))
+            .unwrap()
+    };
+    let first = tokio::spawn({
+        let app = app.clone();
+        let request = post("waits");
+        async move { send(&app, request).await }
+    });
+    for _ in 0..200 {
+        if state.ingest.queued() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(state.ingest.queued(), 1, "the first batch waits for the database");
+
+    // The queue is full: refused at once, with when to come back.
+    let (status, headers, body) = send(&app, post("refused")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "busy");
+    assert_eq!(headers[header::RETRY_AFTER], "1");
+
+    // The database frees up: the waiting batch is stored, then acknowledged.
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    let (status, _, body) = first.await.unwrap();
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    assert_eq!(body["accepted"], 1);
+    let stored = harness.state.store.events(site.id, 0, 10).await.unwrap();
+    let queries: Vec<_> = stored.iter().map(|event| event.event.query.clone().unwrap_or_default()).collect();
+    assert_eq!(queries, ["waits"], "what was acknowledged is there, what was refused is not");
+    assert_eq!(state.ingest.queued(), 0);
+}
+
+#[tokio::test]
+async fn concurrent_event_batches_are_each_stored_once_and_acknowledged() {
+    let harness = harness().await;
+    let site = harness.state.store.site("pk_test_acme").await.unwrap().unwrap();
+    let requests = (0..40).map(|n| {
+        let app = harness.app.clone();
+        let events: Vec<_> =
+            (0..5).map(|k| serde_json::json!({"kind": "search", "query": format!("q{n}-{k}"), "results": 1})).collect();
+        let request = Request::post("/v1/events?site=pk_test_acme")
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(serde_json::json!({ "events": events }).to_string()))
+            .unwrap();
+        tokio::spawn(async move { send(&app, request).await })
+    });
+    for request in requests.collect::<Vec<_>>() {
+        let (status, _, body) = request.await.unwrap();
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        assert_eq!(body["accepted"], 5);
+    }
+    let stored = harness.state.store.events(site.id, 0, 1000).await.unwrap();
+    let mut queries: Vec<_> = stored.iter().filter_map(|event| event.event.query.clone()).collect();
+    queries.sort();
+    queries.dedup();
+    assert_eq!(queries.len(), 200, "every acknowledged event once");
+    assert_eq!(stored.len(), 200);
+}

@@ -380,6 +380,15 @@ pub struct Event {
     pub specific: Option<bool>,
 }
 
+/// The events one request brought: one site's, at one time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventBatch {
+    pub site_id: i64,
+    /// When they were received (unix seconds).
+    pub at: Timestamp,
+    pub events: Vec<Event>,
+}
+
 /// Search words as reports group them: lower case, single spaces.
 pub fn normalize_query(query: &str) -> String {
     query.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ")
@@ -453,6 +462,10 @@ pub trait Store: Reports + Send + Sync + 'static {
 
     /// Appends events as if they happened at `at` (unix seconds): for synthetic demo traffic.
     async fn record_events_at(&self, site_id: i64, at: Timestamp, events: &[Event]) -> Result<usize>;
+
+    /// Appends several requests' events (of any sites) in one transaction: all or none. Returns
+    /// how many.
+    async fn record_event_batches(&self, batches: &[EventBatch]) -> Result<usize>;
 
     /// Adds counts to the coverage counters (one transaction, however many rows).
     async fn add_coverage(&self, counts: &[CoverageCount]) -> Result<()>;

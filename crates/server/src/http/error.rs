@@ -39,6 +39,7 @@ pub const ERROR_CODES: &[(&str, u16)] = &[
     ("headers_too_large", 431),
     ("internal", 500),
     ("search_warming_up", 503),
+    ("busy", 503),
 ];
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -95,6 +96,8 @@ pub enum ApiError {
     HeadersTooLarge,
     #[error("too many requests; retry in {0} s")]
     RateLimited(u64),
+    #[error("the service is storing a burst of events; try again in a moment")]
+    Busy,
     #[error("internal error")]
     Internal(String),
 }
@@ -111,6 +114,7 @@ impl ApiError {
             ApiError::OriginNotAllowed(_) => (StatusCode::FORBIDDEN, "origin_not_allowed"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::SearchWarmingUp => (StatusCode::SERVICE_UNAVAILABLE, "search_warming_up"),
+            ApiError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::MissingKey => (StatusCode::UNAUTHORIZED, "missing_key"),
             ApiError::InvalidKey(_) => (StatusCode::UNAUTHORIZED, "invalid_key"),
             ApiError::SessionEnded => (StatusCode::UNAUTHORIZED, "session_ended"),
@@ -162,7 +166,7 @@ impl IntoResponse for ApiError {
                 let etag = super::version_etag(body.current.version);
                 (status, [(axum::http::header::ETAG, etag)], axum::Json(body)).into_response()
             }
-            ApiError::SearchWarmingUp => {
+            ApiError::SearchWarmingUp | ApiError::Busy => {
                 let mut response = error_response(status, code, message);
                 response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
                 response
@@ -255,6 +259,7 @@ mod tests {
             ApiError::OriginNotAllowed(String::new()),
             ApiError::NotFound,
             ApiError::SearchWarmingUp,
+            ApiError::Busy,
             ApiError::MissingKey,
             ApiError::InvalidKey(String::new()),
             ApiError::Forbidden(store::Role::Owner),

@@ -25,7 +25,8 @@ const RESULTS_MAX: u32 = 10_000;
     params(("site" = String, Query, description = "Public site key", min_length = 1, max_length = 64, pattern = r"^pk_[A-Za-z0-9_]{3,61}$")),
     request_body = wire::EventBatch,
     responses((status = 202, body = wire::EventsAccepted), (status = 400, body = wire::ErrorBody),
-        (status = 422, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody)))]
+        (status = 422, body = wire::ErrorBody), (status = 429, body = wire::ErrorBody),
+        (status = 503, body = wire::ErrorBody, description = "The event queue is full; `Retry-After` says when to try again")))]
 pub async fn record(
     State(state): State<AppState>,
     PublicSite(entry): PublicSite,
@@ -65,7 +66,12 @@ async fn accept(state: &AppState, entry: &SiteEntry, headers: &HeaderMap, body: 
             to_store(entry, event, now).map_err(|message| ApiError::Validation(format!("event {position}: {message}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let stored = state.store.record_events(entry.site.id, &events).await?;
+    let batch = store::EventBatch { site_id: entry.site.id, at: now, events };
+    let stored = state.ingest.record(batch).await.map_err(|error| match error {
+        crate::ingest::IngestError::Full => ApiError::Busy,
+        crate::ingest::IngestError::Store(error) => ApiError::from(error),
+        crate::ingest::IngestError::Stopped => ApiError::Internal(error.to_string()),
+    })?;
     Ok(u32::try_from(stored).unwrap_or(u32::MAX))
 }
 

@@ -3,7 +3,7 @@
 use super::{SqliteStore, reports};
 use crate::rows::*;
 use crate::*;
-use sqlx::{FromRow, QueryBuilder, Sqlite};
+use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
 use std::collections::HashMap;
 
 /// One row of `event_days`: kind, place, help key, roles, locale, app version, snippet (or -1),
@@ -16,6 +16,35 @@ impl SqliteStore {
     }
 
     pub(super) async fn record_events_at(&self, site_id: i64, at: i64, events: &[Event]) -> Result<usize> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let stored = Self::record_in(&mut transaction, site_id, at, events).await?;
+        transaction.commit().await?;
+        Ok(stored)
+    }
+
+    pub(super) async fn record_event_batches(&self, batches: &[EventBatch]) -> Result<usize> {
+        if batches.iter().all(|batch| batch.events.is_empty()) {
+            return Ok(0);
+        }
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut stored = 0;
+        for batch in batches {
+            stored += Self::record_in(&mut transaction, batch.site_id, batch.at, &batch.events).await?;
+        }
+        transaction.commit().await?;
+        Ok(stored)
+    }
+
+    /// Appends `events` of `site_id` at `at`, and their rollups, in `transaction`.
+    async fn record_in(
+        transaction: &mut Transaction<'_, Sqlite>,
+        site_id: i64,
+        at: i64,
+        events: &[Event],
+    ) -> Result<usize> {
         if events.is_empty() {
             return Ok(0);
         }
@@ -51,7 +80,6 @@ impl SqliteStore {
                 entry.2 += viewed;
             }
         }
-        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         // Many rows per statement (15 values each, well under SQLite's limit of variables).
         for chunk in events.chunks(500) {
             let mut insert = QueryBuilder::<Sqlite>::new(
@@ -75,7 +103,7 @@ impl SqliteStore {
                     .push_bind(event.specific)
                     .push_bind(at);
             });
-            insert.build().execute(&mut *transaction).await?;
+            insert.build().execute(&mut **transaction).await?;
         }
         // The rollups, in the same transaction: reports never disagree with the events.
         let rollup: Vec<_> = rollup.iter().collect();
@@ -104,7 +132,7 @@ impl SqliteStore {
                 " ON CONFLICT (site_id, day, kind, place, help_key, roles, locale, app_version, snippet_id, via,
                      helpful, specific) DO UPDATE SET count = count + excluded.count",
             );
-            upsert.build().execute(&mut *transaction).await?;
+            upsert.build().execute(&mut **transaction).await?;
         }
         let searched: Vec<_> = searched.into_iter().collect();
         for chunk in searched.chunks(500) {
@@ -122,9 +150,8 @@ impl SqliteStore {
                 " ON CONFLICT (site_id, day, query) DO UPDATE SET searches = searches + excluded.searches,
                      empty = empty + excluded.empty, viewed = viewed + excluded.viewed",
             );
-            upsert.build().execute(&mut *transaction).await?;
+            upsert.build().execute(&mut **transaction).await?;
         }
-        transaction.commit().await?;
         Ok(events.len())
     }
 

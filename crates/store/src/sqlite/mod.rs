@@ -6,8 +6,9 @@
 use crate::keys::PresentedKey;
 use crate::rows::*;
 use crate::{
-    ApiKey, CoverageCount, CreatedKey, Error, Event, ImportOptions, ImportReport, Precondition, Result, Revision, Role,
-    Session, Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
+    ApiKey, CoverageCount, CreatedKey, Error, Event, EventBatch, ImportOptions, ImportReport, Precondition, Result,
+    Revision, Role, Session, Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent,
+    StoredSnippet,
 };
 use engine::Locale;
 use engine::render::Renderer;
@@ -312,6 +313,10 @@ impl Store for SqliteStore {
 
     async fn record_events_at(&self, site_id: i64, at: i64, events: &[Event]) -> Result<usize> {
         Self::record_events_at(self, site_id, at, events).await
+    }
+
+    async fn record_event_batches(&self, batches: &[EventBatch]) -> Result<usize> {
+        Self::record_event_batches(self, batches).await
     }
 
     async fn add_coverage(&self, counts: &[CoverageCount]) -> Result<()> {
