@@ -41,7 +41,9 @@ fn describe() {
     );
     metrics::describe_counter!("cuecard_index_rebuilds_total", "Site indexes rebuilt");
     metrics::describe_histogram!("cuecard_index_rebuild_seconds", "Time to rebuild one site's indexes");
-    metrics::describe_counter!("cuecard_events_total", "Widget events, by outcome (accepted, refused)");
+    metrics::describe_counter!("cuecard_events_total", "Widget events, by outcome (accepted, refused, shed)");
+    metrics::describe_gauge!("cuecard_events_queued", "Widget events waiting to be stored");
+    metrics::describe_counter!("cuecard_event_writes_total", "Transactions that stored queued widget events");
     metrics::describe_counter!("cuecard_database_errors_total", "Database errors seen by the service");
     metrics::describe_counter!("cuecard_rate_limited_total", "Public requests refused by the rate limit");
     metrics::describe_gauge!("cuecard_connections_open", "Client connections open");
