@@ -29,6 +29,9 @@ pub struct Config {
 pub enum Command {
     /// Serve the API and the widget's assets.
     Serve(ServeConfig),
+    /// Bring the database's schema up to this release and exit (every command does this first;
+    /// run it alone before starting several instances of a new release).
+    Migrate,
     /// Load a folder of Markdown snippets (with YAML front matter) into a site.
     Import(ImportConfig),
     /// Write a site's snippets as Markdown files that `import` reads back to the same content.

@@ -30,6 +30,10 @@ async fn run() -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     match config.command {
         Command::Serve(serve_config) => serve(serve_config, store).await,
+        Command::Migrate => {
+            println!("database schema at migration {}", store.schema_version().await?);
+            Ok(())
+        }
         Command::Import(import_config) => import_dir(import_config, store.as_ref()).await,
         Command::Site(SiteCommand::Put(site)) => put_site(site, store.as_ref()).await,
         Command::Export(export_config) => export_dir(export_config, store.as_ref()).await,

@@ -1,20 +1,14 @@
 //! The `cuecard` binary as an operator runs it: site and import commands, then `serve` on a
 //! real socket, stopped by a signal like Ctrl-C.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn cuecard(database_url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cuecard"))
-        .args(args)
-        .env("CUECARD_DATABASE_URL", database_url)
-        .env("CUECARD_LOG", "warn")
-        .output()
-        .unwrap()
-}
+use support::{cuecard, serve_with};
 
 /// One HTTP/1.1 GET over a plain socket; returns (status line, body).
 fn http_get(address: &str, path: &str) -> (String, String) {
@@ -53,6 +47,7 @@ fn every_command_has_help() {
         &["report", "--help"],
         &["check", "--help"],
         &["seed-demo-traffic", "--help"],
+        &["migrate", "--help"],
     ] {
         let output = cuecard("sqlite::memory:", args);
         assert!(output.status.success(), "{args:?}");
@@ -189,19 +184,7 @@ fn import_then_serve_then_stop_on_signal() {
 
 /// Starts `cuecard serve` on a free port; returns the child and its address.
 fn serve(database_url: &str, log: &str, stderr: Stdio) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cuecard"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("CUECARD_DATABASE_URL", database_url)
-        .env("CUECARD_LOG", log)
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let address = line.trim().rsplit("http://").next().unwrap().to_owned();
-    (child, address)
+    serve_with(database_url, log, stderr, &[])
 }
 
 fn stop(mut child: std::process::Child) {
@@ -368,4 +351,17 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     files.sort();
     files
+}
+
+#[test]
+fn migrate_brings_the_schema_up_and_says_to_which_migration() {
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("migrate.db").display());
+    let output = cuecard(&url, &["migrate"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let version: i64 = text.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(text.starts_with("database schema at migration ") && version >= 10, "{text}");
+    // Again: nothing to do, the same answer.
+    assert_eq!(String::from_utf8(cuecard(&url, &["migrate"]).stdout).unwrap(), text);
 }

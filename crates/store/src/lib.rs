@@ -40,6 +40,13 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A newer release migrated the database past what this binary knows: running on would
+    /// read and write a schema it does not understand.
+    #[error(
+        "the database has migration {applied}, which this cuecard does not know (it knows migrations up to \
+         {known}): a newer release upgraded it; run that release or a later one"
+    )]
+    NewerDatabase { applied: i64, known: i64 },
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
@@ -404,6 +411,9 @@ pub struct StoredEvent {
 /// Persistence of sites, snippets and keys. Every method is one transaction.
 #[async_trait::async_trait]
 pub trait Store: Reports + Send + Sync + 'static {
+    /// The latest migration applied to the database (opening a store applies this release's).
+    async fn schema_version(&self) -> Result<i64>;
+
     /// Creates the site or updates it in place, by public key.
     async fn put_site(&self, spec: &SiteSpec) -> Result<Site>;
 

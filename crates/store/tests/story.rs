@@ -364,3 +364,31 @@ async fn stale_help_follows_what_pages_show_for_every_kind_of_target() {
     let stale = store.stale_targets(site.id, Some(10), &versions, 100, 0).await.unwrap().1;
     assert_eq!(stale.iter().map(|row| row.snippet_id).collect::<Vec<_>>(), [id("old-form").await]);
 }
+
+#[tokio::test]
+async fn a_database_a_newer_release_migrated_is_refused_with_a_clear_message() {
+    use sqlx::Connection as _;
+    let directory = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", directory.path().join("newer.db").display());
+    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+    let known = store.schema_version().await.unwrap();
+    assert!(known >= 10, "{known}");
+    drop(store);
+    // A later release applied one more migration.
+    let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (?, 'from the future', TRUE, x'00', 1)",
+    )
+    .bind(known + 1)
+    .execute(&mut connection)
+    .await
+    .unwrap();
+    connection.close().await.unwrap();
+    let error = SqliteStore::open(&url, Renderer::default()).await.unwrap_err();
+    assert!(
+        matches!(error, Error::NewerDatabase { applied, known: k } if applied == known + 1 && k == known),
+        "{error}"
+    );
+    assert!(error.to_string().contains("a newer release upgraded it"), "{error}");
+}

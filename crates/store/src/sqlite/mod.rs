@@ -23,6 +23,19 @@ mod keys;
 mod reports;
 mod snippets;
 
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Brings the schema up to this binary's migrations; refuses a database a newer release migrated.
+async fn migrate(pool: &SqlitePool) -> Result<()> {
+    MIGRATOR.run(pool).await.map_err(|error| match error {
+        sqlx::migrate::MigrateError::VersionMissing(applied) => Error::NewerDatabase {
+            applied,
+            known: MIGRATOR.iter().map(|migration| migration.version).max().unwrap_or(0),
+        },
+        other => Error::Migration(other),
+    })
+}
+
 #[derive(Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -40,12 +53,19 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        migrate(&pool).await?;
         let store = SqliteStore { pool, renderer };
         store.fill_missing_text().await?;
         store.fill_missing_sightings().await?;
         store.apply_render_policy().await?;
         Ok(store)
+    }
+
+    /// The latest migration applied to the database.
+    pub async fn schema_version(&self) -> Result<i64> {
+        let (version,): (Option<i64>,) =
+            sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await?;
+        Ok(version.unwrap_or(0))
     }
 
     /// Snippets with targets written before `snippet_sightings` existed get their row, once.
@@ -168,6 +188,10 @@ impl SqliteStore {
 // trait's, so these calls are not recursive.
 #[async_trait::async_trait]
 impl Store for SqliteStore {
+    async fn schema_version(&self) -> Result<i64> {
+        Self::schema_version(self).await
+    }
+
     async fn put_site(&self, spec: &SiteSpec) -> Result<Site> {
         spec.validate()?;
         let at = now();
