@@ -363,5 +363,33 @@ async fn fields_inside_web_components_get_markers() {
         (!keys.iter().any(|key| key == "claims.filter" || key == "claims.status-filter")).then_some(())
     })
     .await;
+
+    // A component on the page before its script defines it (no mutation reports the shadow root
+    // its definition brings): its field gets a marker once it is defined. The component itself
+    // carries a key too, but holds keyed fields in its shadow root: no marker of its own.
+    browser
+        .js(r#"var late = document.createElement("acme-late");
+               late.setAttribute("data-help-key", "claims.status-filter");
+               late.style.cssText = "display:block;position:fixed;top:420px;left:40px;width:300px;background:#fff";
+               document.body.appendChild(late);
+               setTimeout(function () {
+                   customElements.define("acme-late", class extends HTMLElement {
+                       constructor() {
+                           super();
+                           this.attachShadow({ mode: "open" }).innerHTML =
+                               '<input id="late" data-help-key="claims.filter">';
+                       }
+                   });
+               }, 400);
+               return null;"#)
+        .await;
+    eventually("a marker for the late component's field", || async {
+        markers(&browser).await.into_iter().find(|marker| marker["key"] == "claims.filter")
+    })
+    .await;
+    assert!(
+        !keys(&markers(&browser).await).iter().any(|key| key == "claims.status-filter"),
+        "a component holding keyed fields gets no marker of its own"
+    );
     browser.assert_page_clean().await;
 }

@@ -328,10 +328,14 @@ fn page_elements(roots: &[ShadowRoot]) -> Vec<(Element, String)> {
             let Some(element) = list.item(index).and_then(|node| node.dyn_into::<Element>().ok()) else {
                 continue;
             };
-            // A container of keyed fields (a whole form) gets a marker only if it asks for one.
-            if element.query_selector("[data-help-key]").ok().flatten().is_some()
-                && !element.has_attribute("data-hotspot")
-            {
+            // A container of keyed fields (a whole form, a component with fields in its shadow
+            // root) gets a marker only if it asks for one.
+            let holds = |root: Option<&web_sys::DocumentFragment>| match root {
+                Some(root) => root.query_selector("[data-help-key]").ok().flatten().is_some(),
+                None => element.query_selector("[data-help-key]").ok().flatten().is_some(),
+            };
+            let shadow = element.shadow_root();
+            if (holds(None) || holds(shadow.as_deref())) && !element.has_attribute("data-hotspot") {
                 continue;
             }
             let attribute = element.get_attribute("data-help-key").unwrap_or_default();
@@ -394,25 +398,61 @@ pub struct Watcher {
 struct Observing {
     observer: MutationObserver,
     options: MutationObserverInit,
+    /// The document's element, which the observer always watches.
+    page: web_sys::Node,
     on_move: js_sys::Function,
+    /// Asks for a rescan (once a custom element is defined).
+    on_defined: js_sys::Function,
     roots: Vec<ShadowRoot>,
+    /// Custom elements on the page not yet defined, whose definition is awaited.
+    awaited: Vec<String>,
 }
 
 impl Observing {
     /// Watches `roots` from now on, and no longer the roots no longer among them.
     fn watch(&mut self, roots: &[ShadowRoot]) {
-        self.roots.retain(|root| {
-            let kept = roots.contains(root);
-            if !kept {
-                let _ = root.remove_event_listener_with_callback_and_bool("scroll", &self.on_move, true);
-            }
-            kept
-        });
+        let mut dropped = false;
+        for root in self.roots.iter().filter(|root| !roots.contains(root)) {
+            let _ = root.remove_event_listener_with_callback_and_bool("scroll", &self.on_move, true);
+            dropped = true;
+        }
+        // An observer cannot stop watching one node: it starts again on the document and the
+        // roots still there, so a component the page dropped (and may keep) costs no rescans.
+        if dropped {
+            self.observer.disconnect();
+            let _ = self.observer.observe_with_options(&self.page, &self.options);
+            self.roots.clear();
+        }
         for root in roots {
             if !self.roots.contains(root) {
                 let _ = self.observer.observe_with_options(root, &self.options);
                 let _ = root.add_event_listener_with_callback_and_bool("scroll", &self.on_move, true);
                 self.roots.push(root.clone());
+            }
+        }
+        // A component defined later (its script loads after it is on the page) gets its shadow
+        // root then, which no mutation reports: a rescan follows its definition.
+        let Some(registry) = crate::dom::window().map(|window| window.custom_elements()) else {
+            return;
+        };
+        let undefined = std::iter::once(
+            crate::dom::document().and_then(|document| document.query_selector_all(":not(:defined)").ok()),
+        )
+        .chain(roots.iter().map(|root| root.query_selector_all(":not(:defined)").ok()));
+        for list in undefined.flatten() {
+            for index in 0..list.length() {
+                let Some(name) = list.item(index).map(|node| node.unchecked_into::<Element>().local_name()) else {
+                    continue;
+                };
+                if !self.awaited.contains(&name)
+                    && let Ok(defined) = registry.when_defined(&name)
+                {
+                    // (`then` through the promise itself: the callback is a function JS owns.)
+                    if let Ok(then) = js_sys::Reflect::get(&defined, &JsValue::from_str("then")) {
+                        let _ = then.unchecked_into::<js_sys::Function>().call1(&defined, &self.on_defined);
+                    }
+                    self.awaited.push(name);
+                }
             }
         }
     }
@@ -546,13 +586,26 @@ pub fn watch(ui: Ui, container: &Element, settings: Settings) -> Option<Watcher>
     let document = crate::dom::document()?;
     observer.observe_with_options(&document.document_element()?.into(), &options).ok()?;
 
+    let on_defined = {
+        let (observing, schedule) = (observing.clone(), schedule.clone());
+        // (Only while watching; kept for good, since a definition may come after a shutdown.)
+        Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            if observing.borrow().is_some() {
+                schedule(Pending::Rescan);
+            }
+        })
+        .into_js_value()
+    };
     let on_move = Closure::<dyn FnMut()>::new(move || schedule(Pending::Move));
     // The shadow roots of web components, as rescans find them.
     *observing.borrow_mut() = Some(Observing {
         observer: observer.clone(),
         options,
+        page: document.document_element()?.into(),
         on_move: on_move.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+        on_defined: on_defined.unchecked_into(),
         roots: Vec::new(),
+        awaited: Vec::new(),
     });
     let window = crate::dom::window()?;
     // Capture: scrolling any container moves its fields.

@@ -21,6 +21,10 @@ pub enum IngestError {
     Full,
     #[error(transparent)]
     Store(#[from] store::Error),
+    /// The transaction holding this batch with others failed for a reason no one batch causes
+    /// (the database locked, full or gone): every batch in it fails alike.
+    #[error("storing the events failed: {0}")]
+    Write(String),
     /// The writer stopped (the service is shutting down).
     #[error("the event writer stopped")]
     Stopped,
@@ -100,13 +104,19 @@ async fn write(store: Arc<dyn Store>, mut receiver: mpsc::UnboundedReceiver<Job>
         let results = match store.record_event_batches(&batches).await {
             Ok(_) => counts.iter().map(|count| Ok(*count)).collect(),
             Err(error) if batches.len() == 1 => vec![Err(IngestError::Store(error))],
-            Err(_) => {
+            // A batch the database refuses (a constraint): each is tried alone, so it fails alone.
+            Err(error) if error.is_constraint() => {
                 let mut results = Vec::with_capacity(batches.len());
                 for batch in &batches {
                     let alone = store.record_event_batches(std::slice::from_ref(batch)).await;
                     results.push(alone.map_err(IngestError::Store));
                 }
                 results
+            }
+            // Anything else (locked, full, gone) would fail each one alone too, one after another.
+            Err(error) => {
+                let message = error.to_string();
+                batches.iter().map(|_| Err(IngestError::Write(message.clone()))).collect()
             }
         };
         queued.fetch_sub(events, Ordering::AcqRel);

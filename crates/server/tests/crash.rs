@@ -185,13 +185,21 @@ fn nothing_acknowledged_is_lost_when_the_service_is_killed_30_times() {
     // Started once more, the service has every acknowledged write, once.
     let (mut child, address) = start(&database_url);
     let auth = [("Authorization", format!("Bearer {secret}"))];
-    let (status, text) = request(&address, "GET", &format!("/admin/v1/sites/{SITE}/snippets?limit=1000"), &auth, "")
-        .expect("the service answers");
-    assert_eq!(status, 200, "{text}");
-    let listed: Value = serde_json::from_str(&text).unwrap();
     let mut by_slug: HashMap<String, Vec<i64>> = HashMap::new();
-    for snippet in listed["snippets"].as_array().unwrap() {
-        by_slug.entry(snippet["slug"].as_str().unwrap().to_owned()).or_default().push(snippet["id"].as_i64().unwrap());
+    let mut after = 0;
+    loop {
+        let path = format!("/admin/v1/sites/{SITE}/snippets?limit=500&after={after}");
+        let (status, text) = request(&address, "GET", &path, &auth, "").expect("the service answers");
+        assert_eq!(status, 200, "{text}");
+        let listed: Value = serde_json::from_str(&text).unwrap();
+        for snippet in listed["snippets"].as_array().unwrap() {
+            let (slug, id) = (snippet["slug"].as_str().unwrap().to_owned(), snippet["id"].as_i64().unwrap());
+            by_slug.entry(slug).or_default().push(id);
+        }
+        match listed["next_after"].as_i64() {
+            Some(next) => after = next,
+            None => break,
+        }
     }
     let mut creates_found = 0;
     for (slug, id) in &ledger.created {
@@ -212,14 +220,22 @@ fn nothing_acknowledged_is_lost_when_the_service_is_killed_30_times() {
             versions_found += 1;
         }
     }
-    let path = format!("/admin/v1/sites/{SITE}/events?format=ndjson&after=0&limit=10000");
-    let (status, text) = request(&address, "GET", &path, &auth, "").unwrap();
-    assert_eq!(status, 200, "{text}");
     let mut stored: HashMap<String, usize> = HashMap::new();
-    for line in text.lines().filter(|line| line.starts_with('{')) {
-        let event: Value = serde_json::from_str(line).unwrap();
-        if let Some(query) = event["query"].as_str() {
-            *stored.entry(query.to_owned()).or_default() += 1;
+    let mut after = 0;
+    loop {
+        let path = format!("/admin/v1/sites/{SITE}/events?format=ndjson&after={after}&limit=10000");
+        let (status, text) = request(&address, "GET", &path, &auth, "").unwrap();
+        assert_eq!(status, 200, "{text}");
+        let events: Vec<Value> =
+            text.lines().filter(|line| line.starts_with('{')).map(|line| serde_json::from_str(line).unwrap()).collect();
+        let Some(last) = events.last() else {
+            break;
+        };
+        after = last["id"].as_i64().unwrap();
+        for event in &events {
+            if let Some(query) = event["query"].as_str() {
+                *stored.entry(query.to_owned()).or_default() += 1;
+            }
         }
     }
     let mut events_found = 0;

@@ -51,6 +51,17 @@ pub enum Error {
     Corrupt(String),
 }
 
+impl Error {
+    /// Whether the database refused the data itself (a unique, foreign key, not-null or check
+    /// constraint), rather than failing for a reason of its own (locked, full, gone).
+    pub fn is_constraint(&self) -> bool {
+        use sqlx::error::ErrorKind;
+        matches!(self, Error::Database(sqlx::Error::Database(database)) if matches!(database.kind(),
+            ErrorKind::UniqueViolation | ErrorKind::ForeignKeyViolation | ErrorKind::NotNullViolation
+                | ErrorKind::CheckViolation))
+    }
+}
+
 /// One embedding application of a tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site {

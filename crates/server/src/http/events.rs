@@ -33,8 +33,11 @@ pub async fn record(
     headers: HeaderMap,
     body: bytes::Bytes,
 ) -> Result<Response, ApiError> {
-    let accepted = accept(&state, &entry, &headers, &body).await.inspect_err(|_| {
-        metrics::counter!("cuecard_events_total", "outcome" => "refused").increment(1);
+    let accepted = accept(&state, &entry, &headers, &body).await.inspect_err(|error| {
+        // (A batch shed for a full queue is counted, in events, where it is shed.)
+        if !matches!(error, ApiError::Busy) {
+            metrics::counter!("cuecard_events_total", "outcome" => "refused").increment(1);
+        }
     })?;
     metrics::counter!("cuecard_events_total", "outcome" => "accepted").increment(u64::from(accepted));
     Ok((StatusCode::ACCEPTED, axum::Json(wire::EventsAccepted { accepted })).into_response())
@@ -70,7 +73,9 @@ async fn accept(state: &AppState, entry: &SiteEntry, headers: &HeaderMap, body: 
     let stored = state.ingest.record(batch).await.map_err(|error| match error {
         crate::ingest::IngestError::Full => ApiError::Busy,
         crate::ingest::IngestError::Store(error) => ApiError::from(error),
-        crate::ingest::IngestError::Stopped => ApiError::Internal(error.to_string()),
+        crate::ingest::IngestError::Stopped | crate::ingest::IngestError::Write(_) => {
+            ApiError::Internal(error.to_string())
+        }
     })?;
     Ok(u32::try_from(stored).unwrap_or(u32::MAX))
 }

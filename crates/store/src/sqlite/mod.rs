@@ -27,11 +27,13 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 
 /// Brings the schema up to this binary's migrations; refuses a database a newer release migrated.
 async fn migrate(pool: &SqlitePool) -> Result<()> {
+    let known = MIGRATOR.iter().map(|migration| migration.version).max().unwrap_or(0);
     MIGRATOR.run(pool).await.map_err(|error| match error {
-        sqlx::migrate::MigrateError::VersionMissing(applied) => Error::NewerDatabase {
-            applied,
-            known: MIGRATOR.iter().map(|migration| migration.version).max().unwrap_or(0),
-        },
+        // (An applied migration this binary lacks below its newest is not "newer": a removed or
+        // renumbered one, reported as sqlx says.)
+        sqlx::migrate::MigrateError::VersionMissing(applied) if applied > known => {
+            Error::NewerDatabase { applied, known }
+        }
         other => Error::Migration(other),
     })
 }
