@@ -170,10 +170,14 @@ fn decode<T: DeserializeOwned>(body: Result<JsValue, FetchError>) -> Result<T, F
     crate::decode::from_js(body?).map_err(|_| FetchError::Malformed)
 }
 
+/// The service's `endpoint` (`/v1/help`) under `api_base`.
+fn endpoint_url(api_base: &str, endpoint: &str) -> String {
+    format!("{}{endpoint}", api_base.trim_end_matches('/'))
+}
+
 /// A `GET` of `endpoint` with the query pairs (encoded by the browser).
 fn get(api_base: &str, endpoint: &str, pairs: &[(&str, &str)], done: Done) {
-    let url = format!("{}{endpoint}", api_base.trim_end_matches('/'));
-    request(Request::get(&url).query(pairs.iter().copied()), None, done);
+    request(Request::get(&endpoint_url(api_base, endpoint)).query(pairs.iter().copied()), None, done);
 }
 
 /// `GET /v1/help` (the context's snippets, best first) or `GET /v1/hotspots` (the first snippet of
@@ -238,8 +242,7 @@ pub fn post_events(api_base: &str, site: &str, batch: &wire::EventBatch) {
     let Ok(text) = serde_json::to_string(batch) else {
         return;
     };
-    let url = format!("{}/v1/events", api_base.trim_end_matches('/'));
-    request(Request::post(&url).query([("site", site)]), Some(text), Box::new(drop));
+    request(Request::post(&endpoint_url(api_base, "/v1/events")).query([("site", site)]), Some(text), Box::new(drop));
 }
 
 /// One request without cookies, aborted after [`TIMEOUT_MS`]; the parsed body of a 2xx answer.

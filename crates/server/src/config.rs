@@ -134,7 +134,7 @@ pub struct ServeConfig {
 
     /// Most events waiting to be stored at once; beyond it `POST /v1/events` answers 503 with
     /// `Retry-After` (each waiting event holds about 300 bytes).
-    #[arg(long, env = "CUECARD_EVENTS_QUEUE", default_value_t = server_events_queue_default(),
+    #[arg(long, env = "CUECARD_EVENTS_QUEUE", default_value_t = crate::ingest::Ingest::DEFAULT_CAPACITY as u64,
         value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub events_queue: u64,
 
@@ -331,8 +331,4 @@ pub struct SitePut {
     /// A further locale authors write in (`de`); repeat for several.
     #[arg(long = "locale")]
     pub locales: Vec<String>,
-}
-
-const fn server_events_queue_default() -> u64 {
-    crate::ingest::Ingest::DEFAULT_CAPACITY as u64
 }

@@ -3,7 +3,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -91,17 +91,7 @@ fn import_then_serve_then_stop_on_signal() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("bad.md:3"), "{stderr}");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cuecard"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("CUECARD_DATABASE_URL", &database_url)
-        .env("CUECARD_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let address = line.trim().rsplit("http://").next().unwrap().to_owned();
+    let (mut child, address) = serve(&database_url, "warn", Stdio::inherit());
 
     let (status, body) = http_get(&address, "/healthz");
     assert!(status.contains("200"), "{status}");

@@ -478,15 +478,14 @@ pub trait Store: Reports + Send + Sync + 'static {
     /// A new key with the same site, role and label; the old one keeps working for `overlap_secs`.
     async fn rotate_key(&self, site_id: i64, key_id: i64, overlap_secs: i64) -> Result<CreatedKey>;
 
-    /// Appends events in one transaction; returns how many.
-    async fn record_events(&self, site_id: i64, events: &[Event]) -> Result<usize>;
-
-    /// Appends events as if they happened at `at` (unix seconds): for synthetic demo traffic.
-    async fn record_events_at(&self, site_id: i64, at: Timestamp, events: &[Event]) -> Result<usize>;
-
     /// Appends several requests' events (of any sites) in one transaction: all or none. Returns
     /// how many.
     async fn record_event_batches(&self, batches: &[EventBatch]) -> Result<usize>;
+
+    /// Appends one site's events as received at `at` (unix seconds), in one transaction.
+    async fn record_events_at(&self, site_id: i64, at: Timestamp, events: &[Event]) -> Result<usize> {
+        self.record_event_batches(&[EventBatch { site_id, at, events: events.to_vec() }]).await
+    }
 
     /// Adds counts to the coverage counters (one transaction, however many rows).
     async fn add_coverage(&self, counts: &[CoverageCount]) -> Result<()>;

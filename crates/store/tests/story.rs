@@ -274,8 +274,8 @@ async fn sqlite_authoring_story() {
 
     // Retention deletes old events and keeps recent ones.
     let event = store::Event { kind: "panel_open".into(), ..store::Event::default() };
-    store.record_events(site.id, &[event.clone(), event]).await.unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    store.record_events_at(site.id, now, &[event.clone(), event]).await.unwrap();
     assert_eq!(store.delete_events_before(now - 60).await.unwrap(), 0);
     assert_eq!(store.delete_events_before(now + 60).await.unwrap(), 2);
     assert!(store.events(site.id, 0, 10).await.unwrap().is_empty());

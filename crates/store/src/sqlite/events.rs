@@ -1,7 +1,6 @@
 //! Events on SQLite: raw events, the daily rollups they feed, coverage counters, retention.
 
 use super::{SqliteStore, reports};
-use crate::rows::*;
 use crate::*;
 use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
 use std::collections::HashMap;
@@ -11,20 +10,6 @@ use std::collections::HashMap;
 type DayRow = (String, String, String, String, String, String, i64, String, i64, i64);
 
 impl SqliteStore {
-    pub(super) async fn record_events(&self, site_id: i64, events: &[Event]) -> Result<usize> {
-        self.record_events_at(site_id, now(), events).await
-    }
-
-    pub(super) async fn record_events_at(&self, site_id: i64, at: i64, events: &[Event]) -> Result<usize> {
-        if events.is_empty() {
-            return Ok(0);
-        }
-        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let stored = Self::record_in(&mut transaction, site_id, at, events).await?;
-        transaction.commit().await?;
-        Ok(stored)
-    }
-
     pub(super) async fn record_event_batches(&self, batches: &[EventBatch]) -> Result<usize> {
         if batches.iter().all(|batch| batch.events.is_empty()) {
             return Ok(0);

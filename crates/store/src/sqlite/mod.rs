@@ -6,9 +6,8 @@
 use crate::keys::PresentedKey;
 use crate::rows::*;
 use crate::{
-    ApiKey, CoverageCount, CreatedKey, Error, Event, EventBatch, ImportOptions, ImportReport, Precondition, Result,
-    Revision, Role, Session, Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent,
-    StoredSnippet,
+    ApiKey, CoverageCount, CreatedKey, Error, EventBatch, ImportOptions, ImportReport, Precondition, Result, Revision,
+    Role, Session, Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
 };
 use engine::Locale;
 use engine::render::Renderer;
@@ -331,14 +330,6 @@ impl Store for SqliteStore {
 
     async fn rotate_key(&self, site_id: i64, key_id: i64, overlap_secs: i64) -> Result<CreatedKey> {
         Self::rotate_key(self, site_id, key_id, overlap_secs).await
-    }
-
-    async fn record_events(&self, site_id: i64, events: &[Event]) -> Result<usize> {
-        Self::record_events(self, site_id, events).await
-    }
-
-    async fn record_events_at(&self, site_id: i64, at: i64, events: &[Event]) -> Result<usize> {
-        Self::record_events_at(self, site_id, at, events).await
     }
 
     async fn record_event_batches(&self, batches: &[EventBatch]) -> Result<usize> {
