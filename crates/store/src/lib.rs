@@ -1,15 +1,38 @@
-//! Where sites and snippets live. The service holds an `Arc<dyn Store>`; SQLite is the
-//! embedded default. The database is the source of truth; resolution runs on indexes built
-//! from what [`Store::servable_snippets`] returns.
+//! Where sites and snippets live. The service holds an `Arc<dyn Store>`: SQLite is the
+//! embedded default, PostgreSQL the backend for several instances. The database is the source
+//! of truth; resolution runs on indexes built from what [`Store::servable_snippets`] returns.
 
 pub mod keys;
+mod plan;
+mod postgres;
 mod reports;
 mod rows;
 mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use keys::Role;
+pub use postgres::{DEFAULT_POOL_SIZE, PgStore};
 pub use reports::*;
 pub use sqlite::SqliteStore;
+
+use engine::render::Renderer;
+use std::sync::Arc;
+
+/// Opens the store a database URL names: `sqlite://FILE` (created if missing) or
+/// `postgres://…` (`postgresql://…`) with up to `pool_size` connections.
+pub async fn open(url: &str, renderer: Renderer, pool_size: u32) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url, renderer).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::open(url, renderer, pool_size).await?))
+    } else {
+        Err(Error::Invalid(format!(
+            "unsupported database URL `{}`: expected `sqlite://FILE` or `postgres://USER@HOST/DATABASE`",
+            url.split_once('@').map_or(url, |(_, rest)| rest)
+        )))
+    }
+}
 
 use engine::{Locale, Moment, Status, Target, Timestamp};
 
@@ -424,6 +447,19 @@ pub struct StoredEvent {
 pub trait Store: Reports + Send + Sync + 'static {
     /// The latest migration applied to the database (opening a store applies this release's).
     async fn schema_version(&self) -> Result<i64>;
+
+    /// Whether [`Store::wait_for_change`] tells of content other processes change (PostgreSQL's
+    /// `LISTEN/NOTIFY`). Without it (SQLite) the service looks for changes at intervals.
+    fn announces_changes(&self) -> bool {
+        false
+    }
+
+    /// Resolves when content may have changed through another process: a change announced, or
+    /// a connection lost or (re)made, during which one may have gone unannounced. Never
+    /// resolves on a backend that does not announce changes.
+    async fn wait_for_change(&self) -> Result<()> {
+        std::future::pending().await
+    }
 
     /// Creates the site or updates it in place, by public key.
     async fn put_site(&self, spec: &SiteSpec) -> Result<Site>;

@@ -128,6 +128,20 @@ pub(crate) struct TargetRow {
     pub(crate) value: String,
 }
 
+/// A failed migration as the store reports it: a database a newer release migrated (an applied
+/// migration above this binary's newest) is refused with a clear message.
+pub(crate) fn migration_error(migrator: &sqlx::migrate::Migrator, error: sqlx::migrate::MigrateError) -> Error {
+    let known = migrator.iter().map(|migration| migration.version).max().unwrap_or(0);
+    match error {
+        // (An applied migration this binary lacks below its newest is not "newer": a removed or
+        // renumbered one, reported as sqlx says.)
+        sqlx::migrate::MigrateError::VersionMissing(applied) if applied > known => {
+            Error::NewerDatabase { applied, known }
+        }
+        other => Error::Migration(other),
+    }
+}
+
 pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -319,4 +333,153 @@ pub(crate) fn validate_label(label: &str) -> Result<()> {
         return Err(Error::Invalid("a key label has 1 to 100 characters".into()));
     }
     Ok(())
+}
+
+#[derive(FromRow)]
+pub(crate) struct EventRow {
+    pub(crate) id: i64,
+    pub(crate) kind: String,
+    pub(crate) route: Option<String>,
+    pub(crate) help_key: Option<String>,
+    pub(crate) locale: Option<String>,
+    pub(crate) snippet_id: Option<i64>,
+    pub(crate) query: Option<String>,
+    pub(crate) results: Option<i64>,
+    pub(crate) helpful: Option<bool>,
+    pub(crate) comment: Option<String>,
+    pub(crate) roles: Option<String>,
+    pub(crate) app_version: Option<String>,
+    pub(crate) via: Option<String>,
+    pub(crate) specific: Option<bool>,
+    pub(crate) created_at: i64,
+}
+
+impl EventRow {
+    pub(crate) fn into_stored(self) -> StoredEvent {
+        StoredEvent {
+            id: self.id,
+            created_at: self.created_at,
+            event: Event {
+                kind: self.kind,
+                route: self.route,
+                help_key: self.help_key,
+                locale: self.locale,
+                snippet_id: self.snippet_id,
+                query: self.query,
+                results: self.results,
+                helpful: self.helpful,
+                comment: self.comment,
+                roles: self.roles,
+                app_version: self.app_version,
+                via: self.via,
+                specific: self.specific,
+            },
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct CoverageRow {
+    pub(crate) site_id: i64,
+    pub(crate) day: i64,
+    pub(crate) place: String,
+    pub(crate) help_key: String,
+    pub(crate) app_version: String,
+    pub(crate) seen: i64,
+    pub(crate) helped: i64,
+}
+
+impl CoverageRow {
+    pub(crate) fn into_count(self) -> CoverageCount {
+        CoverageCount {
+            site_id: self.site_id,
+            day: self.day,
+            place: self.place,
+            help_key: self.help_key,
+            app_version: self.app_version,
+            seen: u64::try_from(self.seen).unwrap_or(0),
+            helped: u64::try_from(self.helped).unwrap_or(0),
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct EventDayRow {
+    pub(crate) day: i64,
+    pub(crate) kind: String,
+    pub(crate) place: String,
+    pub(crate) help_key: String,
+    pub(crate) roles: String,
+    pub(crate) locale: String,
+    pub(crate) app_version: String,
+    pub(crate) snippet_id: i64,
+    pub(crate) via: String,
+    pub(crate) helpful: i64,
+    pub(crate) specific: i64,
+    pub(crate) count: i64,
+}
+
+impl EventDayRow {
+    pub(crate) fn into_event_day(self) -> EventDay {
+        EventDay {
+            day: self.day,
+            kind: self.kind,
+            place: self.place,
+            help_key: self.help_key,
+            roles: self.roles,
+            locale: self.locale,
+            app_version: self.app_version,
+            snippet_id: self.snippet_id,
+            via: self.via,
+            helpful: self.helpful,
+            specific: self.specific,
+            count: u64::try_from(self.count).unwrap_or(0),
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct SearchDayRow {
+    pub(crate) day: i64,
+    pub(crate) query: String,
+    pub(crate) searches: i64,
+    pub(crate) empty: i64,
+    pub(crate) viewed: i64,
+}
+
+impl SearchDayRow {
+    pub(crate) fn into_search_day(self) -> SearchDay {
+        let count = |value: i64| u64::try_from(value).unwrap_or(0);
+        SearchDay {
+            day: self.day,
+            query: self.query,
+            searches: count(self.searches),
+            empty: count(self.empty),
+            viewed: count(self.viewed),
+        }
+    }
+}
+
+/// What a report shows of a snippet, from `(id, slug, title, moment)`.
+pub(crate) fn summary((id, slug, title, moment): (i64, String, String, String)) -> Result<SnippetSummary> {
+    Ok(SnippetSummary { id, slug, title, moment: Moment::parse(&moment).map_err(corrupt)? })
+}
+
+/// A stale-help row `(total, id, slug, title, last day, newest version)` with the version as an
+/// index into `versions`.
+pub(crate) type StaleRow = (i64, i64, String, String, Option<i64>, Option<String>);
+
+pub(crate) fn stale_targets(rows: Vec<StaleRow>, versions: &[String]) -> (u64, Vec<TargetsSeen>) {
+    let total = rows.first().map_or(0, |row| u64::try_from(row.0).unwrap_or(0));
+    let rows = rows
+        .into_iter()
+        .map(|(_, snippet_id, slug, title, last_day, newest)| TargetsSeen {
+            snippet_id,
+            slug,
+            title,
+            last_day,
+            newest_version: newest.and_then(|newest| versions.iter().position(|version| *version == newest)),
+        })
+        .collect();
+    (total, rows)
 }

@@ -1,12 +1,40 @@
-//! One story per backend: a site is created, content imported, resolved, re-imported,
-//! changed and reloaded from disk, on a real SQLite file.
+//! The store's stories, each told on both backends: a real SQLite file and a fresh schema on a
+//! real PostgreSQL server (see `store::testing`). A site is created, content imported,
+//! resolved, re-imported, changed and reloaded; authors edit with versions; keys; reports.
 
 use engine::render::Renderer;
 use engine::{Context, Locale, Moment, SiteIndex, SiteSettings, Status, Target};
+use store::testing::{Backend, TestDatabase};
 use store::{
-    Error, ImportOptions, Precondition, Reports, Role, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, SqliteStore,
-    Store,
+    Error, ImportOptions, Precondition, Role, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store,
 };
+
+/// Each story as one test per backend: `story::sqlite`, `story::postgres`.
+macro_rules! on_both_backends {
+    ($($story:ident),* $(,)?) => {$(
+        mod $story {
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                super::$story(&TestDatabase::new(Backend::Sqlite).await).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$story(&TestDatabase::new(Backend::Postgres).await).await;
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    story,
+    authoring_story,
+    a_new_render_policy_rerenders_every_snippet,
+    stale_help_follows_what_pages_show_for_every_kind_of_target,
+    a_database_a_newer_release_migrated_is_refused_with_a_clear_message,
+);
 
 fn locale(tag: &str) -> Locale {
     Locale::parse(tag).unwrap()
@@ -48,11 +76,8 @@ async fn resolve_slugs(store: &dyn Store, context: &Context) -> Vec<String> {
     builder.build().resolve(context, 0).into_iter().map(|found| found.snippet.slug.clone()).collect()
 }
 
-#[tokio::test]
-async fn sqlite_story() {
-    let directory = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", directory.path().join("cuecard.db").display());
-    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+async fn story(database: &TestDatabase) {
+    let store = database.open().await;
 
     // A site is created, then updated in place by its key.
     let site = store.put_site(&spec()).await.unwrap();
@@ -77,7 +102,7 @@ async fn sqlite_story() {
         keys: vec!["claim.vat-number".into()],
         ..Context::default()
     };
-    assert_eq!(resolve_slugs(&store, &context).await, ["vat", "new-claim", "policy"]);
+    assert_eq!(resolve_slugs(&*store, &context).await, ["vat", "new-claim", "policy"]);
 
     // HTML was sanitized on write; the Markdown is kept as written.
     let stored = store.servable_snippets(site.id).await.unwrap();
@@ -115,18 +140,15 @@ async fn sqlite_story() {
         Err(Error::UnknownSite(_))
     ));
 
-    // Everything is on disk: a fresh store on the same file sees it.
+    // Everything is stored: a fresh store on the same database sees it.
     drop(store);
-    let reopened = SqliteStore::open(&url, Renderer::default()).await.unwrap();
-    assert_eq!(resolve_slugs(&reopened, &context).await, ["vat", "new-claim", "policy"]);
+    let reopened = database.open().await;
+    assert_eq!(resolve_slugs(&*reopened, &context).await, ["vat", "new-claim", "policy"]);
     assert_eq!(reopened.sites().await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn sqlite_authoring_story() {
-    let directory = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", directory.path().join("cuecard.db").display());
-    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+async fn authoring_story(database: &TestDatabase) {
+    let store = database.open().await;
     let site = store.put_site(&spec()).await.unwrap();
     let import = |drafts| store.import("pk_test_acme", drafts, ImportOptions::default());
     import(vec![draft("vat", vec![Target::Key("claim.vat-number".into())])]).await.unwrap();
@@ -281,11 +303,8 @@ async fn sqlite_authoring_story() {
     assert!(store.events(site.id, 0, 10).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn a_new_render_policy_rerenders_every_snippet() {
-    let directory = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", directory.path().join("cuecard.db").display());
-    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+async fn a_new_render_policy_rerenders_every_snippet(database: &TestDatabase) {
+    let store = database.open().await;
     let site = store.put_site(&spec()).await.unwrap();
     let with_image =
         SnippetDraft { markdown: "![chart](https://cdn.example.com/c.png)\n".into(), ..draft("chart", vec![]) };
@@ -295,7 +314,7 @@ async fn a_new_render_policy_rerenders_every_snippet() {
     let version = store.site("pk_test_acme").await.unwrap().unwrap().content_version;
     drop(store);
 
-    let allowing = SqliteStore::open(&url, Renderer::new(vec!["cdn.example.com".into()])).await.unwrap();
+    let allowing = database.open_with(Renderer::new(vec!["cdn.example.com".into()])).await;
     let rerendered = allowing.servable_snippets(site.id).await.unwrap().remove(0);
     assert!(rerendered.html.contains(r#"<img src="https://cdn.example.com/c.png""#), "{}", rerendered.html);
     assert!(allowing.site("pk_test_acme").await.unwrap().unwrap().content_version > version);
@@ -303,11 +322,8 @@ async fn a_new_render_policy_rerenders_every_snippet() {
     assert_eq!(stored.draft.markdown, with_image.markdown, "the Markdown is kept byte for byte");
 }
 
-#[tokio::test]
-async fn stale_help_follows_what_pages_show_for_every_kind_of_target() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("stale.db").display());
-    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+async fn stale_help_follows_what_pages_show_for_every_kind_of_target(database: &TestDatabase) {
+    let store = database.open().await;
     let site = store.put_site(&spec()).await.unwrap();
     let drafts = vec![
         draft("vat", vec![Target::Key("claim.vat-number".into())]),
@@ -365,27 +381,24 @@ async fn stale_help_follows_what_pages_show_for_every_kind_of_target() {
     assert_eq!(stale.iter().map(|row| row.snippet_id).collect::<Vec<_>>(), [id("old-form").await]);
 }
 
-#[tokio::test]
-async fn a_database_a_newer_release_migrated_is_refused_with_a_clear_message() {
-    use sqlx::Connection as _;
-    let directory = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", directory.path().join("newer.db").display());
-    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+async fn a_database_a_newer_release_migrated_is_refused_with_a_clear_message(database: &TestDatabase) {
+    let store = database.open().await;
     let known = store.schema_version().await.unwrap();
     assert!(known >= 10, "{known}");
     drop(store);
     // A later release applied one more migration.
-    let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    sqlx::query(
-        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
-         VALUES (?, 'from the future', TRUE, x'00', 1)",
-    )
-    .bind(known + 1)
-    .execute(&mut connection)
-    .await
-    .unwrap();
-    connection.close().await.unwrap();
-    let error = SqliteStore::open(&url, Renderer::default()).await.unwrap_err();
+    let checksum = match database.backend() {
+        Backend::Sqlite => "x'00'",
+        Backend::Postgres => "'\\x00'::bytea",
+    };
+    database
+        .execute(&format!(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES ({}, 'from the future', TRUE, {checksum}, 1)",
+            known + 1
+        ))
+        .await;
+    let error = database.try_open(Renderer::default()).await.map(drop).unwrap_err();
     assert!(
         matches!(error, Error::NewerDatabase { applied, known: k } if applied == known + 1 && k == known),
         "{error}"

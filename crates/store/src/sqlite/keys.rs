@@ -76,10 +76,7 @@ impl SqliteStore {
             .fetch_one(&mut *transaction)
             .await?;
             if other_owners == 0 {
-                return Err(Error::Conflict(format!(
-                    "key {key_id} is the site's last owner key that does not expire; create another owner key \
-                     first (or, locked out, run `cuecard keys create --role owner` on the server)"
-                )));
+                return Err(crate::plan::last_owner_key(key_id));
             }
         }
         sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE site_id = ? AND id = ?")
@@ -134,8 +131,7 @@ impl SqliteStore {
         if !key.is_active(at) {
             return Ok(None);
         }
-        // Recorded at most once a minute, so authenticating is not a write per request.
-        if key.last_used_at.is_none_or(|last| at - last >= 60) {
+        if crate::plan::records_use(&key, at) {
             sqlx::query("UPDATE api_keys SET last_used_at = ? WHERE id = ?")
                 .bind(at)
                 .bind(key.id)
@@ -161,8 +157,7 @@ impl SqliteStore {
         if !key.is_active(at) {
             return Err(Error::NotFound);
         }
-        // A rotated-out key's session ends with the key.
-        let expires_at = key.expires_at.map_or(expires_at, |key_expiry| key_expiry.min(expires_at));
+        let expires_at = crate::plan::session_expiry(&key, expires_at);
         sqlx::query("INSERT INTO sessions (token_hash, key_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
             .bind(token_hash.as_slice())
             .bind(key_id)

@@ -9,7 +9,6 @@ use crate::{
     ApiKey, CoverageCount, CreatedKey, Error, EventBatch, ImportOptions, ImportReport, Precondition, Result, Revision,
     Role, Session, Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
 };
-use engine::Locale;
 use engine::render::Renderer;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Sqlite, Transaction};
@@ -26,15 +25,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 
 /// Brings the schema up to this binary's migrations; refuses a database a newer release migrated.
 async fn migrate(pool: &SqlitePool) -> Result<()> {
-    let known = MIGRATOR.iter().map(|migration| migration.version).max().unwrap_or(0);
-    MIGRATOR.run(pool).await.map_err(|error| match error {
-        // (An applied migration this binary lacks below its newest is not "newer": a removed or
-        // renumbered one, reported as sqlx says.)
-        sqlx::migrate::MigrateError::VersionMissing(applied) if applied > known => {
-            Error::NewerDatabase { applied, known }
-        }
-        other => Error::Migration(other),
-    })
+    MIGRATOR.run(pool).await.map_err(|error| migration_error(&MIGRATOR, error))
 }
 
 #[derive(Debug)]
@@ -116,21 +107,17 @@ impl SqliteStore {
         if stored.is_some_and(|(stored,)| stored == fingerprint) {
             return Ok(0);
         }
-        let rows: Vec<(i64, String, String)> =
+        let stored: Vec<(i64, String, String)> =
             sqlx::query_as("SELECT id, body_markdown, body_html FROM snippets").fetch_all(&mut *transaction).await?;
-        let mut changed = 0;
-        for (id, markdown, html) in rows {
-            let rendered = self.renderer.render(&markdown);
-            if rendered != html {
-                sqlx::query("UPDATE snippets SET body_html = ? WHERE id = ?")
-                    .bind(rendered)
-                    .bind(id)
-                    .execute(&mut *transaction)
-                    .await?;
-                changed += 1;
-            }
+        let changed = crate::plan::rerendered(&self.renderer, stored);
+        for (id, html) in &changed {
+            sqlx::query("UPDATE snippets SET body_html = ? WHERE id = ?")
+                .bind(html)
+                .bind(id)
+                .execute(&mut *transaction)
+                .await?;
         }
-        if changed > 0 {
+        if !changed.is_empty() {
             sqlx::query("UPDATE sites SET content_version = content_version + 1").execute(&mut *transaction).await?;
         }
         sqlx::query(
@@ -141,7 +128,7 @@ impl SqliteStore {
         .execute(&mut *transaction)
         .await?;
         transaction.commit().await?;
-        Ok(changed)
+        Ok(changed.len())
     }
 
     pub(super) async fn site_by_key(&self, public_key: &str) -> Result<Option<Site>> {
@@ -196,8 +183,7 @@ impl Store for SqliteStore {
     async fn put_site(&self, spec: &SiteSpec) -> Result<Site> {
         spec.validate()?;
         let at = now();
-        let others: Vec<Locale> =
-            spec.locales.iter().filter(|locale| **locale != spec.default_locale).cloned().collect();
+        let others = crate::plan::other_locales(spec);
         sqlx::query(
             "INSERT INTO sites (public_key, name, origins, default_locale, locales, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -236,37 +222,19 @@ impl Store for SqliteStore {
         if !expected.allows(current.settings_version) {
             return Err(Error::StaleSite(Box::new(current)));
         }
-        changes.validate(&current)?;
-        let default_locale = changes.default_locale.clone().unwrap_or_else(|| current.default_locale.clone());
-        let others: Vec<Locale> = changes
-            .locales
-            .as_ref()
-            .unwrap_or(&current.locales)
-            .iter()
-            .filter(|locale| **locale != default_locale)
-            .cloned()
-            .collect();
-        let name = changes.name.as_ref().unwrap_or(&current.name);
-        let origins = changes.origins.as_ref().unwrap_or(&current.origins);
-        let widget_settings = changes.widget_settings.as_ref().unwrap_or(&current.widget_settings);
-        let unchanged = *name == current.name
-            && *origins == current.origins
-            && default_locale == current.default_locale
-            && crate::site_locales(&default_locale, &others) == current.locales
-            && *widget_settings == current.widget_settings;
-        if unchanged {
+        let Some(update) = crate::plan::site_update(&current, changes)? else {
             return Ok(current);
-        }
+        };
         sqlx::query(
             "UPDATE sites SET name = ?, origins = ?, default_locale = ?, locales = ?, widget_settings = ?,
                  content_version = content_version + 1, settings_version = settings_version + 1, updated_at = ?
              WHERE id = ?",
         )
-        .bind(name)
-        .bind(to_json(origins))
-        .bind(default_locale.as_str())
-        .bind(locales_to_json(&others))
-        .bind(widget_settings)
+        .bind(&update.name)
+        .bind(to_json(&update.origins))
+        .bind(update.default_locale.as_str())
+        .bind(locales_to_json(&update.others))
+        .bind(&update.widget_settings)
         .bind(now())
         .bind(site_id)
         .execute(&mut *transaction)

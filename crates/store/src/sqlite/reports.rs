@@ -2,28 +2,13 @@
 //! page needs (one query each, never one per row).
 
 use super::SqliteStore;
+use crate::rows::{EventDayRow, SearchDayRow, StaleRow, stale_targets, summary};
 use crate::{AppVersionSeen, EventDay, Reports, Result, SearchDay, SnippetSummary, TargetsSeen};
-use sqlx::FromRow;
 
 #[async_trait::async_trait]
 impl Reports for SqliteStore {
     async fn event_days(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<EventDay>> {
-        #[derive(FromRow)]
-        struct Row {
-            day: i64,
-            kind: String,
-            place: String,
-            help_key: String,
-            roles: String,
-            locale: String,
-            app_version: String,
-            snippet_id: i64,
-            via: String,
-            helpful: i64,
-            specific: i64,
-            count: i64,
-        }
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<EventDayRow> = sqlx::query_as(
             "SELECT day, kind, place, help_key, roles, locale, app_version, snippet_id, via, helpful, specific, count
              FROM event_days WHERE site_id = ? AND day BETWEEN ? AND ?",
         )
@@ -32,27 +17,11 @@ impl Reports for SqliteStore {
         .bind(to_day)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| EventDay {
-                day: row.day,
-                kind: row.kind,
-                place: row.place,
-                help_key: row.help_key,
-                roles: row.roles,
-                locale: row.locale,
-                app_version: row.app_version,
-                snippet_id: row.snippet_id,
-                via: row.via,
-                helpful: row.helpful,
-                specific: row.specific,
-                count: u64::try_from(row.count).unwrap_or(0),
-            })
-            .collect())
+        Ok(rows.into_iter().map(EventDayRow::into_event_day).collect())
     }
 
     async fn search_days(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<SearchDay>> {
-        let rows: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
+        let rows: Vec<SearchDayRow> = sqlx::query_as(
             "SELECT day, query, searches, empty, viewed FROM search_days WHERE site_id = ? AND day BETWEEN ? AND ?",
         )
         .bind(site_id)
@@ -60,17 +29,7 @@ impl Reports for SqliteStore {
         .bind(to_day)
         .fetch_all(&self.pool)
         .await?;
-        let count = |value: i64| u64::try_from(value).unwrap_or(0);
-        Ok(rows
-            .into_iter()
-            .map(|(day, query, searches, empty, viewed)| SearchDay {
-                day,
-                query,
-                searches: count(searches),
-                empty: count(empty),
-                viewed: count(viewed),
-            })
-            .collect())
+        Ok(rows.into_iter().map(SearchDayRow::into_search_day).collect())
     }
 
     async fn snippet_summaries(&self, site_id: i64, ids: &[i64]) -> Result<Vec<SnippetSummary>> {
@@ -85,16 +44,7 @@ impl Reports for SqliteStore {
         .bind(site_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|(id, slug, title, moment)| {
-                Ok(SnippetSummary {
-                    id,
-                    slug,
-                    title,
-                    moment: engine::Moment::parse(&moment).map_err(crate::rows::corrupt)?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(summary).collect()
     }
 
     async fn snippet_ids_of_moment(&self, site_id: i64, moment: engine::Moment) -> Result<Vec<i64>> {
@@ -134,7 +84,7 @@ impl Reports for SqliteStore {
         // Unseen since `since` (or never), or newest version seen older than the newest one:
         // each an index range of `snippet_sightings`, so only stale rows are read.
         let older = versions.get(..versions.len().saturating_sub(1)).unwrap_or_default();
-        let rows: Vec<(i64, i64, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+        let rows: Vec<StaleRow> = sqlx::query_as(
             "SELECT COUNT(*) OVER (), s.id, s.slug, s.title, seen.last_day, seen.newest_version FROM (
                  SELECT snippet_id FROM snippet_sightings WHERE site_id = ?1 AND ?2 IS NOT NULL AND last_day IS NULL
                  UNION SELECT snippet_id FROM snippet_sightings WHERE site_id = ?1 AND last_day < ?2
@@ -153,18 +103,7 @@ impl Reports for SqliteStore {
         .bind(i64::from(offset))
         .fetch_all(&self.pool)
         .await?;
-        let total = rows.first().map_or(0, |row| u64::try_from(row.0).unwrap_or(0));
-        let rows = rows
-            .into_iter()
-            .map(|(_, snippet_id, slug, title, last_day, newest)| TargetsSeen {
-                snippet_id,
-                slug,
-                title,
-                last_day,
-                newest_version: newest.and_then(|newest| versions.iter().position(|version| *version == newest)),
-            })
-            .collect();
-        Ok((total, rows))
+        Ok(stale_targets(rows, versions))
     }
 
     async fn unhelpful_comments(
@@ -235,12 +174,7 @@ pub(super) async fn refresh_snippet_sightings(
         .bind(site_id)
         .fetch_all(&mut **transaction)
         .await?;
-        let last_day = seen.iter().filter_map(|(_, day)| *day).max();
-        let newest = seen
-            .iter()
-            .filter_map(|(version, _)| semver::Version::parse(version).ok())
-            .max()
-            .map(|version| version.to_string());
+        let (last_day, newest) = crate::plan::last_seen(&seen);
         sqlx::query(
             "INSERT INTO snippet_sightings (snippet_id, site_id, last_day, newest_version) VALUES (?, ?, ?, ?)
              ON CONFLICT (snippet_id) DO UPDATE SET site_id = excluded.site_id, last_day = excluded.last_day,
@@ -262,19 +196,7 @@ pub(super) async fn snippets_concerned(
     transaction: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     sightings: &[(&str, &str)],
 ) -> Result<Vec<i64>> {
-    let mut values: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    for (place, help_key) in sightings {
-        if !place.is_empty() {
-            values.insert((*place).to_owned());
-        }
-        if !help_key.is_empty() {
-            values.insert((*help_key).to_owned());
-            for (position, _) in help_key.match_indices('.') {
-                values.insert(format!("{}.*", &help_key[..position]));
-            }
-        }
-    }
-    let values: Vec<String> = values.into_iter().collect();
+    let values = crate::plan::concerned_values(sightings);
     let mut ids = Vec::new();
     for chunk in values.chunks(5000) {
         let found: Vec<i64> = sqlx::query_scalar(
