@@ -9,9 +9,15 @@ use std::time::Duration;
 #[derive(Debug, Parser)]
 #[command(name = "cuecard", version, about, propagate_version = true)]
 pub struct Config {
-    /// Where content lives: `sqlite://FILE` (created if missing).
+    /// Where content lives: `sqlite://FILE` (created if missing), or `postgres://USER@HOST/DATABASE`
+    /// for several instances sharing one database (`?options=-c%20search_path%3DSCHEMA` for a schema).
     #[arg(long, env = "CUECARD_DATABASE_URL", default_value = "sqlite://cuecard.db", global = true)]
     pub database_url: String,
+
+    /// Most PostgreSQL connections this instance opens (instances × this must stay below the
+    /// server's `max_connections`). SQLite ignores it.
+    #[arg(long, env = "CUECARD_DATABASE_POOL", default_value_t = store::DEFAULT_POOL_SIZE, value_parser = clap::value_parser!(u32).range(2..=1000), global = true)]
+    pub database_pool: u32,
 
     /// Hosts whose https images snippets may show (comma-separated); none by default.
     #[arg(long, env = "CUECARD_IMAGE_HOSTS", value_delimiter = ',', global = true)]
@@ -138,7 +144,8 @@ pub struct ServeConfig {
         value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub events_queue: u64,
 
-    /// How often to look for content changed by another process (seconds).
+    /// How often to look for content changed by another process on SQLite (seconds); PostgreSQL
+    /// announces each change to every instance at once.
     #[arg(long, env = "CUECARD_REFRESH_SECS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub refresh_secs: u64,
 

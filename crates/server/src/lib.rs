@@ -60,7 +60,7 @@ impl AppState {
 
     /// An admin write changed content: this instance serves it before the write is answered,
     /// so an author who checks at once sees her change (the swap is cheap; other instances
-    /// follow within the refresh interval).
+    /// follow as PostgreSQL announces the change, or within the refresh interval on SQLite).
     pub async fn content_changed(&self) {
         if let Err(error) = self.indexes.refresh(self.store.as_ref(), SearchReadiness::Awaited).await {
             tracing::error!(%error, "refreshing indexes after a write failed; the refresher will retry");
@@ -114,21 +114,39 @@ impl AppState {
         })
     }
 
-    /// Picks up content written by other processes (`cuecard import` while serving).
+    /// Picks up content written by other processes (other instances, `cuecard import` while
+    /// serving): as the store announces each change where it can (PostgreSQL), else by looking
+    /// every `every` (SQLite).
     pub fn spawn_refresher(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let state = self.clone();
-        tokio::spawn(async move {
+        let announced = state.store.announces_changes();
+        let listen = {
+            let state = state.clone();
+            async move {
+                while announced {
+                    if let Err(error) = state.store.wait_for_change().await {
+                        tracing::error!(%error, "listening for content changes failed; listening again in 1 s");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    state.indexes.content_changed();
+                }
+            }
+        };
+        let refresh = async move {
             let mut ticker = tokio::time::interval(every);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
-                    _ = ticker.tick() => {}
+                    _ = ticker.tick(), if !announced => {}
                     () = state.indexes.wait_for_change() => {}
                 }
                 if let Err(error) = state.indexes.refresh(state.store.as_ref(), SearchReadiness::InBackground).await {
                     tracing::error!(%error, "refreshing indexes failed; serving the previous ones");
                 }
             }
+        };
+        tokio::spawn(async move {
+            tokio::join!(listen, refresh);
         })
     }
 }
@@ -139,7 +157,8 @@ pub const COVERAGE_FLUSH_EVERY: Duration = Duration::from_secs(10);
 /// What runs beside the server while it serves.
 #[derive(Debug, Clone, Copy)]
 pub struct Background {
-    /// How often to look for content written by another process.
+    /// How often to look for content written by another process (SQLite; PostgreSQL announces
+    /// each change).
     pub refresh_every: Duration,
     /// Events older than this are deleted (checked hourly).
     pub events_retention: Duration,

@@ -10,7 +10,7 @@ use server::config::{
 };
 use server::{AppState, http, import};
 use std::sync::Arc;
-use store::{ImportOptions, Role, Site, SiteSpec, SnippetFilter, SqliteStore, Store};
+use store::{ImportOptions, Role, Site, SiteSpec, SnippetFilter, Store};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> anyhow::Result<()> {
@@ -47,13 +47,17 @@ async fn run() -> anyhow::Result<()> {
 
 async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let renderer = Renderer::new(config.image_hosts.clone());
-    if !config.database_url.starts_with("sqlite:") {
-        bail!("unsupported database URL `{}`: expected `sqlite://FILE`", config.database_url);
-    }
-    let store = SqliteStore::open(&config.database_url, renderer)
+    store::open(&config.database_url, renderer, config.database_pool)
         .await
-        .with_context(|| format!("opening {}", config.database_url))?;
-    Ok(Arc::new(store))
+        .with_context(|| format!("opening {}", without_credentials(&config.database_url)))
+}
+
+/// A database URL fit for messages and logs: no user name or password.
+fn without_credentials(url: &str) -> String {
+    match (url.split_once("://"), url.rsplit_once('@')) {
+        (Some((scheme, _)), Some((_, rest))) => format!("{scheme}://…@{rest}"),
+        _ => url.to_owned(),
+    }
 }
 
 async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> anyhow::Result<()> {

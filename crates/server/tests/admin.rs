@@ -1,9 +1,8 @@
-//! The admin API driven in-process on a real SQLite file: keys and roles, the authoring flow,
+//! The admin API driven in-process on a real database (SQLite and PostgreSQL): keys and roles, the authoring flow,
 //! lost updates, tenant isolation, sanitizing, the OpenAPI document and the protections.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use engine::render::Renderer;
 use engine::{Locale, Moment, Status, Target};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -12,16 +11,37 @@ use server::http::limits::{ClientAddress, PublicLimits, RateLimit};
 use server::http::{RouterOptions, router};
 use server::indexes::SearchReadiness;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::time::Duration;
-use store::{ImportOptions, Role, SiteSpec, SnippetDraft, SnippetFilter, SqliteStore, Store};
+use store::testing::{Backend, TestDatabase};
+use store::{ImportOptions, Role, SiteSpec, SnippetDraft, SnippetFilter, Store};
 use tower::ServiceExt;
+
+// Every test below runs on SQLite and on PostgreSQL: `NAME::sqlite`, `NAME::postgres`.
+store::on_both_backends!(
+    an_author_drafts_a_publisher_publishes_and_history_is_kept,
+    the_second_of_two_editors_gets_412_and_the_winner_text_stays,
+    site_keys_and_bad_keys_can_never_write,
+    another_sites_key_sees_nothing_of_this_site,
+    the_xss_corpus_comes_out_inert_through_the_api_and_import,
+    the_openapi_document_describes_every_route_the_router_has,
+    owners_manage_the_site_and_its_keys,
+    two_owners_editing_site_settings_never_lose_a_change,
+    the_last_owner_key_cannot_be_revoked,
+    an_admin_write_is_served_by_the_time_it_is_answered,
+    a_spoofed_forwarded_for_does_not_dodge_the_rate_limit,
+    bodies_are_limited_and_public_requests_rate_limited,
+    reports_count_a_known_week_exactly,
+    a_console_session_works_like_its_key_resists_cross_site_requests_and_ends_on_sign_out,
+    a_viewer_session_cannot_change_anything_and_a_revoked_key_ends_its_sessions,
+    explain_shows_what_workers_get_and_why_the_rest_does_not_show,
+);
 
 struct Harness {
     app: axum::Router,
     state: AppState,
     /// Plaintext secret keys of `pk_test_acme` by role, and the owner key of `pk_test_other`.
     keys: std::collections::HashMap<&'static str, String>,
+    _database: TestDatabase,
     _directory: tempfile::TempDir,
 }
 
@@ -42,10 +62,10 @@ fn draft(slug: &str, targets: Vec<Target>) -> SnippetDraft {
     }
 }
 
-async fn harness_with(public_limits: Option<PublicLimits>) -> Harness {
+async fn harness_with(backend: Backend, public_limits: Option<PublicLimits>) -> Harness {
     let directory = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", directory.path().join("admin.db").display());
-    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+    let database = TestDatabase::new(backend).await;
+    let store = database.open().await;
     let mut keys = std::collections::HashMap::new();
     for site_key in ["pk_test_acme", "pk_test_other"] {
         let spec = SiteSpec {
@@ -72,7 +92,7 @@ async fn harness_with(public_limits: Option<PublicLimits>) -> Harness {
             keys.insert("other", store.create_key(site.id, Role::Owner, "other").await.unwrap().plaintext);
         }
     }
-    let state = AppState::load(Arc::new(store)).await.unwrap();
+    let state = AppState::load(store).await.unwrap();
     let options = RouterOptions {
         widget_dir: directory.path().join("widget"),
         console_dir: directory.path().join("console"),
@@ -81,11 +101,11 @@ async fn harness_with(public_limits: Option<PublicLimits>) -> Harness {
         public_limits,
         metrics: true,
     };
-    Harness { app: router(state.clone(), options), state, keys, _directory: directory }
+    Harness { app: router(state.clone(), options), state, keys, _database: database, _directory: directory }
 }
 
-async fn harness() -> Harness {
-    harness_with(None).await
+async fn harness(backend: Backend) -> Harness {
+    harness_with(backend, None).await
 }
 
 async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Value) {
@@ -162,9 +182,8 @@ async fn vat_id(harness: &Harness) -> i64 {
         .unwrap()
 }
 
-#[tokio::test]
-async fn an_author_drafts_a_publisher_publishes_and_history_is_kept() {
-    let harness = harness().await;
+async fn an_author_drafts_a_publisher_publishes_and_history_is_kept(backend: Backend) {
+    let harness = harness(backend).await;
 
     // An author creates a draft; it is not served, but the preview shows it with its reason.
     let (status, headers, created) =
@@ -270,9 +289,8 @@ async fn an_author_drafts_a_publisher_publishes_and_history_is_kept() {
     assert_eq!(revived["status"], "draft");
 }
 
-#[tokio::test]
-async fn the_second_of_two_editors_gets_412_and_the_winner_text_stays() {
-    let harness = harness().await;
+async fn the_second_of_two_editors_gets_412_and_the_winner_text_stays(backend: Backend) {
+    let harness = harness(backend).await;
     let (_, _, created) =
         harness.call("POST", SNIPPETS, "author", None, Some(snippet_body("mileage", "Mileage"))).await;
     let uri = format!("{SNIPPETS}/{}", created["id"]);
@@ -300,9 +318,20 @@ async fn the_second_of_two_editors_gets_412_and_the_winner_text_stays() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_updates_with_one_etag_give_exactly_one_success() {
-    let harness = harness().await;
+mod concurrent_updates_with_one_etag_give_exactly_one_success {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite() {
+        super::concurrent_updates_with_one_etag_give_exactly_one_success(super::Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        super::concurrent_updates_with_one_etag_give_exactly_one_success(super::Backend::Postgres).await;
+    }
+}
+
+async fn concurrent_updates_with_one_etag_give_exactly_one_success(backend: Backend) {
+    let harness = harness(backend).await;
     let (_, _, created) =
         harness.call("POST", SNIPPETS, "author", None, Some(snippet_body("per-diem", "Per diem"))).await;
     let uri = format!("{SNIPPETS}/{}", created["id"]);
@@ -387,9 +416,8 @@ async fn snapshot(store: &dyn Store) -> String {
     text
 }
 
-#[tokio::test]
-async fn site_keys_and_bad_keys_can_never_write() {
-    let harness = harness().await;
+async fn site_keys_and_bad_keys_can_never_write(backend: Backend) {
+    let harness = harness(backend).await;
     let snippet_id = harness.state.store.snippets(1, &SnippetFilter::default()).await.unwrap()[0].id;
     let before = snapshot(harness.state.store.as_ref()).await;
     let valid = harness.key("owner").to_owned();
@@ -437,9 +465,8 @@ async fn site_keys_and_bad_keys_can_never_write() {
     assert!(!headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
 }
 
-#[tokio::test]
-async fn another_sites_key_sees_nothing_of_this_site() {
-    let harness = harness().await;
+async fn another_sites_key_sees_nothing_of_this_site(backend: Backend) {
+    let harness = harness(backend).await;
     let snippet_id = harness.state.store.snippets(1, &SnippetFilter::default()).await.unwrap()[0].id;
     let before = snapshot(harness.state.store.as_ref()).await;
     for (method, uri, body) in every_admin_operation(snippet_id) {
@@ -454,12 +481,23 @@ async fn another_sites_key_sees_nothing_of_this_site() {
     assert_eq!(snapshot(harness.state.store.as_ref()).await, before);
 }
 
-#[test]
-fn tenant_isolation_holds_for_any_key_site_and_snippet() {
+mod tenant_isolation_holds_for_any_key_site_and_snippet {
+    #[test]
+    fn sqlite() {
+        super::tenant_isolation_holds_for_any_key_site_and_snippet(super::Backend::Sqlite);
+    }
+
+    #[test]
+    fn postgres() {
+        super::tenant_isolation_holds_for_any_key_site_and_snippet(super::Backend::Postgres);
+    }
+}
+
+fn tenant_isolation_holds_for_any_key_site_and_snippet(backend: Backend) {
     use proptest::prelude::*;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let harness = runtime.block_on(async {
-        let harness = harness().await;
+        let harness = harness(backend).await;
         // More snippets on both sites, created through the API.
         for (site, key) in [("pk_test_acme", "author"), ("pk_test_other", "other")] {
             for number in 0..4 {
@@ -588,9 +626,8 @@ fn xss_payloads() -> Vec<String> {
     payloads
 }
 
-#[tokio::test]
-async fn the_xss_corpus_comes_out_inert_through_the_api_and_import() {
-    let harness = harness().await;
+async fn the_xss_corpus_comes_out_inert_through_the_api_and_import(backend: Backend) {
+    let harness = harness(backend).await;
     let payloads = xss_payloads();
     for (number, payload) in payloads.iter().enumerate() {
         let body = json!({
@@ -625,9 +662,8 @@ async fn the_xss_corpus_comes_out_inert_through_the_api_and_import() {
     assert!(checked > 2 * payloads.len());
 }
 
-#[tokio::test]
-async fn the_openapi_document_describes_every_route_the_router_has() {
-    let harness = harness().await;
+async fn the_openapi_document_describes_every_route_the_router_has(backend: Backend) {
+    let harness = harness(backend).await;
     let (status, _, document) = send(&harness.app, request("GET", "/openapi.json", None, None, None)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(document["openapi"].as_str().unwrap().starts_with("3."));
@@ -653,9 +689,8 @@ async fn the_openapi_document_describes_every_route_the_router_has() {
     }
 }
 
-#[tokio::test]
-async fn owners_manage_the_site_and_its_keys() {
-    let harness = harness().await;
+async fn owners_manage_the_site_and_its_keys(backend: Backend) {
+    let harness = harness(backend).await;
     let site = "/admin/v1/sites/pk_test_acme";
     let patch = json!({"origins": ["https://app.acme.example"], "locales": ["de", "fr"],
                        "widget": {"position": "bottom-left", "accent_color": "#0b5cad", "launcher_label": "Hilfe",
@@ -717,9 +752,8 @@ async fn owners_manage_the_site_and_its_keys() {
     );
 }
 
-#[tokio::test]
-async fn two_owners_editing_site_settings_never_lose_a_change() {
-    let harness = harness().await;
+async fn two_owners_editing_site_settings_never_lose_a_change(backend: Backend) {
+    let harness = harness(backend).await;
     let site = "/admin/v1/sites/pk_test_acme";
     let (status, headers, read) = harness.call("GET", site, "viewer", None, None).await;
     assert_eq!(status, StatusCode::OK);
@@ -773,9 +807,8 @@ async fn two_owners_editing_site_settings_never_lose_a_change() {
     assert_eq!((status, body["title"].as_str()), (StatusCode::OK, Some("VAT (listed)")), "{body}");
 }
 
-#[tokio::test]
-async fn the_last_owner_key_cannot_be_revoked() {
-    let harness = harness().await;
+async fn the_last_owner_key_cannot_be_revoked(backend: Backend) {
+    let harness = harness(backend).await;
     let keys = "/admin/v1/sites/pk_test_acme/keys";
     let (_, _, list) = harness.call("GET", keys, "owner", None, None).await;
     let owner_id = list["keys"].as_array().unwrap().iter().find(|key| key["role"] == "owner").unwrap()["id"].clone();
@@ -800,9 +833,8 @@ fn forwarded_by_one_proxy() -> ClientAddress {
 }
 
 /// An author who checks right after a write sees it: the write answers once this instance serves it.
-#[tokio::test]
-async fn an_admin_write_is_served_by_the_time_it_is_answered() {
-    let harness = harness().await;
+async fn an_admin_write_is_served_by_the_time_it_is_answered(backend: Backend) {
+    let harness = harness(backend).await;
     let mut body = snippet_body("fresh", "Fresh help");
     body["status"] = json!("draft");
     let (_, headers, created) = harness.call("POST", SNIPPETS, "author", None, Some(body)).await;
@@ -830,10 +862,9 @@ async fn an_admin_write_is_served_by_the_time_it_is_answered() {
 
 /// A client behind the proxy writes a new first `X-Forwarded-For` entry on every request; the
 /// proxy appends its real address. The limit follows the real address.
-#[tokio::test]
-async fn a_spoofed_forwarded_for_does_not_dodge_the_rate_limit() {
+async fn a_spoofed_forwarded_for_does_not_dodge_the_rate_limit(backend: Backend) {
     let limit = RateLimit { per_minute: NonZeroU32::new(600).unwrap(), burst: NonZeroU32::new(100).unwrap() };
-    let harness = harness_with(Some(PublicLimits::new(limit, forwarded_by_one_proxy()))).await;
+    let harness = harness_with(backend, Some(PublicLimits::new(limit, forwarded_by_one_proxy()))).await;
     let mut statuses = std::collections::BTreeMap::new();
     for attempt in 0..400u32 {
         let spoofed = format!("198.18.{}.{}, 203.0.113.50", attempt / 256, attempt % 256);
@@ -845,10 +876,9 @@ async fn a_spoofed_forwarded_for_does_not_dodge_the_rate_limit() {
     assert!(statuses[&200] <= 110, "{statuses:?}");
 }
 
-#[tokio::test]
-async fn bodies_are_limited_and_public_requests_rate_limited() {
+async fn bodies_are_limited_and_public_requests_rate_limited(backend: Backend) {
     let limit = RateLimit { per_minute: NonZeroU32::new(60).unwrap(), burst: NonZeroU32::new(3).unwrap() };
-    let harness = harness_with(Some(PublicLimits::new(limit, forwarded_by_one_proxy()))).await;
+    let harness = harness_with(backend, Some(PublicLimits::new(limit, forwarded_by_one_proxy()))).await;
     let huge = json!({"slug": "big", "title": "Big", "moment": "apply", "markdown": "x".repeat(200 * 1024)});
     let (status, headers, error) = harness.call("POST", SNIPPETS, "author", None, Some(huge)).await;
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")));
@@ -886,9 +916,8 @@ async fn bodies_are_limited_and_public_requests_rate_limited() {
 
 /// A known week of widget traffic, played through the public API, read back through each report
 /// with exact numbers.
-#[tokio::test]
-async fn reports_count_a_known_week_exactly() {
-    let harness = harness().await;
+async fn reports_count_a_known_week_exactly(backend: Backend) {
+    let harness = harness(backend).await;
     let vat = vat_id(&harness).await;
     let events = |batch: Value| {
         Request::post("/v1/events?site=pk_test_acme")
@@ -1081,9 +1110,8 @@ async fn sign_in(harness: &Harness, key: &str) -> (String, String) {
     (token, cookie)
 }
 
-#[tokio::test]
-async fn a_console_session_works_like_its_key_resists_cross_site_requests_and_ends_on_sign_out() {
-    let harness = harness().await;
+async fn a_console_session_works_like_its_key_resists_cross_site_requests_and_ends_on_sign_out(backend: Backend) {
+    let harness = harness(backend).await;
     let (token, cookie) = sign_in(&harness, "publisher").await;
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/admin", "Max-Age=3600"] {
         assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
@@ -1154,9 +1182,8 @@ async fn a_console_session_works_like_its_key_resists_cross_site_requests_and_en
     }
 }
 
-#[tokio::test]
-async fn a_viewer_session_cannot_change_anything_and_a_revoked_key_ends_its_sessions() {
-    let harness = harness().await;
+async fn a_viewer_session_cannot_change_anything_and_a_revoked_key_ends_its_sessions(backend: Backend) {
+    let harness = harness(backend).await;
     let (token, _) = sign_in(&harness, "viewer").await;
     let before = snapshot(harness.state.store.as_ref()).await;
     let vat = vat_id(&harness).await;
@@ -1186,9 +1213,8 @@ async fn a_viewer_session_cannot_change_anything_and_a_revoked_key_ends_its_sess
     assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("session_ended")));
 }
 
-#[tokio::test]
-async fn explain_shows_what_workers_get_and_why_the_rest_does_not_show() {
-    let harness = harness().await;
+async fn explain_shows_what_workers_get_and_why_the_rest_does_not_show(backend: Backend) {
+    let harness = harness(backend).await;
     let mut body = snippet_body("approvers-only", "For approvers");
     body["roles"] = json!(["approver"]);
     body["status"] = json!("published");

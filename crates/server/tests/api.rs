@@ -1,24 +1,52 @@
-//! The router driven in-process: answers, ranking, caching, CORS and every kind of bad input.
+//! The router driven in-process, on SQLite and on PostgreSQL: answers, ranking, caching, CORS and every kind of bad input.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use engine::render::Renderer;
 use engine::{Locale, Moment, Status, Target};
 use http_body_util::BodyExt;
 use server::http::{RouterOptions, router};
 use server::indexes::SearchReadiness;
 use server::{AppState, import};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
-use store::{SiteSpec, SnippetDraft, SqliteStore, Store};
+use store::testing::{Backend, TestDatabase};
+use store::{SiteSpec, SnippetDraft};
 use tower::ServiceExt;
 
 const ORIGIN: &str = "http://127.0.0.1:8081";
 
+// Every test below runs on SQLite and on PostgreSQL: `NAME::sqlite`, `NAME::postgres`.
+store::on_both_backends!(
+    help_ranks_field_then_ancestor_then_route_then_site_wide,
+    hotspots_give_each_page_key_with_help_its_first_snippet,
+    roles_locales_and_url_patterns_shape_the_answer,
+    search_is_typo_tolerant_and_boosted_by_the_context,
+    one_sites_content_never_shows_on_another,
+    etag_revalidation_answers_304,
+    bad_input_gets_a_clear_json_4xx,
+    cors_allows_only_the_sites_origins,
+    health_and_readiness_answer,
+    widget_assets_are_public_and_cached_by_name,
+    the_demo_help_content_imports_and_covers_every_moment_and_two_roles,
+    content_changes_replace_cached_answers,
+    a_snippet_appears_when_its_window_opens_even_with_answers_cached,
+    search_answers_503_until_its_index_is_built,
+    widget_events_are_checked_and_appended,
+    dot_segments_in_a_path_are_resolved,
+    a_help_answer_has_at_most_twenty_cards_and_says_when_more_matched,
+    oversized_and_malformed_requests_get_documented_json_errors,
+    one_published_snippet_is_served_by_id,
+    help_answers_go_gzip_compressed_to_clients_that_accept_it,
+    metrics_count_requests_by_template_and_reveal_nothing,
+    coverage_counts_templates_and_keys_never_paths,
+    a_full_event_queue_answers_503_and_loses_nothing_it_acknowledged,
+    concurrent_event_batches_are_each_stored_once_and_acknowledged,
+);
+
 struct Harness {
     app: axum::Router,
     state: AppState,
+    database: TestDatabase,
     _directory: tempfile::TempDir,
 }
 
@@ -39,10 +67,10 @@ fn draft(slug: &str, targets: Vec<Target>) -> SnippetDraft {
     }
 }
 
-async fn harness() -> Harness {
+async fn harness(backend: Backend) -> Harness {
     let directory = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", directory.path().join("api.db").display());
-    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+    let database = TestDatabase::new(backend).await;
+    let store = database.open().await;
     for (key, origin) in [("pk_test_acme", ORIGIN), ("pk_test_other", "https://other.example")] {
         let spec = SiteSpec {
             public_key: key.into(),
@@ -80,7 +108,7 @@ async fn harness() -> Harness {
     std::fs::create_dir(&widget_dir).unwrap();
     std::fs::write(widget_dir.join("cuecard.js"), "/* loader */").unwrap();
     std::fs::write(widget_dir.join("cuecard-0123abcd.wasm"), b"\0asm").unwrap();
-    let state = AppState::load(Arc::new(store)).await.unwrap();
+    let state = AppState::load(store).await.unwrap();
     let options = RouterOptions {
         widget_dir,
         console_dir: directory.path().join("console"),
@@ -89,7 +117,7 @@ async fn harness() -> Harness {
         public_limits: None,
         metrics: true,
     };
-    Harness { app: router(state.clone(), options), state, _directory: directory }
+    Harness { app: router(state.clone(), options), state, database, _directory: directory }
 }
 
 async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
@@ -114,9 +142,8 @@ fn titles(json: &serde_json::Value) -> Vec<String> {
     json["snippets"].as_array().unwrap().iter().map(|card| card["title"].as_str().unwrap().to_owned()).collect()
 }
 
-#[tokio::test]
-async fn help_ranks_field_then_ancestor_then_route_then_site_wide() {
-    let harness = harness().await;
+async fn help_ranks_field_then_ancestor_then_route_then_site_wide(backend: Backend) {
+    let harness = harness(backend).await;
     let (status, headers, json) = get(
         &harness.app,
         "/v1/help?site=pk_test_acme&path=/claims/new&route=/claims/new&keys=claim.vat-number,claim.tax",
@@ -136,9 +163,8 @@ async fn help_ranks_field_then_ancestor_then_route_then_site_wide() {
     assert!(headers.contains_key("x-request-id"));
 }
 
-#[tokio::test]
-async fn hotspots_give_each_page_key_with_help_its_first_snippet() {
-    let harness = harness().await;
+async fn hotspots_give_each_page_key_with_help_its_first_snippet(backend: Backend) {
+    let harness = harness(backend).await;
     let query =
         "site=pk_test_acme&path=/claims/new&route=/claims/new&keys=claim.vat-number,claim.tax,claim.none&locale=fr";
     let (status, headers, json) = get(&harness.app, &format!("/v1/hotspots?{query}")).await;
@@ -171,9 +197,8 @@ async fn hotspots_give_each_page_key_with_help_its_first_snippet() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
-async fn roles_locales_and_url_patterns_shape_the_answer() {
-    let harness = harness().await;
+async fn roles_locales_and_url_patterns_shape_the_answer(backend: Backend) {
+    let harness = harness(backend).await;
     let (_, _, json) = get(&harness.app, "/v1/help?site=pk_test_acme&route=/claims/new&roles=approver").await;
     assert_eq!(titles(&json), ["About limits", "About new-claim", "About policy"]);
     assert_eq!(json["snippets"][0]["reason"]["role"], "approver");
@@ -187,9 +212,8 @@ async fn roles_locales_and_url_patterns_shape_the_answer() {
     assert_eq!(json["snippets"][0]["reason"]["target"], "/approvals/:id");
 }
 
-#[tokio::test]
-async fn search_is_typo_tolerant_and_boosted_by_the_context() {
-    let harness = harness().await;
+async fn search_is_typo_tolerant_and_boosted_by_the_context(backend: Backend) {
+    let harness = harness(backend).await;
     let (status, headers, json) = get(&harness.app, "/v1/search?site=pk_test_acme&q=hepl").await;
     assert_eq!(status, StatusCode::OK, "{json}");
     assert!(headers.contains_key(header::ETAG));
@@ -213,18 +237,16 @@ async fn search_is_typo_tolerant_and_boosted_by_the_context() {
     assert_eq!(json["hits"][0]["title"], "About limits");
 }
 
-#[tokio::test]
-async fn one_sites_content_never_shows_on_another() {
-    let harness = harness().await;
+async fn one_sites_content_never_shows_on_another(backend: Backend) {
+    let harness = harness(backend).await;
     let (_, _, json) = get(&harness.app, "/v1/help?site=pk_test_other&route=/claims/new").await;
     assert_eq!(titles(&json), ["About other-site-only"]);
     let (_, _, json) = get(&harness.app, "/v1/help?site=pk_test_acme&route=/claims/new").await;
     assert!(!titles(&json).contains(&"About other-site-only".to_owned()));
 }
 
-#[tokio::test]
-async fn etag_revalidation_answers_304() {
-    let harness = harness().await;
+async fn etag_revalidation_answers_304(backend: Backend) {
+    let harness = harness(backend).await;
     let uri = "/v1/help?site=pk_test_acme&route=/claims/new";
     let (_, headers, _) = get(&harness.app, uri).await;
     let etag = headers[header::ETAG].to_str().unwrap().to_owned();
@@ -238,9 +260,8 @@ async fn etag_revalidation_answers_304() {
     assert_eq!(send(&harness.app, request).await.0, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn bad_input_gets_a_clear_json_4xx() {
-    let harness = harness().await;
+async fn bad_input_gets_a_clear_json_4xx(backend: Backend) {
+    let harness = harness(backend).await;
     let long_path = format!("/{}", "a".repeat(3000));
     let many_keys = (0..65).map(|n| format!("k{n}")).collect::<Vec<_>>().join(",");
     let long_site = "pk_".to_owned() + &"x".repeat(100);
@@ -287,9 +308,8 @@ async fn bad_input_gets_a_clear_json_4xx() {
     assert_eq!(json["error"]["code"], "method_not_allowed");
 }
 
-#[tokio::test]
-async fn cors_allows_only_the_sites_origins() {
-    let harness = harness().await;
+async fn cors_allows_only_the_sites_origins(backend: Backend) {
+    let harness = harness(backend).await;
     let uri = "/v1/help?site=pk_test_acme&route=/claims/new";
     let request = Request::get(uri).header(header::ORIGIN, ORIGIN).body(Body::empty()).unwrap();
     let (status, headers, _) = send(&harness.app, request).await;
@@ -315,18 +335,16 @@ async fn cors_allows_only_the_sites_origins() {
     assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], ORIGIN);
 }
 
-#[tokio::test]
-async fn health_and_readiness_answer() {
-    let harness = harness().await;
+async fn health_and_readiness_answer(backend: Backend) {
+    let harness = harness(backend).await;
     let (status, _, json) = get(&harness.app, "/healthz").await;
     assert_eq!((status, json["status"].as_str()), (StatusCode::OK, Some("ok")));
     let (status, _, json) = get(&harness.app, "/readyz").await;
     assert_eq!((status, json), (StatusCode::OK, serde_json::json!({"status": "ready"})), "ready or not, nothing more");
 }
 
-#[tokio::test]
-async fn widget_assets_are_public_and_cached_by_name() {
-    let harness = harness().await;
+async fn widget_assets_are_public_and_cached_by_name(backend: Backend) {
+    let harness = harness(backend).await;
     let (status, headers, _) = get(&harness.app, "/widget/cuecard.js").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
@@ -342,8 +360,7 @@ async fn widget_assets_are_public_and_cached_by_name() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn the_demo_help_content_imports_and_covers_every_moment_and_two_roles() {
+async fn the_demo_help_content_imports_and_covers_every_moment_and_two_roles(backend: Backend) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo-site/help");
     let files = import::read_dir(&dir, &Locale::parse("en").unwrap()).unwrap();
     assert!(files.len() >= 15, "{} snippets", files.len());
@@ -355,9 +372,8 @@ async fn the_demo_help_content_imports_and_covers_every_moment_and_two_roles() {
     roles.dedup();
     assert!(roles.len() >= 2, "{roles:?}");
 
-    let directory = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", directory.path().join("demo.db").display());
-    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+    let database = TestDatabase::new(backend).await;
+    let store = database.open().await;
     let spec = SiteSpec {
         public_key: "pk_demo_acme".into(),
         name: "Acme".into(),
@@ -374,9 +390,8 @@ async fn the_demo_help_content_imports_and_covers_every_moment_and_two_roles() {
     assert_eq!(report.created.len(), count);
 }
 
-#[tokio::test]
-async fn content_changes_replace_cached_answers() {
-    let harness = harness().await;
+async fn content_changes_replace_cached_answers(backend: Backend) {
+    let harness = harness(backend).await;
     let uri = "/v1/help?site=pk_test_acme&route=/claims/new";
     let (_, before_headers, before) = get(&harness.app, uri).await;
     assert!(titles(&before).contains(&"About new-claim".to_owned()));
@@ -393,9 +408,8 @@ async fn content_changes_replace_cached_answers() {
     assert_ne!(before_headers[header::ETAG], after_headers[header::ETAG]);
 }
 
-#[tokio::test]
-async fn a_snippet_appears_when_its_window_opens_even_with_answers_cached() {
-    let harness = harness().await;
+async fn a_snippet_appears_when_its_window_opens_even_with_answers_cached(backend: Backend) {
+    let harness = harness(backend).await;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let soon =
         SnippetDraft { publish_at: Some(now + 2), ..draft("announcement", vec![Target::Route("/claims/new".into())]) };
@@ -407,11 +421,10 @@ async fn a_snippet_appears_when_its_window_opens_even_with_answers_cached() {
     assert!(titles(&get(&harness.app, uri).await.2).contains(&"About announcement".to_owned()));
 }
 
-#[tokio::test]
-async fn search_answers_503_until_its_index_is_built() {
+async fn search_answers_503_until_its_index_is_built(backend: Backend) {
     let directory = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", directory.path().join("warm.db").display());
-    let store = SqliteStore::open(&url, Renderer::default()).await.unwrap();
+    let database = TestDatabase::new(backend).await;
+    let store = database.open().await;
     let spec = SiteSpec {
         public_key: "pk_test_warm".into(),
         name: "Warm".into(),
@@ -422,7 +435,7 @@ async fn search_answers_503_until_its_index_is_built() {
     store.put_site(&spec).await.unwrap();
     let many: Vec<SnippetDraft> = (0..2000).map(|n| draft(&format!("s{n}"), vec![])).collect();
     store.import("pk_test_warm", many, store::ImportOptions::default()).await.unwrap();
-    let state = AppState::load_serving_first(Arc::new(store)).await.unwrap();
+    let state = AppState::load_serving_first(store).await.unwrap();
     let options = RouterOptions {
         widget_dir: directory.path().into(),
         console_dir: directory.path().join("console"),
@@ -450,9 +463,8 @@ async fn search_answers_503_until_its_index_is_built() {
     assert!(saw_warming, "2000 snippets take longer to index than one request");
 }
 
-#[tokio::test]
-async fn widget_events_are_checked_and_appended() {
-    let harness = harness().await;
+async fn widget_events_are_checked_and_appended(backend: Backend) {
+    let harness = harness(backend).await;
     let site = harness.state.store.site("pk_test_acme").await.unwrap().unwrap();
     let vat = harness
         .state
@@ -539,17 +551,15 @@ async fn widget_events_are_checked_and_appended() {
 }
 
 /// A path with dot segments is read as the browser reads it: `/x/../approvals/7` is `/approvals/7`.
-#[tokio::test]
-async fn dot_segments_in_a_path_are_resolved() {
-    let harness = harness().await;
+async fn dot_segments_in_a_path_are_resolved(backend: Backend) {
+    let harness = harness(backend).await;
     let (status, _, json) = get(&harness.app, "/v1/help?site=pk_test_acme&path=/x/../approvals/7").await;
     assert_eq!(status, StatusCode::OK);
     assert!(titles(&json).contains(&"About approval".to_owned()), "{json}");
 }
 
-#[tokio::test]
-async fn a_help_answer_has_at_most_twenty_cards_and_says_when_more_matched() {
-    let harness = harness().await;
+async fn a_help_answer_has_at_most_twenty_cards_and_says_when_more_matched(backend: Backend) {
+    let harness = harness(backend).await;
     let many: Vec<SnippetDraft> = (0..30).map(|n| draft(&format!("site-wide-{n:02}"), vec![])).collect();
     harness.state.store.import("pk_test_other", many, store::ImportOptions::default()).await.unwrap();
     harness.state.indexes.refresh(harness.state.store.as_ref(), SearchReadiness::Awaited).await.unwrap();
@@ -561,9 +571,8 @@ async fn a_help_answer_has_at_most_twenty_cards_and_says_when_more_matched() {
     assert!(few.get("truncated").is_none(), "{few}");
 }
 
-#[tokio::test]
-async fn oversized_and_malformed_requests_get_documented_json_errors() {
-    let harness = harness().await;
+async fn oversized_and_malformed_requests_get_documented_json_errors(backend: Backend) {
+    let harness = harness(backend).await;
     let long_uri = format!("/v1/help?site=pk_test_acme&route=/{}", "a".repeat(50 * 1024));
     let (status, _, json) = get(&harness.app, &long_uri).await;
     assert_eq!((status, json["error"]["code"].as_str()), (StatusCode::URI_TOO_LONG, Some("uri_too_long")));
@@ -606,9 +615,8 @@ fn the_readme_lists_exactly_the_error_codes_the_service_sends() {
     assert_eq!(documented, actual);
 }
 
-#[tokio::test]
-async fn one_published_snippet_is_served_by_id() {
-    let harness = harness().await;
+async fn one_published_snippet_is_served_by_id(backend: Backend) {
+    let harness = harness(backend).await;
     let site = harness.state.store.site("pk_test_acme").await.unwrap().unwrap();
     let all = harness.state.store.snippets(site.id, &store::SnippetFilter::default()).await.unwrap();
     let id_of = |slug: &str| all.iter().find(|stored| stored.draft.slug == slug).unwrap().id;
@@ -630,9 +638,8 @@ async fn one_published_snippet_is_served_by_id() {
     }
 }
 
-#[tokio::test]
-async fn help_answers_go_gzip_compressed_to_clients_that_accept_it() {
-    let harness = harness().await;
+async fn help_answers_go_gzip_compressed_to_clients_that_accept_it(backend: Backend) {
+    let harness = harness(backend).await;
     let uri = "/v1/help?site=pk_test_acme&path=/claims/new&route=/claims/new&keys=claim.vat-number,claim.tax";
     let with_encoding =
         |encoding: &str| Request::get(uri).header(header::ACCEPT_ENCODING, encoding).body(Body::empty()).unwrap();
@@ -666,9 +673,8 @@ async fn help_answers_go_gzip_compressed_to_clients_that_accept_it() {
 
 /// `/metrics` speaks Prometheus, counts requests by route template, and never names a site,
 /// a path or a worker.
-#[tokio::test]
-async fn metrics_count_requests_by_template_and_reveal_nothing() {
-    let harness = harness().await;
+async fn metrics_count_requests_by_template_and_reveal_nothing(backend: Backend) {
+    let harness = harness(backend).await;
     for _ in 0..3 {
         get(&harness.app, "/v1/help?site=pk_test_acme&path=/claims/CLM-1042&keys=claim.vat-number").await;
     }
@@ -694,9 +700,8 @@ async fn metrics_count_requests_by_template_and_reveal_nothing() {
 
 /// Where help was wanted is counted per place template and key, with whether help existed,
 /// and written to the store on flush; the raw path never is.
-#[tokio::test]
-async fn coverage_counts_templates_and_keys_never_paths() {
-    let harness = harness().await;
+async fn coverage_counts_templates_and_keys_never_paths(backend: Backend) {
+    let harness = harness(backend).await;
     let site = harness.state.store.site("pk_test_acme").await.unwrap().unwrap();
     for _ in 0..2 {
         get(&harness.app, "/v1/help?site=pk_test_acme&route=/claims/new&keys=claim.vat-number").await;
@@ -735,10 +740,44 @@ async fn coverage_counts_templates_and_keys_never_paths() {
     assert_eq!((approvals.seen, approvals.helped), (2, 2));
 }
 
-#[tokio::test]
-async fn a_full_event_queue_answers_503_and_loses_nothing_it_acknowledged() {
-    use sqlx::Connection as _;
-    let harness = harness().await;
+/// Another process holding the events table: SQLite's write lock, PostgreSQL's table lock.
+enum WriteLock {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl WriteLock {
+    async fn take(database: &TestDatabase) -> WriteLock {
+        use sqlx::Connection as _;
+        match database.backend() {
+            Backend::Sqlite => {
+                let mut connection = sqlx::SqliteConnection::connect(database.url()).await.unwrap();
+                sqlx::query("BEGIN IMMEDIATE").execute(&mut connection).await.unwrap();
+                WriteLock::Sqlite(connection)
+            }
+            Backend::Postgres => {
+                let mut connection = sqlx::PgConnection::connect(database.url()).await.unwrap();
+                sqlx::query("BEGIN").execute(&mut connection).await.unwrap();
+                sqlx::query("LOCK TABLE events IN EXCLUSIVE MODE").execute(&mut connection).await.unwrap();
+                WriteLock::Postgres(connection)
+            }
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            WriteLock::Sqlite(mut connection) => {
+                sqlx::query("ROLLBACK").execute(&mut connection).await.unwrap();
+            }
+            WriteLock::Postgres(mut connection) => {
+                sqlx::query("ROLLBACK").execute(&mut connection).await.unwrap();
+            }
+        }
+    }
+}
+
+async fn a_full_event_queue_answers_503_and_loses_nothing_it_acknowledged(backend: Backend) {
+    let harness = harness(backend).await;
     let site = harness.state.store.site("pk_test_acme").await.unwrap().unwrap();
     // A queue of one event, in front of a database another process holds the write lock of.
     let state = harness.state.clone().with_events_queue(1);
@@ -751,9 +790,7 @@ async fn a_full_event_queue_answers_503_and_loses_nothing_it_acknowledged() {
         metrics: true,
     };
     let app = router(state.clone(), options);
-    let url = format!("sqlite://{}", harness._directory.path().join("api.db").display());
-    let mut other = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+    let lock = WriteLock::take(&harness.database).await;
 
     let post = |query: &str| {
         let batch = serde_json::json!({"events": [{"kind": "search", "query": query, "results": 1}]});
@@ -783,7 +820,7 @@ async fn a_full_event_queue_answers_503_and_loses_nothing_it_acknowledged() {
     assert_eq!(headers[header::RETRY_AFTER], "1");
 
     // The database frees up: the waiting batch is stored, then acknowledged.
-    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    lock.release().await;
     let (status, _, body) = first.await.unwrap();
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     assert_eq!(body["accepted"], 1);
@@ -793,9 +830,8 @@ async fn a_full_event_queue_answers_503_and_loses_nothing_it_acknowledged() {
     assert_eq!(state.ingest.queued(), 0);
 }
 
-#[tokio::test]
-async fn concurrent_event_batches_are_each_stored_once_and_acknowledged() {
-    let harness = harness().await;
+async fn concurrent_event_batches_are_each_stored_once_and_acknowledged(backend: Backend) {
+    let harness = harness(backend).await;
     let site = harness.state.store.site("pk_test_acme").await.unwrap().unwrap();
     let requests = (0..40).map(|n| {
         let app = harness.app.clone();

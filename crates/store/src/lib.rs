@@ -27,9 +27,9 @@ pub async fn open(url: &str, renderer: Renderer, pool_size: u32) -> Result<Arc<d
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PgStore::open(url, renderer, pool_size).await?))
     } else {
+        let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
         Err(Error::Invalid(format!(
-            "unsupported database URL `{}`: expected `sqlite://FILE` or `postgres://USER@HOST/DATABASE`",
-            url.split_once('@').map_or(url, |(_, rest)| rest)
+            "unsupported database URL scheme `{scheme}`: expected `sqlite://FILE` or `postgres://USER@HOST/DATABASE`"
         )))
     }
 }

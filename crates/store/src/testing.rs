@@ -59,13 +59,20 @@ impl TestDatabase {
                          point CUECARD_TEST_POSTGRES_URL at a server where this user may create schemas"
                     )
                 });
+                let local = ["@127.0.0.1", "@localhost", "://127.0.0.1", "://localhost", "@[::1]"]
+                    .iter()
+                    .any(|host| server.contains(host));
+                if local {
+                    drop_abandoned_schemas(&mut connection).await;
+                }
                 sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
                     .execute(&mut connection)
                     .await
                     .expect("creating the test's schema");
                 connection.close().await.ok();
+                // The schema names the connections too, so the end of the test can close them.
                 let separator = if server.contains('?') { '&' } else { '?' };
-                let url = format!("{server}{separator}options=-c%20search_path%3D{schema}");
+                let url = format!("{server}{separator}options=-c%20search_path%3D{schema}&application_name={schema}");
                 TestDatabase { backend, url, _directory: None, schema: Some(schema) }
             }
         }
@@ -110,6 +117,23 @@ impl TestDatabase {
     }
 }
 
+/// Schemas of test processes on this machine that are gone (killed before their tests ended).
+async fn drop_abandoned_schemas(connection: &mut sqlx::PgConnection) {
+    let schemas: Vec<String> =
+        sqlx::query_scalar("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'cuecard\\_test\\_%'")
+            .fetch_all(&mut *connection)
+            .await
+            .unwrap_or_default();
+    for schema in schemas {
+        let process = schema.strip_prefix("cuecard_test_").and_then(|rest| rest.split('_').next());
+        let gone = process.is_some_and(|pid| !std::path::Path::new("/proc").join(pid).exists());
+        if gone {
+            let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *connection).await.ok();
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Some(schema) = self.schema.take() else {
@@ -120,6 +144,13 @@ impl Drop for TestDatabase {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             runtime.block_on(async {
                 let mut connection = sqlx::PgConnection::connect(&postgres_url()).await.ok()?;
+                // The test's own connections may still hold locks (a dropped transaction is
+                // rolled back by a task the test's runtime may never run again): end them first.
+                sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
+                    .bind(&schema)
+                    .execute(&mut connection)
+                    .await
+                    .ok()?;
                 sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
                     .execute(&mut connection)
                     .await
@@ -128,4 +159,23 @@ impl Drop for TestDatabase {
         });
         let _ = dropped.join();
     }
+}
+
+/// Turns each named `async fn NAME(backend: Backend)` into two tests, `NAME::sqlite` and
+/// `NAME::postgres` (the caller depends on tokio).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$test($crate::testing::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$test($crate::testing::Backend::Postgres).await;
+            }
+        }
+    )*};
 }

@@ -5,30 +5,9 @@
 use engine::render::Renderer;
 use engine::{Context, Locale, Moment, SiteIndex, SiteSettings, Status, Target};
 use store::testing::{Backend, TestDatabase};
-use store::{
-    Error, ImportOptions, Precondition, Role, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store,
-};
+use store::{Error, ImportOptions, Precondition, Role, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store};
 
-/// Each story as one test per backend: `story::sqlite`, `story::postgres`.
-macro_rules! on_both_backends {
-    ($($story:ident),* $(,)?) => {$(
-        mod $story {
-            use super::*;
-
-            #[tokio::test]
-            async fn sqlite() {
-                super::$story(&TestDatabase::new(Backend::Sqlite).await).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                super::$story(&TestDatabase::new(Backend::Postgres).await).await;
-            }
-        }
-    )*};
-}
-
-on_both_backends!(
+store::on_both_backends!(
     story,
     authoring_story,
     a_new_render_policy_rerenders_every_snippet,
@@ -76,7 +55,8 @@ async fn resolve_slugs(store: &dyn Store, context: &Context) -> Vec<String> {
     builder.build().resolve(context, 0).into_iter().map(|found| found.snippet.slug.clone()).collect()
 }
 
-async fn story(database: &TestDatabase) {
+async fn story(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
     let store = database.open().await;
 
     // A site is created, then updated in place by its key.
@@ -147,7 +127,8 @@ async fn story(database: &TestDatabase) {
     assert_eq!(reopened.sites().await.unwrap().len(), 1);
 }
 
-async fn authoring_story(database: &TestDatabase) {
+async fn authoring_story(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
     let store = database.open().await;
     let site = store.put_site(&spec()).await.unwrap();
     let import = |drafts| store.import("pk_test_acme", drafts, ImportOptions::default());
@@ -303,7 +284,8 @@ async fn authoring_story(database: &TestDatabase) {
     assert!(store.events(site.id, 0, 10).await.unwrap().is_empty());
 }
 
-async fn a_new_render_policy_rerenders_every_snippet(database: &TestDatabase) {
+async fn a_new_render_policy_rerenders_every_snippet(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
     let store = database.open().await;
     let site = store.put_site(&spec()).await.unwrap();
     let with_image =
@@ -322,7 +304,8 @@ async fn a_new_render_policy_rerenders_every_snippet(database: &TestDatabase) {
     assert_eq!(stored.draft.markdown, with_image.markdown, "the Markdown is kept byte for byte");
 }
 
-async fn stale_help_follows_what_pages_show_for_every_kind_of_target(database: &TestDatabase) {
+async fn stale_help_follows_what_pages_show_for_every_kind_of_target(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
     let store = database.open().await;
     let site = store.put_site(&spec()).await.unwrap();
     let drafts = vec![
@@ -381,7 +364,8 @@ async fn stale_help_follows_what_pages_show_for_every_kind_of_target(database: &
     assert_eq!(stale.iter().map(|row| row.snippet_id).collect::<Vec<_>>(), [id("old-form").await]);
 }
 
-async fn a_database_a_newer_release_migrated_is_refused_with_a_clear_message(database: &TestDatabase) {
+async fn a_database_a_newer_release_migrated_is_refused_with_a_clear_message(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
     let store = database.open().await;
     let known = store.schema_version().await.unwrap();
     assert!(known >= 10, "{known}");

@@ -47,7 +47,9 @@ impl PgStore {
     /// (sqlx holds an advisory lock meanwhile, so instances starting together migrate once), and
     /// re-renders stored HTML if `renderer`'s policy differs from the one it was made with.
     pub async fn open(url: &str, renderer: Renderer, pool_size: u32) -> Result<PgStore> {
-        let options = PgConnectOptions::from_str(url)?.application_name("cuecard");
+        let options = PgConnectOptions::from_str(url)?;
+        let options =
+            if options.get_application_name().is_some() { options } else { options.application_name("cuecard") };
         let pool = PgPoolOptions::new()
             .max_connections(pool_size.max(2))
             .acquire_timeout(Duration::from_secs(10))
