@@ -201,3 +201,38 @@ pub fn schemathesis(workspace: &Workspace) -> anyhow::Result<PathBuf> {
     }
     Ok(program)
 }
+
+/// The PostgreSQL server the tests and the PostgreSQL benchmark use: `CUECARD_TEST_POSTGRES_URL`
+/// if set, else the local one on 127.0.0.1:5432, started here (`pg_ctlcluster … start`) if it
+/// is installed but not running.
+pub fn postgres() -> anyhow::Result<String> {
+    if let Ok(url) = std::env::var("CUECARD_TEST_POSTGRES_URL") {
+        return Ok(url);
+    }
+    let address: std::net::SocketAddr = ([127, 0, 0, 1], 5432).into();
+    let listening = || std::net::TcpStream::connect_timeout(&address, std::time::Duration::from_secs(1)).is_ok();
+    if !listening() {
+        let versions: Vec<String> = std::fs::read_dir("/etc/postgresql")
+            .map(|entries| entries.flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        for version in &versions {
+            eprintln!("starting PostgreSQL {version}: pg_ctlcluster --skip-systemctl-redirect {version} main start");
+            let _ =
+                Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", version, "main", "start"]).status();
+        }
+        for _ in 0..30 {
+            if listening() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+        if !listening() {
+            bail!(
+                "the tests need PostgreSQL: none listens on 127.0.0.1:5432 and none could be started (installed: \
+                 {versions:?}); start one (trust auth for user postgres, database test) or point \
+                 CUECARD_TEST_POSTGRES_URL at one"
+            );
+        }
+    }
+    Ok("postgres://postgres@127.0.0.1:5432/test".to_owned())
+}

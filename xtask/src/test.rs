@@ -7,6 +7,7 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
     prerequisites::rust_components()?;
     prerequisites::wasm_target()?;
     let (chrome, chromedriver) = prerequisites::chromium()?;
+    let postgres = prerequisites::postgres()?;
     let cargo = cargo();
 
     run(workspace, &cargo, &["fmt", "--all", "--check"])?;
@@ -54,6 +55,7 @@ pub fn run_all(workspace: &Workspace) -> anyhow::Result<()> {
             ("CUECARD_CONSOLE_DIR", &console_dist),
             ("CUECARD_AXE", &axe),
             ("CUECARD_TSC", &tsc),
+            ("CUECARD_TEST_POSTGRES_URL", &postgres),
         ],
     )?;
     // The API against its own OpenAPI document, bounded in examples and time.

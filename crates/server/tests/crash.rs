@@ -1,10 +1,11 @@
-//! Nothing acknowledged is lost when the service dies. The real binary serves a real SQLite
-//! file while creates, edits, publishes and event batches stream in through its HTTP API; it is
-//! killed with `SIGKILL` 30 times at random moments and started again each time. Afterwards every
-//! write that got a 2xx answer is there exactly once, and SQLite's integrity check says `ok`.
-//! Writes that got no answer (the service died first) may or may not have happened; the harness
-//! never retries them, so nothing acknowledged can be there twice. Bounded: 30 kills, 20 to
-//! 220 ms apart (about ten seconds in all).
+//! Nothing acknowledged is lost when an instance dies. Two deployments run side by side: three
+//! `cuecard serve` instances sharing one PostgreSQL database, and one on a SQLite file. Creates,
+//! edits, publishes and event batches stream in through every instance's HTTP API while the
+//! harness `SIGKILL`s a random instance 30 times at random moments and starts it again each
+//! time. Afterwards every write that got a 2xx answer is there exactly once, and SQLite's
+//! integrity check says `ok`. Writes that got no answer (the instance died first) may or may
+//! not have happened; the harness never retries them, so nothing acknowledged can be there
+//! twice. Bounded: 30 kills, 20 to 220 ms apart (about ten seconds in all).
 
 mod support;
 
@@ -16,6 +17,7 @@ use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use store::testing::{Backend, TestDatabase};
 use support::{cuecard, serve_with};
 
 const SITE: &str = "pk_test_crash";
@@ -69,8 +71,21 @@ struct Ledger {
     unanswered: usize,
 }
 
-/// Streams writes at whatever address the service has now, until `stop`.
-fn write_until(address: &Mutex<String>, secret: &str, stop: &AtomicBool, seed: u64) -> Ledger {
+impl Ledger {
+    fn merge(mut self, other: Ledger) -> Ledger {
+        self.created.extend(other.created);
+        self.versions.extend(other.versions);
+        self.events.extend(other.events);
+        self.edits += other.edits;
+        self.publishes += other.publishes;
+        self.unanswered += other.unanswered;
+        self
+    }
+}
+
+/// Streams writes at whatever address the instance has now, until `stop`; `tag` keeps this
+/// writer's slugs and event queries apart from the other writers'.
+fn write_until(address: &Mutex<String>, secret: &str, stop: &AtomicBool, seed: u64, tag: &str) -> Ledger {
     let mut random = Random(seed | 1);
     let mut ledger = Ledger::default();
     let auth = [("Authorization", format!("Bearer {secret}"))];
@@ -83,7 +98,7 @@ fn write_until(address: &Mutex<String>, secret: &str, stop: &AtomicBool, seed: u
         let choice = if ids.is_empty() { 0 } else { random.below(4) };
         let answered = match choice {
             0 => {
-                let slug = format!("crash-{counter}");
+                let slug = format!("crash-{tag}-{counter}");
                 let title = format!("{slug} v1");
                 let body =
                     json!({"slug": slug, "title": title, "markdown": "Help.", "moment": "new", "status": "draft"});
@@ -128,7 +143,7 @@ fn write_until(address: &Mutex<String>, secret: &str, stop: &AtomicBool, seed: u
                 })
             }
             _ => {
-                let queries: Vec<String> = (0..3).map(|n| format!("crash-event-{counter}-{n}")).collect();
+                let queries: Vec<String> = (0..3).map(|n| format!("crash-event-{tag}-{counter}-{n}")).collect();
                 let events: Vec<Value> =
                     queries.iter().map(|query| json!({"kind": "search", "query": query, "results": 1})).collect();
                 let path = format!("/v1/events?site={SITE}");
@@ -147,44 +162,55 @@ fn write_until(address: &Mutex<String>, secret: &str, stop: &AtomicBool, seed: u
     ledger
 }
 
-#[test]
-fn nothing_acknowledged_is_lost_when_the_service_is_killed_30_times() {
-    let directory = tempfile::tempdir().unwrap();
-    let database = directory.path().join("crash.db");
-    let database_url = format!("sqlite://{}", database.display());
-    let output = cuecard(&database_url, &["site", "put", SITE, "--name", "Crash", "--origin", "https://a.example"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let output = cuecard(&database_url, &["keys", "create", "--site", SITE, "--role", "owner", "--label", "crash"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let secret = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+/// One deployment: its database, its owner key and its running instances.
+struct Deployment {
+    name: &'static str,
+    database: TestDatabase,
+    secret: String,
+    instances: Vec<(Child, Arc<Mutex<String>>)>,
+}
 
-    let seed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
-    println!("seed {seed}");
-    let mut random = Random(seed | 1);
-    let (mut child, first_address) = start(&database_url);
-    let address = Arc::new(Mutex::new(first_address));
-    let stop = Arc::new(AtomicBool::new(false));
-    let writer = {
-        let (address, stop, secret) = (address.clone(), stop.clone(), secret.clone());
-        std::thread::spawn(move || write_until(&address, &secret, &stop, seed.rotate_left(17)))
-    };
-    for _ in 0..KILLS {
-        std::thread::sleep(Duration::from_millis(20 + random.below(200)));
+impl Deployment {
+    async fn start(name: &'static str, backend: Backend, instances: usize) -> Deployment {
+        let database = TestDatabase::new(backend).await;
+        let url = database.url().to_owned();
+        let output = cuecard(&url, &["site", "put", SITE, "--name", "Crash", "--origin", "https://a.example"]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let output = cuecard(&url, &["keys", "create", "--site", SITE, "--role", "owner", "--label", "crash"]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let secret = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+        let instances = (0..instances)
+            .map(|_| {
+                let (child, address) = start(&url);
+                (child, Arc::new(Mutex::new(address)))
+            })
+            .collect();
+        Deployment { name, database, secret, instances }
+    }
+
+    fn restart(&mut self, instance: usize) {
+        let (child, address) = &mut self.instances[instance];
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let (next, next_address) = start(&database_url);
-        child = next;
+        let (next, next_address) = start(self.database.url());
+        *child = next;
         *address.lock().unwrap() = next_address;
     }
-    std::thread::sleep(Duration::from_millis(100));
-    stop.store(true, Ordering::SeqCst);
-    let ledger = writer.join().unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
 
-    // Started once more, the service has every acknowledged write, once.
-    let (mut child, address) = start(&database_url);
-    let auth = [("Authorization", format!("Bearer {secret}"))];
+    fn stop(&mut self) {
+        for (child, _) in &mut self.instances {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+}
+
+/// Every acknowledged write of `ledger` is in the deployment, once: (creates, versions,
+/// events) found, read through a fresh instance.
+fn verify(deployment: &Deployment, ledger: &Ledger) -> (usize, usize, usize) {
+    let (mut child, address) = start(deployment.database.url());
+    let auth = [("Authorization", format!("Bearer {}", deployment.secret))];
+    let name = deployment.name;
     let mut by_slug: HashMap<String, Vec<i64>> = HashMap::new();
     let mut after = 0;
     loop {
@@ -203,7 +229,7 @@ fn nothing_acknowledged_is_lost_when_the_service_is_killed_30_times() {
     }
     let mut creates_found = 0;
     for (slug, id) in &ledger.created {
-        assert_eq!(by_slug.get(slug), Some(&vec![*id]), "created `{slug}` is there exactly once");
+        assert_eq!(by_slug.get(slug), Some(&vec![*id]), "{name}: created `{slug}` is there exactly once");
         creates_found += 1;
     }
     let mut versions_found = 0;
@@ -215,8 +241,8 @@ fn nothing_acknowledged_is_lost_when_the_service_is_killed_30_times() {
         let revisions = revisions["revisions"].as_array().unwrap();
         for (version, title) in acknowledged {
             let found: Vec<_> = revisions.iter().filter(|revision| revision["version"] == *version).collect();
-            assert_eq!(found.len(), 1, "snippet {id} version {version} once");
-            assert_eq!(found[0]["snippet"]["title"], title.as_str(), "snippet {id} version {version}");
+            assert_eq!(found.len(), 1, "{name}: snippet {id} version {version} once");
+            assert_eq!(found[0]["snippet"]["title"], title.as_str(), "{name}: snippet {id} version {version}");
             versions_found += 1;
         }
     }
@@ -240,31 +266,85 @@ fn nothing_acknowledged_is_lost_when_the_service_is_killed_30_times() {
     }
     let mut events_found = 0;
     for query in &ledger.events {
-        assert_eq!(stored.get(query), Some(&1), "acknowledged event `{query}` is there exactly once");
+        assert_eq!(stored.get(query), Some(&1), "{name}: acknowledged event `{query}` is there exactly once");
         events_found += 1;
     }
     child.kill().unwrap();
     child.wait().unwrap();
+    (creates_found, versions_found, events_found)
+}
 
-    let integrity = tokio::runtime::Runtime::new().unwrap().block_on(async {
+#[test]
+fn nothing_acknowledged_is_lost_when_instances_are_killed_30_times() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut deployments = runtime.block_on(async {
+        vec![
+            Deployment::start("postgres", Backend::Postgres, 3).await,
+            Deployment::start("sqlite", Backend::Sqlite, 1).await,
+        ]
+    });
+    let seed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
+    println!("seed {seed}");
+    let mut random = Random(seed | 1);
+    let stop = Arc::new(AtomicBool::new(false));
+    // One writer per instance, each through its own instance only.
+    let mut writers: Vec<(usize, std::thread::JoinHandle<Ledger>)> = Vec::new();
+    for (which, deployment) in deployments.iter().enumerate() {
+        for (number, (_, address)) in deployment.instances.iter().enumerate() {
+            let (address, stop, secret) = (address.clone(), stop.clone(), deployment.secret.clone());
+            let tag = format!("{}{number}", deployment.name);
+            let seed = seed.rotate_left(17 + 7 * (writers.len() as u32));
+            writers.push((which, std::thread::spawn(move || write_until(&address, &secret, &stop, seed, &tag))));
+        }
+    }
+    let instances: Vec<(usize, usize)> = deployments
+        .iter()
+        .enumerate()
+        .flat_map(|(which, deployment)| (0..deployment.instances.len()).map(move |instance| (which, instance)))
+        .collect();
+    let mut kills: HashMap<&str, usize> = HashMap::new();
+    for _ in 0..KILLS {
+        std::thread::sleep(Duration::from_millis(20 + random.below(200)));
+        let (which, instance) = instances[random.below(instances.len() as u64) as usize];
+        deployments[which].restart(instance);
+        *kills.entry(deployments[which].name).or_default() += 1;
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    stop.store(true, Ordering::SeqCst);
+    let mut ledgers: Vec<Ledger> = deployments.iter().map(|_| Ledger::default()).collect();
+    for (which, writer) in writers {
+        let ledger = std::mem::take(&mut ledgers[which]);
+        ledgers[which] = ledger.merge(writer.join().unwrap());
+    }
+    for deployment in &mut deployments {
+        deployment.stop();
+    }
+
+    // Started once more, each deployment has every acknowledged write, once.
+    for (deployment, ledger) in deployments.iter().zip(&ledgers) {
+        let (creates, versions, events) = verify(deployment, ledger);
+        println!(
+            "{}: {} of {KILLS} kills; acknowledged: {} creates, {} edits, {} publishes, {} events; found: {creates} \
+             creates, {versions} versions, {events} events; {} writes got no answer",
+            deployment.name,
+            kills.get(deployment.name).copied().unwrap_or(0),
+            ledger.created.len(),
+            ledger.edits,
+            ledger.publishes,
+            ledger.events.len(),
+            ledger.unanswered
+        );
+        let wrote_enough =
+            !ledger.created.is_empty() && !ledger.events.is_empty() && ledger.edits + ledger.publishes > 0;
+        assert!(wrote_enough, "{}: the run wrote enough to mean something", deployment.name);
+    }
+    let sqlite_url = deployments[1].database.url().to_owned();
+    let integrity = runtime.block_on(async {
         use sqlx::Connection as _;
-        let mut connection = sqlx::SqliteConnection::connect(&database_url).await.unwrap();
+        let mut connection = sqlx::SqliteConnection::connect(&sqlite_url).await.unwrap();
         let (result,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(&mut connection).await.unwrap();
         result
     });
     assert_eq!(integrity, "ok");
-    println!(
-        "{KILLS} kills; acknowledged: {} creates, {} edits, {} publishes, {} events; found: {} creates, {} versions, \
-         {} events; {} writes got no answer",
-        ledger.created.len(),
-        ledger.edits,
-        ledger.publishes,
-        ledger.events.len(),
-        creates_found,
-        versions_found,
-        events_found,
-        ledger.unanswered
-    );
-    let wrote_enough = !ledger.created.is_empty() && !ledger.events.is_empty() && ledger.edits + ledger.publishes > 0;
-    assert!(wrote_enough, "the run wrote enough to mean something");
+    drop(deployments);
 }
