@@ -11,14 +11,12 @@ mod support;
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use store::testing::{Backend, TestDatabase};
-use support::{cuecard, serve_with};
+use support::{cuecard, request, serve_with};
 
 const SITE: &str = "pk_test_crash";
 const KILLS: usize = 30;
@@ -26,23 +24,6 @@ const KILLS: usize = 30;
 /// Starts the service (no rate limit: the harness is one busy client).
 fn start(database_url: &str) -> (Child, String) {
     serve_with(database_url, "error", Stdio::null(), &["--public-rate-limit", "0"])
-}
-
-/// One HTTP/1.1 request; `None` when the connection failed or broke (the service died).
-fn request(address: &str, method: &str, path: &str, headers: &[(&str, String)], body: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(address).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len()));
-    stream.write_all(head.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split(' ').nth(1)?.parse().ok()?;
-    let (_, body) = response.split_once("\r\n\r\n")?;
-    Some((status, body.to_owned()))
 }
 
 /// A small seeded generator (xorshift): the seed is printed, so a failing run can be repeated.
