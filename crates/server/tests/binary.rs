@@ -8,6 +8,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use store::testing::{Backend, TestDatabase};
 use support::{cuecard, serve_with};
 
 /// One HTTP/1.1 GET over a plain socket; returns (status line, body).
@@ -282,10 +283,28 @@ fn a_secret_key_is_shown_once_and_stored_nowhere_in_plain_text() {
     stop(child);
 }
 
-#[test]
-fn export_then_import_gives_back_the_same_content() {
+/// A test database (SQLite file or PostgreSQL schema) for tests that drive the binary.
+fn database(backend: Backend) -> TestDatabase {
+    tokio::runtime::Runtime::new().unwrap().block_on(TestDatabase::new(backend))
+}
+
+mod export_then_import_gives_back_the_same_content {
+    use super::*;
+
+    #[test]
+    fn sqlite() {
+        export_then_import_gives_back_the_same_content(&database(Backend::Sqlite));
+    }
+
+    #[test]
+    fn postgres() {
+        export_then_import_gives_back_the_same_content(&database(Backend::Postgres));
+    }
+}
+
+fn export_then_import_gives_back_the_same_content(database: &TestDatabase) {
     let directory = tempfile::tempdir().unwrap();
-    let database_url = format!("sqlite://{}", directory.path().join("cuecard.db").display());
+    let database_url = database.url();
     let help_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo-site/help");
     for key in ["pk_demo_acme", "pk_copy_acme"] {
         let output = cuecard(&database_url, &["site", "put", key, "--name", "Acme", "--locale", "de"]);
@@ -327,6 +346,43 @@ fn export_then_import_gives_back_the_same_content() {
     assert!(plan.contains("dry run") && plan.contains("1 updated") && plan.contains("  ~ "), "{plan}");
     let output = cuecard(&database_url, &["import", exported.to_str().unwrap(), "--site", "pk_demo_acme"]);
     assert!(String::from_utf8(output.stdout).unwrap().contains("0 created, 1 updated"), "the dry run wrote nothing");
+}
+
+#[test]
+fn a_team_moves_from_sqlite_to_postgresql_and_back_with_two_commands() {
+    let (sqlite, postgres) = (database(Backend::Sqlite), database(Backend::Postgres));
+    let directory = tempfile::tempdir().unwrap();
+    let help_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo-site/help");
+    for url in [sqlite.url(), postgres.url()] {
+        let output = cuecard(url, &["site", "put", "pk_demo_acme", "--name", "Acme", "--locale", "de"]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let output = cuecard(sqlite.url(), &["import", help_dir.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    // The two commands: export from SQLite, import into PostgreSQL.
+    let from_sqlite = directory.path().join("from-sqlite");
+    let output = cuecard(sqlite.url(), &["export", from_sqlite.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = cuecard(postgres.url(), &["import", from_sqlite.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let files = walk(&from_sqlite);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains(&format!("{} created", files.len())), "{text}");
+
+    // PostgreSQL now exports the very same files, and they go back into SQLite unchanged.
+    let from_postgres = directory.path().join("from-postgres");
+    let output = cuecard(postgres.url(), &["export", from_postgres.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(walk(&from_postgres).len(), files.len());
+    for file in &files {
+        let relative = file.strip_prefix(&from_sqlite).unwrap();
+        let copied = std::fs::read(from_postgres.join(relative)).unwrap();
+        assert_eq!(std::fs::read(file).unwrap(), copied, "{}", relative.display());
+    }
+    let output = cuecard(sqlite.url(), &["import", from_postgres.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains(&format!("0 created, 0 updated, {} unchanged", files.len())), "{text}");
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
