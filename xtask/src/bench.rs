@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: the engine's criterion benches, then the release service loaded with
 //! 100k synthetic snippets and measured with wrk on loopback against its own trivial route
-//! (help with and without coverage counting, search, event ingest), then the insights reports
-//! over a synthetic year of 10 million events.
+//! (help with and without coverage counting, search, event ingest), on SQLite and on
+//! PostgreSQL in the same run, then the insights reports over a synthetic year of 10 million
+//! events.
 
 use crate::service::{Server, status_of};
 use crate::{Workspace, cargo, prerequisites, run, run_with_env};
@@ -305,11 +306,18 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
     let uncounted_args: Vec<&str> = BENCH_SERVE_ARGS.iter().copied().chain(["--coverage-counters", "false"]).collect();
     let (uncounted, _) = Server::start(&binary, &loaded_url, &uncounted_args, &help_paths[0])?;
 
+    // The same content on PostgreSQL (a schema of its own on the test server).
+    let postgres_url = postgres_schema(&prerequisites::postgres()?, "cuecard_bench")?;
+    cuecard(&postgres_url, &["site", "put", SITE, "--name", "Bench"])?;
+    let postgres_import_time = cuecard(&postgres_url, &["import", &help_dir_text, "--site", SITE])?;
+    let (on_postgres, postgres_startup) = Server::start(&binary, &postgres_url, BENCH_SERVE_ARGS, &help_paths[0])?;
+
     // Hello, help and help without counting alternate for a few rounds and each keeps its best
     // round, so a burst of noise on this shared machine does not decide the ratios.
     let mut hello: Option<Load> = None;
     let mut help: Option<Load> = None;
     let mut help_uncounted: Option<Load> = None;
+    let mut help_postgres: Option<Load> = None;
     for _ in 0..ROUNDS {
         let round = load(&scratch, &server.address, "hello", &["/healthz".to_owned()], args)?;
         hello = Some(best(hello, round));
@@ -317,22 +325,32 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
         help = Some(best(help, round));
         let round = load(&scratch, &uncounted.address, "help-uncounted", &help_paths, args)?;
         help_uncounted = Some(best(help_uncounted, round));
+        let round = load(&scratch, &on_postgres.address, "help-postgres", &help_paths, args)?;
+        help_postgres = Some(best(help_postgres, round));
     }
     drop(uncounted);
+    let help_postgres = help_postgres.context("no rounds")?;
     let (hello, help) = (hello.context("no rounds")?, help.context("no rounds")?);
     let help_uncounted = help_uncounted.context("no rounds")?;
     let search = load(&scratch, &server.address, "search", &search_paths, args)?;
     let ingest = run_wrk(&scratch, &server.address, "events", &events_script(EVENTS_PER_BATCH), args)?;
     let resident_after = server.resident_bytes().unwrap_or(0);
     drop(server);
+    let search_postgres = load(&scratch, &on_postgres.address, "search-postgres", &search_paths, args)?;
+    let ingest_postgres =
+        run_wrk(&scratch, &on_postgres.address, "events-postgres", &events_script(EVENTS_PER_BATCH), args)?;
+    drop(on_postgres);
 
     println!();
     println!(
         "cuecard (release) with {} synthetic snippets, wrk 1 thread, {} connections, {} s per run, loopback, Accept-Encoding as browsers send it; hello and help best of {ROUNDS} alternating runs",
         args.snippets, args.connections, args.seconds
     );
-    println!("  import (cuecard import):          {:.1?}", import_time);
-    println!("  start until /v1/help answers:     {:.2?} (search ready after {:.2?})", startup, search_ready);
+    println!("  import (cuecard import):          {:.1?} (PostgreSQL {:.1?})", import_time, postgres_import_time);
+    println!(
+        "  start until /v1/help answers:     {:.2?} (search ready after {:.2?}; PostgreSQL {:.2?})",
+        startup, search_ready, postgres_startup
+    );
     println!(
         "  memory: {:.0} MiB resident ({:.0} MiB empty) = {:.1} KiB per snippet; {:.0} MiB after load",
         resident as f64 / 1048576.0,
@@ -341,16 +359,19 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
         resident_after as f64 / 1048576.0
     );
     println!();
-    println!("  {:<24} {:>12} {:>10} {:>10} {:>16}", "endpoint", "requests/s", "p50", "p99", "vs hello-world");
+    println!("  {:<28} {:>12} {:>10} {:>10} {:>16}", "endpoint", "requests/s", "p50", "p99", "vs hello-world");
     for (name, result) in [
         ("GET /healthz (hello)", &hello),
         ("GET /v1/help", &help),
         ("  … without counting", &help_uncounted),
         ("GET /v1/search", &search),
         ("POST /v1/events", &ingest),
+        ("GET /v1/help (PostgreSQL)", &help_postgres),
+        ("GET /v1/search (PostgreSQL)", &search_postgres),
+        ("POST /v1/events (PostgreSQL)", &ingest_postgres),
     ] {
         println!(
-            "  {name:<24} {:>12.0} {:>10} {:>10} {:>15.0}%{}",
+            "  {name:<28} {:>12.0} {:>10} {:>10} {:>15.0}%{}",
             result.requests_per_second,
             result.p50,
             result.p99,
@@ -364,10 +385,31 @@ fn service(workspace: &Workspace, args: &BenchArgs) -> anyhow::Result<()> {
         100.0 * help.requests_per_second / help_uncounted.requests_per_second.max(1.0)
     );
     println!(
-        "  event ingest: {:.0} events/s ({EVENTS_PER_BATCH} events per request, as the widget batches them)",
-        ingest.requests_per_second * EVENTS_PER_BATCH as f64
+        "  /v1/help on PostgreSQL: {:.1}% of the throughput on SQLite (it never touches the database per request)",
+        100.0 * help_postgres.requests_per_second / help.requests_per_second.max(1.0)
+    );
+    println!(
+        "  event ingest: {:.0} events/s on SQLite, {:.0} events/s on PostgreSQL ({EVENTS_PER_BATCH} events per \
+         request, as the widget batches them)",
+        ingest.requests_per_second * EVENTS_PER_BATCH as f64,
+        ingest_postgres.requests_per_second * EVENTS_PER_BATCH as f64
     );
     Ok(())
+}
+
+/// `server`'s URL for a fresh, empty `schema` (dropped first if a previous run left it).
+fn postgres_schema(server: &str, schema: &str) -> anyhow::Result<String> {
+    let sql = format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};");
+    let status = Command::new("psql")
+        .args([server, "--quiet", "--no-psqlrc", "--set", "ON_ERROR_STOP=1", "--command", &sql])
+        .stdout(Stdio::null())
+        .status()
+        .context("running psql (Debian's postgresql-client) to make the benchmark's schema")?;
+    if !status.success() {
+        bail!("psql could not make schema {schema} on {server}");
+    }
+    let separator = if server.contains('?') { '&' } else { '?' };
+    Ok(format!("{server}{separator}options=-c%20search_path%3D{schema}"))
 }
 
 /// Events per `POST /v1/events` in the ingest run.

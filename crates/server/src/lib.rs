@@ -123,7 +123,10 @@ impl AppState {
         let listen = {
             let state = state.clone();
             async move {
-                while announced {
+                if !announced {
+                    return;
+                }
+                loop {
                     if let Err(error) = state.store.wait_for_change().await {
                         tracing::error!(%error, "listening for content changes failed; listening again in 1 s");
                         tokio::time::sleep(Duration::from_secs(1)).await;

@@ -307,26 +307,26 @@ fn export_then_import_gives_back_the_same_content(database: &TestDatabase) {
     let database_url = database.url();
     let help_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo-site/help");
     for key in ["pk_demo_acme", "pk_copy_acme"] {
-        let output = cuecard(&database_url, &["site", "put", key, "--name", "Acme", "--locale", "de"]);
+        let output = cuecard(database_url, &["site", "put", key, "--name", "Acme", "--locale", "de"]);
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
-    let output = cuecard(&database_url, &["import", help_dir.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    let output = cuecard(database_url, &["import", help_dir.to_str().unwrap(), "--site", "pk_demo_acme"]);
     let imported = String::from_utf8(output.stdout).unwrap();
     let created = imported.lines().filter(|line| line.starts_with("  + ")).count();
     assert!(created > 5, "{imported}");
 
     let exported = directory.path().join("exported");
-    let output = cuecard(&database_url, &["export", exported.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    let output = cuecard(database_url, &["export", exported.to_str().unwrap(), "--site", "pk_demo_acme"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     // Into the same site: nothing changes. Into another: the same snippets.
-    let output = cuecard(&database_url, &["import", exported.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    let output = cuecard(database_url, &["import", exported.to_str().unwrap(), "--site", "pk_demo_acme"]);
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains(&format!("0 created, 0 updated, {created} unchanged, 0 conflicts")), "{text}");
-    let output = cuecard(&database_url, &["import", exported.to_str().unwrap(), "--site", "pk_copy_acme"]);
+    let output = cuecard(database_url, &["import", exported.to_str().unwrap(), "--site", "pk_copy_acme"]);
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains(&format!("{created} created")), "{text}");
     let second = directory.path().join("second");
-    cuecard(&database_url, &["export", second.to_str().unwrap(), "--site", "pk_copy_acme"]);
+    cuecard(database_url, &["export", second.to_str().unwrap(), "--site", "pk_copy_acme"]);
     for entry in walk(&exported) {
         let relative = entry.strip_prefix(&exported).unwrap();
         assert_eq!(
@@ -341,10 +341,10 @@ fn export_then_import_gives_back_the_same_content(database: &TestDatabase) {
     let first = walk(&exported).into_iter().next().unwrap();
     let text = std::fs::read_to_string(&first).unwrap().replacen("title: ", "title: Changed ", 1);
     std::fs::write(&first, text).unwrap();
-    let output = cuecard(&database_url, &["import", exported.to_str().unwrap(), "--site", "pk_demo_acme", "--dry-run"]);
+    let output = cuecard(database_url, &["import", exported.to_str().unwrap(), "--site", "pk_demo_acme", "--dry-run"]);
     let plan = String::from_utf8(output.stdout).unwrap();
     assert!(plan.contains("dry run") && plan.contains("1 updated") && plan.contains("  ~ "), "{plan}");
-    let output = cuecard(&database_url, &["import", exported.to_str().unwrap(), "--site", "pk_demo_acme"]);
+    let output = cuecard(database_url, &["import", exported.to_str().unwrap(), "--site", "pk_demo_acme"]);
     assert!(String::from_utf8(output.stdout).unwrap().contains("0 created, 1 updated"), "the dry run wrote nothing");
 }
 
@@ -399,15 +399,27 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     files
 }
 
-#[test]
-fn migrate_brings_the_schema_up_and_says_to_which_migration() {
-    let directory = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", directory.path().join("migrate.db").display());
-    let output = cuecard(&url, &["migrate"]);
+mod migrate_brings_the_schema_up_and_says_to_which_migration {
+    use super::*;
+
+    #[test]
+    fn sqlite() {
+        migrate_brings_the_schema_up_and_says_to_which_migration(&database(Backend::Sqlite));
+    }
+
+    #[test]
+    fn postgres() {
+        migrate_brings_the_schema_up_and_says_to_which_migration(&database(Backend::Postgres));
+    }
+}
+
+fn migrate_brings_the_schema_up_and_says_to_which_migration(database: &TestDatabase) {
+    let url = database.url();
+    let output = cuecard(url, &["migrate"]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8(output.stdout).unwrap();
     let version: i64 = text.trim().rsplit(' ').next().unwrap().parse().unwrap();
     assert!(text.starts_with("database schema at migration ") && version >= 10, "{text}");
     // Again: nothing to do, the same answer.
-    assert_eq!(String::from_utf8(cuecard(&url, &["migrate"]).stdout).unwrap(), text);
+    assert_eq!(String::from_utf8(cuecard(url, &["migrate"]).stdout).unwrap(), text);
 }

@@ -2,6 +2,146 @@
 //! embedded default, PostgreSQL the backend for several instances. The database is the source
 //! of truth; resolution runs on indexes built from what [`Store::servable_snippets`] returns.
 
+/// A backend's `Store` impl: each operation is written in the backend's file of its concern as
+/// an inherent method of the same name (inherent methods win over the trait's, so the calls are
+/// not recursive); `$extra` holds what the backend writes here itself.
+macro_rules! store_in_inherent_methods {
+    ($backend:ty { $($extra:item)* }) => {
+        #[async_trait::async_trait]
+        impl $crate::Store for $backend {
+            $($extra)*
+
+            async fn import(
+                &self,
+                public_key: &str,
+                drafts: Vec<$crate::SnippetDraft>,
+                options: $crate::ImportOptions,
+            ) -> $crate::Result<$crate::ImportReport> {
+                Self::import(self, public_key, drafts, options).await
+            }
+
+            async fn servable_snippets(&self, site_id: i64) -> $crate::Result<Vec<engine::Snippet>> {
+                Self::servable_snippets(self, site_id).await
+            }
+
+            async fn snippet(&self, site_id: i64, id: i64) -> $crate::Result<Option<$crate::StoredSnippet>> {
+                Self::snippet(self, site_id, id).await
+            }
+
+            async fn snippets(
+                &self,
+                site_id: i64,
+                filter: &$crate::SnippetFilter,
+            ) -> $crate::Result<Vec<$crate::StoredSnippet>> {
+                Self::snippets(self, site_id, filter).await
+            }
+
+            async fn create_snippet(
+                &self,
+                site_id: i64,
+                draft: &$crate::SnippetDraft,
+                actor: &str,
+            ) -> $crate::Result<$crate::StoredSnippet> {
+                Self::create_snippet(self, site_id, draft, actor).await
+            }
+
+            async fn update_snippet(
+                &self,
+                site_id: i64,
+                id: i64,
+                expected: &$crate::Precondition,
+                draft: &$crate::SnippetDraft,
+                actor: &str,
+            ) -> $crate::Result<$crate::StoredSnippet> {
+                Self::update_snippet(self, site_id, id, expected, draft, actor).await
+            }
+
+            async fn revisions(&self, site_id: i64, snippet_id: i64) -> $crate::Result<Vec<$crate::Revision>> {
+                Self::revisions(self, site_id, snippet_id).await
+            }
+
+            async fn create_key(
+                &self,
+                site_id: i64,
+                role: $crate::Role,
+                label: &str,
+            ) -> $crate::Result<$crate::CreatedKey> {
+                Self::create_key(self, site_id, role, label).await
+            }
+
+            async fn keys(&self, site_id: i64) -> $crate::Result<Vec<$crate::ApiKey>> {
+                Self::keys(self, site_id).await
+            }
+
+            async fn revoke_key(&self, site_id: i64, key_id: i64) -> $crate::Result<$crate::ApiKey> {
+                Self::revoke_key(self, site_id, key_id).await
+            }
+
+            async fn rotate_key(
+                &self,
+                site_id: i64,
+                key_id: i64,
+                overlap_secs: i64,
+            ) -> $crate::Result<$crate::CreatedKey> {
+                Self::rotate_key(self, site_id, key_id, overlap_secs).await
+            }
+
+            async fn record_event_batches(&self, batches: &[$crate::EventBatch]) -> $crate::Result<usize> {
+                Self::record_event_batches(self, batches).await
+            }
+
+            async fn add_coverage(&self, counts: &[$crate::CoverageCount]) -> $crate::Result<()> {
+                Self::add_coverage(self, counts).await
+            }
+
+            async fn coverage(
+                &self,
+                site_id: i64,
+                from_day: i64,
+                to_day: i64,
+            ) -> $crate::Result<Vec<$crate::CoverageCount>> {
+                Self::coverage(self, site_id, from_day, to_day).await
+            }
+
+            async fn delete_events_before(&self, before: engine::Timestamp) -> $crate::Result<u64> {
+                Self::delete_events_before(self, before).await
+            }
+
+            async fn events(&self, site_id: i64, after: i64, limit: u32) -> $crate::Result<Vec<$crate::StoredEvent>> {
+                Self::events(self, site_id, after, limit).await
+            }
+
+            async fn authenticate(
+                &self,
+                presented: &$crate::keys::PresentedKey,
+            ) -> $crate::Result<Option<$crate::ApiKey>> {
+                Self::authenticate(self, presented).await
+            }
+
+            fn render_markdown(&self, markdown: &str) -> String {
+                self.renderer.render(markdown)
+            }
+
+            async fn start_session(
+                &self,
+                key_id: i64,
+                token_hash: &[u8; 32],
+                expires_at: i64,
+            ) -> $crate::Result<$crate::Session> {
+                Self::start_session(self, key_id, token_hash, expires_at).await
+            }
+
+            async fn session(&self, token_hash: &[u8; 32]) -> $crate::Result<Option<$crate::Session>> {
+                Self::session(self, token_hash).await
+            }
+
+            async fn end_session(&self, token_hash: &[u8; 32]) -> $crate::Result<bool> {
+                Self::end_session(self, token_hash).await
+            }
+        }
+    };
+}
+
 pub mod keys;
 mod plan;
 mod postgres;

@@ -389,3 +389,30 @@ async fn a_database_a_newer_release_migrated_is_refused_with_a_clear_message(bac
     );
     assert!(error.to_string().contains("a newer release upgraded it"), "{error}");
 }
+
+/// Instances of a new release starting together on one PostgreSQL database: one applies the
+/// migrations (under sqlx's advisory lock) and the render-policy step, the others find them done.
+#[tokio::test]
+async fn instances_starting_together_on_postgresql_migrate_once() {
+    let database = TestDatabase::new(Backend::Postgres).await;
+    let open = || database.try_open(Renderer::default());
+    let (first, second, third, fourth) = tokio::join!(open(), open(), open(), open());
+    let stores: Vec<_> =
+        [first, second, third, fourth].into_iter().map(|store| store.expect("every instance starts")).collect();
+    let newest = stores[0].schema_version().await.unwrap();
+    for store in &stores {
+        assert_eq!(store.schema_version().await.unwrap(), newest);
+    }
+    drop(stores);
+    let store = database.open().await;
+    store.put_site(&spec()).await.unwrap();
+    assert_eq!(store.sites().await.unwrap().len(), 1);
+    database
+        .execute(
+            "DO $$ BEGIN
+                 IF (SELECT COUNT(*) FROM _sqlx_migrations) <> (SELECT COUNT(DISTINCT version) FROM _sqlx_migrations)
+                 THEN RAISE EXCEPTION 'a migration was applied twice'; END IF;
+             END $$",
+        )
+        .await;
+}

@@ -7,12 +7,8 @@
 //! content version on the `cuecard_content` channel when its transaction commits; each
 //! instance listens ([`Store::wait_for_change`]) and rebuilds that site's indexes.
 
-use crate::keys::PresentedKey;
 use crate::rows::*;
-use crate::{
-    ApiKey, CoverageCount, CreatedKey, Error, EventBatch, ImportOptions, ImportReport, Precondition, Result, Revision,
-    Role, Session, Site, SiteChanges, SiteSpec, SnippetDraft, SnippetFilter, Store, StoredEvent, StoredSnippet,
-};
+use crate::{Error, Precondition, Result, Site, SiteChanges, SiteSpec};
 use engine::render::Renderer;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Postgres, Transaction};
@@ -141,11 +137,8 @@ impl PgStore {
     }
 }
 
-// Each operation is written in the file of its concern (`snippets`, `import`, `keys`, `events`,
-// `reports`) as a method of `PgStore` with the trait's name; inherent methods win over the
-// trait's, so these calls are not recursive.
-#[async_trait::async_trait]
-impl Store for PgStore {
+// The operations not written here are inherent methods in the file of their concern.
+store_in_inherent_methods!(PgStore {
     async fn schema_version(&self) -> Result<i64> {
         let version: Option<i64> =
             sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await?;
@@ -233,100 +226,4 @@ impl Store for PgStore {
         transaction.commit().await?;
         Ok(updated)
     }
-
-    async fn import(
-        &self,
-        public_key: &str,
-        drafts: Vec<SnippetDraft>,
-        options: ImportOptions,
-    ) -> Result<ImportReport> {
-        Self::import(self, public_key, drafts, options).await
-    }
-
-    async fn servable_snippets(&self, site_id: i64) -> Result<Vec<engine::Snippet>> {
-        Self::servable_snippets(self, site_id).await
-    }
-
-    async fn snippet(&self, site_id: i64, id: i64) -> Result<Option<StoredSnippet>> {
-        Self::snippet(self, site_id, id).await
-    }
-
-    async fn snippets(&self, site_id: i64, filter: &SnippetFilter) -> Result<Vec<StoredSnippet>> {
-        Self::snippets(self, site_id, filter).await
-    }
-
-    async fn create_snippet(&self, site_id: i64, draft: &SnippetDraft, actor: &str) -> Result<StoredSnippet> {
-        Self::create_snippet(self, site_id, draft, actor).await
-    }
-
-    async fn update_snippet(
-        &self,
-        site_id: i64,
-        id: i64,
-        expected: &Precondition,
-        draft: &SnippetDraft,
-        actor: &str,
-    ) -> Result<StoredSnippet> {
-        Self::update_snippet(self, site_id, id, expected, draft, actor).await
-    }
-
-    async fn revisions(&self, site_id: i64, snippet_id: i64) -> Result<Vec<Revision>> {
-        Self::revisions(self, site_id, snippet_id).await
-    }
-
-    async fn create_key(&self, site_id: i64, role: Role, label: &str) -> Result<CreatedKey> {
-        Self::create_key(self, site_id, role, label).await
-    }
-
-    async fn keys(&self, site_id: i64) -> Result<Vec<ApiKey>> {
-        Self::keys(self, site_id).await
-    }
-
-    async fn revoke_key(&self, site_id: i64, key_id: i64) -> Result<ApiKey> {
-        Self::revoke_key(self, site_id, key_id).await
-    }
-
-    async fn rotate_key(&self, site_id: i64, key_id: i64, overlap_secs: i64) -> Result<CreatedKey> {
-        Self::rotate_key(self, site_id, key_id, overlap_secs).await
-    }
-
-    async fn record_event_batches(&self, batches: &[EventBatch]) -> Result<usize> {
-        Self::record_event_batches(self, batches).await
-    }
-
-    async fn add_coverage(&self, counts: &[CoverageCount]) -> Result<()> {
-        Self::add_coverage(self, counts).await
-    }
-
-    async fn coverage(&self, site_id: i64, from_day: i64, to_day: i64) -> Result<Vec<CoverageCount>> {
-        Self::coverage(self, site_id, from_day, to_day).await
-    }
-
-    async fn delete_events_before(&self, before: engine::Timestamp) -> Result<u64> {
-        Self::delete_events_before(self, before).await
-    }
-
-    async fn events(&self, site_id: i64, after: i64, limit: u32) -> Result<Vec<StoredEvent>> {
-        Self::events(self, site_id, after, limit).await
-    }
-
-    async fn authenticate(&self, presented: &PresentedKey) -> Result<Option<ApiKey>> {
-        Self::authenticate(self, presented).await
-    }
-
-    fn render_markdown(&self, markdown: &str) -> String {
-        self.renderer.render(markdown)
-    }
-
-    async fn start_session(&self, key_id: i64, token_hash: &[u8; 32], expires_at: i64) -> Result<Session> {
-        Self::start_session(self, key_id, token_hash, expires_at).await
-    }
-
-    async fn session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>> {
-        Self::session(self, token_hash).await
-    }
-
-    async fn end_session(&self, token_hash: &[u8; 32]) -> Result<bool> {
-        Self::end_session(self, token_hash).await
-    }
-}
+});
